@@ -1,0 +1,54 @@
+# Two commands matter: `make demo` (set up + run everything on demo data) and `make test` (set up + lint + tests).
+SHELL := /bin/bash
+VENV := .venv
+TOOLS := .tools
+PY := $(VENV)/bin/python
+UV := $(TOOLS)/bin/uv
+export DAGSTER_HOME := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+
+.PHONY: setup demo test lint ui dashboard bench clean browser
+
+# Virtual environment from the lock file (uv pinned in a tools venv so the project venv stays exact).
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test -x $(UV) || (python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q uv==0.9.30)
+	$(UV) sync --frozen --all-groups --python python3
+	@touch $@
+
+# dbt manifest prepared once here, not at every definitions load.
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
+
+setup: $(VENV)/.installed $(MANIFEST)
+
+demo: setup
+	$(VENV)/bin/itsm demo-data
+	$(VENV)/bin/itsm run
+	$(VENV)/bin/itsm status
+
+# Headless Chromium for the browser tests (Debian package; the machine has no other browser source).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint dbt_project
+
+test: setup browser lint
+	$(VENV)/bin/pytest
+
+ui: setup
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
+
+dashboard: setup
+	$(VENV)/bin/itsm dashboard
+
+bench: setup
+	$(VENV)/bin/python bench/ingest.py
+
+clean:
+	rm -rf warehouse build .dagster dbt_project/target data/inbox

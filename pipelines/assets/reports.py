@@ -1,0 +1,5 @@
+"""Placeholder until its issue lands: exports no assets yet."""
+
+ASSETS: list = []
+SENSORS: list = []
+JOBS: list = []

@@ -1,0 +1,72 @@
+"""The one configuration object. Defaults run the demo; environment variables override them.
+
+| variable                 | default                   | meaning                                              |
+|--------------------------|---------------------------|------------------------------------------------------|
+| ITSM_WAREHOUSE           | warehouse/itsm.duckdb     | the DuckDB file every stage reads and writes         |
+| ITSM_INBOX               | data/inbox                | folder of exports to ingest (CSV, Parquet, JSONL)    |
+| ITSM_OUTPUT_DIR          | build                     | dashboards, extracts and other written outputs       |
+| ITSM_SOURCE_TIMEZONES    | (all UTC)                 | `source=Zone,...`, time zone of naive timestamps     |
+| ITSM_DEFAULT_TIMEZONE    | UTC                       | zone of naive timestamps of sources not listed above |
+| ITSM_ADAPTER             | (detect from header)      | force one adapter for every file: canonical, ...     |
+| ITSM_PSEUDONYM_KEY       | (none)                    | key for pseudonymizing person fields in extracts     |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+REFERENCE_DIR = DBT_PROJECT_DIR / "seeds"
+
+
+def _parse_zones(text: str) -> dict[str, str]:
+    zones: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        source, sep, zone = part.partition("=")
+        if not sep or not zone.strip():
+            raise ValueError(f"ITSM_SOURCE_TIMEZONES entry {part!r} must look like source=Area/City")
+        zones[source.strip()] = zone.strip()
+    return zones
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse_path: Path = PROJECT_ROOT / "warehouse" / "itsm.duckdb"
+    inbox_dir: Path = PROJECT_ROOT / "data" / "inbox"
+    output_dir: Path = PROJECT_ROOT / "build"
+    # Time zone in which each source writes naive timestamps, keyed by adapter name
+    # (servicenow, jira, canonical, probes). Never guessed: unlisted sources use default_timezone.
+    source_timezones: dict[str, str] = field(default_factory=dict)
+    default_timezone: str = "UTC"
+    adapter_override: str | None = None
+    pseudonym_key: str | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        base = cls()
+        settings = replace(
+            base,
+            warehouse_path=Path(env.get("ITSM_WAREHOUSE", base.warehouse_path)).resolve(),
+            inbox_dir=Path(env.get("ITSM_INBOX", base.inbox_dir)).resolve(),
+            output_dir=Path(env.get("ITSM_OUTPUT_DIR", base.output_dir)).resolve(),
+            source_timezones=_parse_zones(env.get("ITSM_SOURCE_TIMEZONES", "")),
+            default_timezone=env.get("ITSM_DEFAULT_TIMEZONE", base.default_timezone),
+            adapter_override=env.get("ITSM_ADAPTER") or None,
+            pseudonym_key=env.get("ITSM_PSEUDONYM_KEY") or None,
+        )
+        return replace(settings, **overrides) if overrides else settings
+
+    def timezone_for(self, source: str) -> str:
+        return self.source_timezones.get(source, self.default_timezone)
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.output_dir / "reports"
+
+    @property
+    def extracts_dir(self) -> Path:
+        return self.output_dir / "extracts"
