@@ -52,3 +52,42 @@ def empty_warehouse(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def dbt() -> Callable[..., str]:
     return run_dbt
+
+
+ITSM_EXECUTABLE = Path(sys.executable).with_name("itsm")
+
+
+def run_itsm(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    """Run the installed `itsm` command in a subprocess, exactly as a user would."""
+    proc = subprocess.run([str(ITSM_EXECUTABLE), *args], env=env, capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        pytest.fail(f"itsm {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-6000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment of an isolated pipeline: its own warehouse, inbox, outputs and Dagster instance."""
+    root = tmp_path_factory.mktemp("demo")
+    (root / "dagster_home").mkdir()
+    return {
+        **os.environ,
+        "ITSM_WAREHOUSE": str(root / "warehouse" / "itsm.duckdb"),
+        "ITSM_INBOX": str(root / "inbox"),
+        "ITSM_OUTPUT_DIR": str(root / "build"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_env: dict[str, str]) -> Path:
+    """Small demo data set run through the whole real pipeline once per test session (`itsm run`).
+
+    Shared by every test that needs a fully built warehouse: building it costs about a minute.
+    """
+    run_itsm(["demo-data", "--out", demo_env["ITSM_INBOX"], "--tickets", "3000"], demo_env)
+    proc = run_itsm(["run"], demo_env, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"itsm run failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-8000:]}")
+    return Path(demo_env["ITSM_WAREHOUSE"])
