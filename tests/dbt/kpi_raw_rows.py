@@ -1,0 +1,48 @@
+"""Hand-built raw rows for the change / availability / satisfaction dbt tests.
+
+Tests describe only the contract columns they care about; lineage columns get harmless defaults so each row
+is a valid `raw.<table>` row, exactly as the loader would write it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.contract import TABLES
+from pipelines.ingest.schema import ensure_raw_schema
+
+
+def new_warehouse(path: Path) -> Path:
+    """Create a DuckDB file at `path` with the empty raw schema (as the `empty_warehouse` fixture does)."""
+    with duckdb.connect(str(path)) as conn:
+        ensure_raw_schema(conn)
+    return path
+
+
+def insert_rows(warehouse: Path, table: str, rows: Iterable[Mapping[str, object]]) -> None:
+    """Append rows to raw.<table>; timestamps are ISO strings with an explicit UTC offset."""
+    columns = TABLES[table].column_names
+    lineage = ["_source_file", "_file_sha256", "_row_number", "_loaded_at", "_load_id"]
+    with duckdb.connect(str(warehouse)) as conn:
+        # DuckDB 2.0 rejects TimeZone in connect(config=...) (icu loads later), so set it on the session.
+        conn.execute("SET TimeZone = 'UTC'")
+        for number, row in enumerate(rows, start=1):
+            unknown = set(row) - set(columns)
+            if unknown:
+                raise ValueError(f"{table}: not contract columns: {sorted(unknown)}")
+            values = [row.get(c) for c in columns] + [f"hand_{table}.csv", "0" * 64, number, "2030-01-01 00:00Z", 1]
+            names = ", ".join(columns + lineage)
+            marks = ", ".join("?" for _ in values)
+            conn.execute(f"INSERT INTO raw.{table} ({names}) VALUES ({marks})", values)
+
+
+def query(warehouse: Path, sql: str) -> list[dict[str, object]]:
+    """Rows of `sql` as dicts (read-only connection, UTC session)."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        cursor = conn.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
