@@ -1,0 +1,83 @@
+"""dq.check_results: the append-only history of every check evaluated, read by dashboards and extracts.
+
+Columns (the first nine are the published interface; do not rename):
+  run_id, check_name, asset, severity, passed, observed_value, failing_row_count, failing_keys_sample, checked_at,
+  then status (passed / failed / not_applicable / error), check_type, engine (great_expectations / sql / dbt),
+  details (what was compared, in words).
+passed is NULL when the check was not applicable: such a row is never a pass.
+failing_keys_sample is a JSON array of strings (key values of failing rows, '|'-joined for compound keys).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import duckdb
+
+from data_quality.specs import CheckResult
+
+RESULTS_SCHEMA = "dq"
+RESULTS_TABLE = f"{RESULTS_SCHEMA}.check_results"
+
+RESULTS_COLUMNS = (
+    ("run_id", "VARCHAR NOT NULL"),
+    ("check_name", "VARCHAR NOT NULL"),
+    ("asset", "VARCHAR NOT NULL"),
+    ("severity", "VARCHAR NOT NULL"),
+    ("passed", "BOOLEAN"),
+    ("observed_value", "DOUBLE"),
+    ("failing_row_count", "BIGINT"),
+    ("failing_keys_sample", "VARCHAR"),
+    ("checked_at", "TIMESTAMPTZ NOT NULL"),
+    ("status", "VARCHAR NOT NULL"),
+    ("check_type", "VARCHAR"),
+    ("engine", "VARCHAR"),
+    ("details", "VARCHAR"),
+)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def ensure_results_table(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
+    cols = ",\n    ".join(f"{name} {ddl}" for name, ddl in RESULTS_COLUMNS)
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (\n    {cols}\n)")
+
+
+def write_results(
+    conn: duckdb.DuckDBPyConnection,
+    run_id: str,
+    results: Iterable[CheckResult],
+    checked_at: datetime | None = None,
+) -> int:
+    """Append one row per result (never update or delete); return the number of rows written."""
+    checked_at = checked_at or datetime.now(UTC)
+    rows = [
+        (
+            run_id,
+            r.check_name,
+            r.asset,
+            str(r.severity),
+            r.passed,
+            r.observed_value,
+            r.failing_row_count,
+            json.dumps(r.failing_keys_sample),
+            checked_at,
+            str(r.status),
+            r.check_type,
+            r.engine,
+            r.details,
+        )
+        for r in results
+    ]
+    if not rows:
+        return 0
+    ensure_results_table(conn)
+    placeholders = ", ".join("?" for _ in RESULTS_COLUMNS)
+    conn.executemany(f"INSERT INTO {RESULTS_TABLE} VALUES ({placeholders})", rows)
+    return len(rows)

@@ -1,0 +1,255 @@
+"""Aggregate checks run as SQL inside DuckDB: volume, freshness, load balance and layer reconciliation.
+
+These compare counts across loads and layers; pulling rows into pandas for them would only cost time.
+Each returns a CheckResult; a relation that does not exist yet gives NOT_APPLICABLE (recorded, never a pass).
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime
+
+import duckdb
+
+from data_quality.specs import (
+    CheckResult,
+    FreshnessCheck,
+    LayerReconciliation,
+    LoadBalanceCheck,
+    QuarantineCheck,
+    Severity,
+    Status,
+    VolumeCheck,
+)
+
+SAMPLE_SIZE = 10
+
+
+def relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, name = relation.split(".", 1)
+    row = conn.execute(
+        """select count(*) from duckdb_tables() where schema_name = $1 and table_name = $2
+           union all
+           select count(*) from duckdb_views() where schema_name = $1 and view_name = $2""",
+        [schema, name],
+    ).fetchall()
+    return sum(r[0] for r in row) > 0
+
+
+def has_column(conn: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
+    schema, name = relation.split(".", 1)
+    row = conn.execute(
+        "select count(*) from duckdb_columns() where schema_name = $1 and table_name = $2 and column_name = $3",
+        [schema, name, column],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _not_applicable(name: str, asset: str, severity: Severity, check_type: str, why: str) -> CheckResult:
+    return CheckResult(name, asset, severity, Status.NOT_APPLICABLE, check_type=check_type, engine="sql", details=why)
+
+
+def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckResult:
+    """Rows the latest load wrote to raw.<table>, against the median of the loads before it.
+
+    Loads come from raw.load_log (status 'loaded'); each load's rows are counted in the raw table by _load_id,
+    so the figure is what actually landed, whatever the log's per-table breakdown looks like.
+    """
+    relation = f"raw.{spec.table}"
+    if not relation_exists(conn, relation) or not relation_exists(conn, "raw.load_log"):
+        return _not_applicable(spec.name, relation, spec.severity, "volume", f"{relation} or raw.load_log missing")
+    rows = conn.execute(
+        f"""with per_load as (
+                select _load_id as load_id, count(*) as n from {relation} group by _load_id
+            )
+            select l.load_id, p.n
+            from raw.load_log l join per_load p using (load_id)
+            where l.status = 'loaded'
+            order by l.load_id desc
+            limit {int(spec.trailing_loads) + 1}"""
+    ).fetchall()
+    if len(rows) < spec.min_history + 1:
+        return _not_applicable(
+            spec.name,
+            relation,
+            spec.severity,
+            "volume",
+            f"{len(rows)} load(s) fed {relation}; a band needs the latest plus {spec.min_history} earlier",
+        )
+    (latest_id, latest_n), history = rows[0], [n for _, n in rows[1:]]
+    median = statistics.median(history)
+    low, high = spec.low_ratio * median, spec.high_ratio * median
+    ok = low <= latest_n <= high
+    return CheckResult(
+        spec.name,
+        relation,
+        spec.severity,
+        Status.PASSED if ok else Status.FAILED,
+        observed_value=float(latest_n),
+        failing_row_count=0 if ok else int(latest_n),
+        failing_keys_sample=[] if ok else [f"load {latest_id}"],
+        check_type="volume",
+        engine="sql",
+        details=f"load {latest_id} wrote {latest_n} rows; band [{low:g}, {high:g}] = "
+        f"[{spec.low_ratio:g}, {spec.high_ratio:g}] x median {median:g} of {len(history)} earlier loads",
+    )
+
+
+def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of: datetime) -> CheckResult:
+    """Age in hours of the newest `column` value at `as_of` (an argument so results are reproducible)."""
+    if not relation_exists(conn, spec.relation):
+        return _not_applicable(spec.name, spec.relation, spec.severity, "freshness", f"{spec.relation} missing")
+    newest, age_hours = conn.execute(
+        f"""select max({spec.column}),
+                   epoch(cast($1 as timestamptz) - max({spec.column})) / 3600.0
+            from {spec.relation}""",
+        [as_of],
+    ).fetchone()
+    if newest is None:
+        return CheckResult(
+            spec.name,
+            spec.relation,
+            spec.severity,
+            Status.FAILED,
+            check_type="freshness",
+            engine="sql",
+            failing_row_count=0,
+            details=f"{spec.relation} holds no {spec.column}: nothing loaded",
+        )
+    ok = age_hours <= spec.max_age_hours
+    return CheckResult(
+        spec.name,
+        spec.relation,
+        spec.severity,
+        Status.PASSED if ok else Status.FAILED,
+        observed_value=round(float(age_hours), 3),
+        failing_row_count=0,
+        check_type="freshness",
+        engine="sql",
+        details=f"newest {spec.column} {newest.isoformat()} is {age_hours:.1f} h old at {as_of.isoformat()}; "
+        f"limit {spec.max_age_hours:g} h (observed_value = age in hours)",
+    )
+
+
+def check_load_balance(conn: duckdb.DuckDBPyConnection, spec: LoadBalanceCheck) -> CheckResult:
+    """Every load whose counts are recorded must account for each row read: loaded or quarantined."""
+    asset = "raw.load_log"
+    if not relation_exists(conn, asset):
+        return _not_applicable(spec.name, asset, spec.severity, "reconciliation", "raw.load_log missing")
+    total, bad = conn.execute(
+        """select count(*),
+                  count(*) filter (where rows_read is distinct from
+                                   coalesce(rows_loaded, 0) + coalesce(rows_quarantined, 0))
+           from raw.load_log where rows_read is not null"""
+    ).fetchone()
+    sample = conn.execute(
+        f"""select load_id, source_file, rows_read, rows_loaded, rows_quarantined from raw.load_log
+            where rows_read is not null
+              and rows_read is distinct from coalesce(rows_loaded, 0) + coalesce(rows_quarantined, 0)
+            order by load_id limit {SAMPLE_SIZE}"""
+    ).fetchall()
+    if total == 0:
+        return _not_applicable(spec.name, asset, spec.severity, "reconciliation", "no load has recorded counts yet")
+    return CheckResult(
+        spec.name,
+        asset,
+        spec.severity,
+        Status.PASSED if bad == 0 else Status.FAILED,
+        observed_value=float(bad),
+        failing_row_count=int(bad),
+        failing_keys_sample=[f"load {lid} ({src}): read {r} != {lo} + {q}" for lid, src, r, lo, q in sample],
+        check_type="reconciliation",
+        engine="sql",
+        details=f"{bad} of {total} loads where rows_read != rows_loaded + rows_quarantined",
+    )
+
+
+def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> CheckResult:
+    """Count of quarantined rows with a sample 'file:line reason' and the count per reason."""
+    asset = "raw.quarantine"
+    if not relation_exists(conn, asset):
+        return _not_applicable(spec.name, asset, spec.severity, "quarantine", "raw.quarantine missing")
+    (total,) = conn.execute("select count(*) from raw.quarantine").fetchone()
+    sample = conn.execute(
+        f"""select _source_file, line_number, reason from raw.quarantine
+            order by _load_id desc, _source_file, line_number limit {SAMPLE_SIZE}"""
+    ).fetchall()
+    reasons = conn.execute(
+        "select reason, count(*) as n from raw.quarantine group by reason order by n desc, reason limit 10"
+    ).fetchall()
+    breakdown = "; ".join(f"{n} x {reason}" for reason, n in reasons)
+    return CheckResult(
+        spec.name,
+        asset,
+        spec.severity,
+        Status.PASSED if total == 0 else Status.FAILED,
+        observed_value=float(total),
+        failing_row_count=int(total),
+        failing_keys_sample=[f"{src.rsplit('/', 1)[-1]}:{line} {reason}" for src, line, reason in sample],
+        check_type="quarantine",
+        engine="sql",
+        details=f"{total} rows quarantined" + (f": {breakdown}" if breakdown else ""),
+    )
+
+
+def check_layers(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> CheckResult:
+    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals."""
+    for relation in (spec.source, spec.target):
+        if not relation_exists(conn, relation):
+            return _not_applicable(
+                spec.name, spec.target, spec.severity, "reconciliation", f"{relation} does not exist (not built yet)"
+            )
+    if not has_column(conn, spec.target, spec.key):
+        return CheckResult(
+            spec.name,
+            spec.target,
+            spec.severity,
+            Status.ERROR,
+            check_type="reconciliation",
+            engine="sql",
+            details=f"{spec.target} has no column {spec.key}",
+        )
+    source_where = target_where = ""
+    params: list[object] = []
+    if spec.source_filter:
+        column, value = spec.source_filter
+        source_where = f"where {column} = $1"
+        params = [value]
+        if has_column(conn, spec.target, column):
+            target_where = f"where {column} = $1"
+    key = spec.key
+    sql = f"""
+        with src as (select distinct {key} as k from {spec.source} {source_where} ),
+             src_all as (select distinct {key} as k from {spec.source}),
+             tgt as (select {key} as k from {spec.target} {target_where}),
+             missing as (select k from src where k not in (select k from tgt where k is not null)),
+             phantom as (select distinct k from tgt where k not in (select k from src_all where k is not null)),
+             dup as (select k from tgt group by k having count(*) > 1)
+        select (select count(*) from missing), (select count(*) from phantom), (select count(*) from dup),
+               (select count(*) from src), (select count(distinct k) from tgt), (select count(*) from tgt),
+               (select list(k order by k) from (select k from missing order by k limit {SAMPLE_SIZE})),
+               (select list(k order by k) from (select k from phantom order by k limit {SAMPLE_SIZE})),
+               (select list(k order by k) from (select k from dup order by k limit {SAMPLE_SIZE}))
+    """
+    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = conn.execute(
+        sql, params
+    ).fetchone()
+    failing = missing + phantom + dup
+    totals_match = n_src == n_tgt_distinct == n_tgt_rows
+    sample = [f"missing:{k}" for k in s_missing or []] + [f"phantom:{k}" for k in s_phantom or []]
+    sample += [f"duplicated:{k}" for k in s_dup or []]
+    ok = failing == 0 and totals_match
+    where = f" ({spec.source_filter[0]} = {spec.source_filter[1]!r})" if spec.source_filter else ""
+    return CheckResult(
+        spec.name,
+        spec.target,
+        spec.severity,
+        Status.PASSED if ok else Status.FAILED,
+        observed_value=float(n_tgt_distinct),
+        failing_row_count=int(failing),
+        failing_keys_sample=sample[:SAMPLE_SIZE],
+        check_type="reconciliation",
+        engine="sql",
+        details=f"{spec.source}{where}: {n_src} distinct {key}; {spec.target}: {n_tgt_distinct} distinct in "
+        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}",
+    )

@@ -1,0 +1,250 @@
+"""The project's data-quality suites, as code.
+
+Row-level rules on `raw` come from the canonical contract (required, allowed values, ranges, keys), so the
+suites and the loader cannot drift apart; rules the contract cannot express (timestamp order, referential
+links, volume, freshness, reconciliation) are listed here with their severity.
+
+Severity policy (why each is what it is):
+- blocking: anything that silently changes a published number - a missing required field, a value outside
+  its set or range, timestamps in the wrong order (negative durations in MTTR / availability), a key
+  duplicated in the latest view, a load or layer that lost rows.
+- warning: things that are visible but do not corrupt a KPI - the same key twice inside one load (the later
+  row wins by design), a service missing from the reference (its tickets use the default calendar),
+  unusual load volume, stale data.
+"""
+
+from __future__ import annotations
+
+from data_quality.specs import (
+    FreshnessCheck,
+    LayerReconciliation,
+    LoadBalanceCheck,
+    QuarantineCheck,
+    RowExpectation,
+    Severity,
+    TableSuite,
+    VolumeCheck,
+)
+from pipelines.ingest.contract import CHANGES, OUTAGES, SURVEYS, TABLES, TICKETS, Table
+
+B, W = Severity.BLOCKING, Severity.WARNING
+
+# Timestamp order per table: (earlier, later, strict, severity). Ignored when either side is null.
+ORDERED_PAIRS: dict[str, tuple[tuple[str, str, bool, Severity], ...]] = {
+    TICKETS.name: (
+        ("opened_at", "resolved_at", False, B),
+        ("resolved_at", "closed_at", False, B),
+        ("opened_at", "closed_at", False, B),
+        ("opened_at", "first_response_at", False, W),
+    ),
+    CHANGES.name: (
+        ("planned_start", "planned_end", False, B),
+        ("actual_start", "actual_end", False, B),
+        ("requested_at", "approved_at", False, W),
+    ),
+    OUTAGES.name: (("started_at", "ended_at", True, B),),
+    SURVEYS.name: (("sent_at", "responded_at", False, W),),
+}
+
+# Referential links checked on the latest rows (staging): a missing service changes which calendar applies.
+SERVICE_REFERENCE = "reference.services.service"
+REFERENCE_LINKS: dict[str, tuple[str, ...]] = {TICKETS.name: ("service",), CHANGES.name: ("service",)}
+
+# Freshness: the newest business timestamp per raw table, and how old it may be.
+FRESHNESS_COLUMNS: dict[str, tuple[str, float]] = {
+    TICKETS.name: ("opened_at", 48.0),
+    "ticket_events": ("event_at", 48.0),
+    CHANGES.name: ("requested_at", 7 * 24.0),
+    OUTAGES.name: ("started_at", 31 * 24.0),
+    SURVEYS.name: ("sent_at", 7 * 24.0),
+}
+
+
+def raw_asset_key(table: str) -> tuple[str, ...]:
+    return ("raw", table)
+
+
+def staging_model(table: str) -> str:
+    return f"stg_raw__{table}"
+
+
+def staging_asset_key(table: str) -> tuple[str, ...]:
+    # dagster-dbt's default key for a model with a custom schema is [schema, model name].
+    return ("staging", staging_model(table))
+
+
+def _typed_value_set(table: Table, column: str) -> tuple[object, ...]:
+    col = table.column(column)
+    assert col.allowed is not None
+    # The contract lists allowed values as text; integer columns (priority) hold them as numbers in raw.
+    if col.type in ("INTEGER", "BIGINT"):
+        return tuple(int(v) for v in col.allowed)
+    return col.allowed
+
+
+def _range_text(column: str, low: float | None, high: float | None) -> str:
+    if high is None:
+        return f"{column} >= {low:g}"
+    if low is None:
+        return f"{column} <= {high:g}"
+    return f"{column} between {low:g} and {high:g}"
+
+
+def raw_suite(table: Table) -> TableSuite:
+    """Row-level expectations on everything that arrived in raw.<table> (all loads, history included)."""
+    t = table.name
+    exps: list[RowExpectation] = [
+        RowExpectation(f"raw_{t}__{c}__not_null", "not_null", (c,), B, description=f"{c} is required")
+        for c in table.required
+    ]
+    exps.append(
+        RowExpectation(
+            f"raw_{t}__key_unique_per_load",
+            "unique",
+            (*table.key, "_load_id"),
+            W,
+            description=f"{', '.join(table.key)} appears once per load (a repeat inside one file: the last row wins)",
+        )
+    )
+    for col in table.columns:
+        if col.allowed is not None:
+            exps.append(
+                RowExpectation(
+                    f"raw_{t}__{col.name}__in_set",
+                    "in_set",
+                    (col.name,),
+                    B,
+                    value_set=_typed_value_set(table, col.name),
+                    description=f"{col.name} in {', '.join(col.allowed)}",
+                )
+            )
+        if col.min_value is not None or col.max_value is not None:
+            exps.append(
+                RowExpectation(
+                    f"raw_{t}__{col.name}__in_range",
+                    "between",
+                    (col.name,),
+                    B,
+                    min_value=col.min_value,
+                    max_value=col.max_value,
+                    description=_range_text(col.name, col.min_value, col.max_value),
+                )
+            )
+    for earlier, later, strict, severity in ORDERED_PAIRS.get(t, ()):
+        exps.append(
+            RowExpectation(
+                f"raw_{t}__{earlier}_before_{later}",
+                "ordered",
+                (earlier, later),
+                severity,
+                strict=strict,
+                description=f"{earlier} {'<' if strict else '<='} {later} when both are set",
+            )
+        )
+    return TableSuite(
+        name=f"raw_{t}",
+        relation=f"raw.{t}",
+        asset_key=raw_asset_key(t),
+        key_columns=(*table.key, "_load_id"),
+        expectations=tuple(exps),
+    )
+
+
+def staging_suite(table: Table) -> TableSuite:
+    """Expectations on the latest row per key (what the marts read): key unique, referential links."""
+    t = table.name
+    exps: list[RowExpectation] = [
+        RowExpectation(
+            f"stg_{t}__key_unique",
+            "unique",
+            table.key,
+            B,
+            description=f"{', '.join(table.key)} unique in the latest view",
+        )
+    ]
+    for column in REFERENCE_LINKS.get(t, ()):
+        exps.append(
+            RowExpectation(
+                f"stg_{t}__{column}__in_services",
+                "in_reference",
+                (column,),
+                W,
+                reference=SERVICE_REFERENCE,
+                description=f"{column} exists in {SERVICE_REFERENCE.rsplit('.', 1)[0]}",
+            )
+        )
+    return TableSuite(
+        name=f"stg_{t}",
+        relation=f"staging.{staging_model(t)}",
+        asset_key=staging_asset_key(t),
+        key_columns=table.key,
+        expectations=tuple(exps),
+    )
+
+
+RAW_SUITES: tuple[TableSuite, ...] = tuple(raw_suite(t) for t in TABLES.values())
+# Staging suites only where they add something beyond raw: referential links on latest rows.
+STAGING_SUITES: tuple[TableSuite, ...] = tuple(staging_suite(TABLES[t]) for t in REFERENCE_LINKS)
+TABLE_SUITES: tuple[TableSuite, ...] = RAW_SUITES + STAGING_SUITES
+
+VOLUME_CHECKS: tuple[VolumeCheck, ...] = tuple(
+    VolumeCheck(
+        name=f"raw_{t}__load_volume",
+        table=t,
+        asset_key=raw_asset_key(t),
+        severity=W,
+        description="latest load's rows within 0.5x-2x the median of the 7 loads before it",
+    )
+    for t in TABLES
+)
+
+FRESHNESS_CHECKS: tuple[FreshnessCheck, ...] = tuple(
+    FreshnessCheck(
+        name=f"raw_{t}__freshness",
+        relation=f"raw.{t}",
+        column=column,
+        asset_key=raw_asset_key(t),
+        severity=W,
+        max_age_hours=hours,
+        description=f"newest {column} at most {hours:g} h old",
+    )
+    for t, (column, hours) in FRESHNESS_COLUMNS.items()
+)
+
+# The load log and the quarantine have no asset of their own: their checks sit on the tickets asset, which
+# every ticket export feeds, and are named after their table so the results read correctly.
+LOAD_BALANCE = LoadBalanceCheck(
+    name="raw_load_log__read_equals_loaded_plus_quarantined",
+    asset_key=raw_asset_key(TICKETS.name),
+    severity=B,
+    description="for every load: rows_read = rows_loaded + rows_quarantined",
+)
+
+QUARANTINE = QuarantineCheck(
+    name="raw_quarantine__rejected_rows",
+    asset_key=raw_asset_key(TICKETS.name),
+    severity=W,
+    description="rows rejected on load and kept in raw.quarantine (file, line, reason)",
+)
+
+RECONCILIATIONS: tuple[LayerReconciliation, ...] = (
+    LayerReconciliation(
+        name="raw_to_staging__tickets",
+        source="raw.tickets",
+        target="staging.stg_raw__tickets",
+        key="ticket_id",
+        asset_key=staging_asset_key(TICKETS.name),
+        severity=B,
+        description="every raw ticket id reaches staging once",
+    ),
+    LayerReconciliation(
+        name="staging_to_fct_incident__tickets",
+        source="staging.stg_raw__tickets",
+        target="marts.fct_incident",
+        key="ticket_id",
+        asset_key=("marts", "fct_incident"),
+        severity=B,
+        source_filter=("ticket_type", "incident"),
+        description="every incident in staging reaches fct_incident once (documented filter: ticket_type = incident)",
+    ),
+)

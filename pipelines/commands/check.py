@@ -1,0 +1,102 @@
+"""`itsm check`: run every data-quality check on the warehouse, print a summary, record it in dq.check_results."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.settings import DBT_PROJECT_DIR, Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    check = subparsers.add_parser(
+        "check",
+        help="run all data-quality checks (GX suites, volume, freshness, reconciliation) and print a summary",
+        description=(
+            "Runs every check defined in data_quality/suites.py on the warehouse, adds the outcomes of the last "
+            "dbt build's tests (run_results.json), appends everything to dq.check_results and prints one line per "
+            "check. Exit code 1 when a blocking check failed or errored, 0 otherwise (warnings do not fail)."
+        ),
+    )
+    check.add_argument(
+        "--as-of",
+        type=_timestamp,
+        default=None,
+        help="reference time for freshness, ISO 8601 (default: now, UTC)",
+    )
+    check.add_argument(
+        "--dbt-target",
+        type=Path,
+        default=None,
+        help="dbt target folder whose run_results.json to record (default: $DBT_TARGET_PATH or dbt_project/target)",
+    )
+    check.add_argument("--failures-only", action="store_true", help="list only checks that did not pass")
+    check.add_argument("--no-record", action="store_true", help="do not append to dq.check_results")
+    check.set_defaults(handler=cmd_check)
+
+
+def _timestamp(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _dbt_target(args: argparse.Namespace) -> Path:
+    if args.dbt_target is not None:
+        return args.dbt_target
+    env = os.environ.get("DBT_TARGET_PATH")
+    return Path(env) if env else DBT_PROJECT_DIR / "target"
+
+
+def format_summary(results: list, run_id: str) -> str:
+    """One aligned line per check: status, severity, check, asset, failing count, sample keys."""
+    from data_quality.specs import Status
+
+    rank = {Status.ERROR: 0, Status.FAILED: 1, Status.NOT_APPLICABLE: 2, Status.PASSED: 3}
+    ordered = sorted(results, key=lambda r: (rank[r.status], str(r.severity) != "blocking", r.check_name))
+    header = f"{'STATUS':<14} {'SEVERITY':<9} {'CHECK':<58} {'ASSET':<28} {'FAILING':>8}  SAMPLE KEYS / DETAILS"
+    lines = [header, "-" * len(header)]
+    for r in ordered:
+        failing = "" if r.failing_row_count is None else str(r.failing_row_count)
+        sample = ", ".join(r.failing_keys_sample[:5])
+        extra = sample if sample else (r.details if r.status is not Status.PASSED else "")
+        lines.append(
+            f"{r.status.value.upper():<14} {r.severity.value:<9} {r.check_name:<58} {r.asset:<28} {failing:>8}  "
+            f"{extra[:160]}"
+        )
+    counts = {s: sum(1 for r in results if r.status is s) for s in Status}
+    blocking = sum(1 for r in results if r.blocks)
+    lines.append(
+        f"\n{len(results)} checks: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
+        f"{counts[Status.ERROR]} errors, {counts[Status.NOT_APPLICABLE]} not applicable; "
+        f"{blocking} blocking failure(s). run_id {run_id}"
+    )
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from data_quality.connection import open_for_checks
+    from data_quality.dbt_results import dbt_test_results
+    from data_quality.results import new_run_id, write_results
+    from data_quality.runner import run_all
+    from data_quality.specs import Status
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        print(f"No warehouse at {settings.warehouse_path}: run `itsm run` first.", file=sys.stderr)
+        return 1
+    as_of = args.as_of or datetime.now(UTC)
+    run_id = new_run_id()
+    with open_for_checks(settings.warehouse_path) as conn:
+        results = run_all(conn, as_of=as_of)
+        results += dbt_test_results(_dbt_target(args))
+        if not args.no_record:
+            write_results(conn, run_id, results, checked_at=datetime.now(UTC))
+    shown = [r for r in results if r.status is not Status.PASSED] if args.failures_only else results
+    print(f"warehouse: {settings.warehouse_path}   as of: {as_of.isoformat()}")
+    print(format_summary(shown, run_id) if shown else "all checks passed")
+    if args.failures_only and shown:
+        print(f"({len(results) - len(shown)} passing checks not listed)")
+    return 1 if any(r.blocks for r in results) else 0
