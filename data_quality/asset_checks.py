@@ -72,7 +72,7 @@ def build_asset_check(group: AssetChecks) -> AssetChecksDefinition:
         # The path comes from the injected resource; see data_quality/connection.py for why not warehouse.connect().
         with open_for_checks(warehouse.warehouse_path) as conn:
             results = group.run(conn, as_of=checked_at)
-            write_results(conn, context.run_id, results, checked_at=checked_at)
+            write_results(conn, context.run.run_id, results, checked_at=checked_at)
         for result in results:
             yield to_dagster(result, asset_key)
 

@@ -1,0 +1,141 @@
+"""Canary: fails if a Great Expectations, pandas or DuckDB upgrade silently turns checks into passes or errors.
+
+A known-bad table goes the production route (DuckDB table -> select columns -> pandas -> GX suite) and every
+expectation kind must report exactly the number of bad rows planted, which DuckDB also counts independently in
+plain SQL; the same table with the bad rows removed must pass every expectation without an error.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from data_quality.gx_engine import validate_frame
+from data_quality.runner import load_frame
+from data_quality.specs import RowExpectation, Severity, Status, TableSuite
+
+B = Severity.BLOCKING
+
+CANARY = TableSuite(
+    name="canary",
+    relation="main.canary",
+    asset_key=("canary",),
+    key_columns=("id",),
+    expectations=(
+        RowExpectation("not_null", "not_null", ("label",), B),
+        RowExpectation("unique", "unique", ("code",), B),
+        RowExpectation("compound_unique", "unique", ("code", "batch"), B),
+        RowExpectation("in_set", "in_set", ("prio",), B, value_set=(1, 2, 3, 4)),
+        RowExpectation("in_text_set", "in_set", ("label",), B, value_set=("a", "b")),
+        RowExpectation("between", "between", ("score",), B, min_value=1, max_value=5),
+        RowExpectation("ordered", "ordered", ("t0", "t1"), B),
+        RowExpectation("ordered_strict", "ordered", ("t0", "t1"), B, strict=True),
+        RowExpectation("in_reference", "in_reference", ("label",), B, reference="ref.values.v"),
+    ),
+)
+
+# The same rules in plain SQL: the number of rows each expectation must flag on the canary table.
+SQL_COUNTS = {
+    "not_null": "count(*) filter (where label is null)",
+    "unique": "count(*) filter (where code in (select code from canary group by code having count(*) > 1))",
+    "compound_unique": """count(*) filter (where (code, batch) in
+                           (select (code, batch) from canary group by code, batch having count(*) > 1))""",
+    "in_set": "count(*) filter (where prio not in (1, 2, 3, 4))",
+    "in_text_set": "count(*) filter (where label not in ('a', 'b'))",
+    "between": "count(*) filter (where score < 1 or score > 5)",
+    "ordered": "count(*) filter (where t1 < t0)",
+    "ordered_strict": "count(*) filter (where t1 <= t0)",
+    "in_reference": "count(*) filter (where label not in ('a', 'b'))",
+}
+
+# Planted defects per id (hand count per expectation):
+#   not_null: id 3                     -> 1     unique(code): ids 4, 5 share 'X'        -> 2
+#   compound(code, batch): ids 4, 5    -> 2     in_set(prio): 6 (prio 9), 7 (prio 0)     -> 2
+#   in_text_set / in_reference: 8 ('z') -> 1    between(score): 2 (0), 9 (6)             -> 2
+#   ordered t0 <= t1: id 10            -> 1     ordered strict t0 < t1: ids 10, 11 (equal) -> 2
+EXPECTED = {
+    "not_null": (1, ["3"]),
+    "unique": (2, ["4", "5"]),
+    "compound_unique": (2, ["4", "5"]),
+    "in_set": (2, ["6", "7"]),
+    "in_text_set": (1, ["8"]),
+    "between": (2, ["2", "9"]),
+    "ordered": (1, ["10"]),
+    "ordered_strict": (2, ["10", "11"]),
+    "in_reference": (1, ["8"]),
+}
+
+ROWS = """
+    (1,  'a',  'A', 1, 1, 3, '2025-01-01 00:00+00', '2025-01-01 01:00+00'),
+    (2,  'a',  'B', 1, 2, 0, '2025-01-01 00:00+00', '2025-01-01 01:00+00'),
+    (3,  null, 'C', 1, 3, 3, '2025-01-01 00:00+00', null),
+    (4,  'b',  'X', 1, 4, 3, null,                  '2025-01-01 01:00+00'),
+    (5,  'b',  'X', 1, 4, 3, '2025-01-01 00:00+00', '2025-01-01 01:00+00'),
+    (6,  'a',  'D', 1, 9, 3, '2025-01-01 00:00+00', '2025-01-01 01:00+00'),
+    (7,  'a',  'E', 1, 0, 3, '2025-01-01 00:00+00', '2025-01-01 01:00+00'),
+    (8,  'z',  'F', 1, 1, 3, '2025-01-01 00:00+00', '2025-01-01 01:00+00'),
+    (9,  'a',  'G', 1, 2, 6, '2025-01-01 00:00+00', '2025-01-01 01:00+00'),
+    (10, 'a',  'H', 1, 3, 3, '2025-01-01 02:00+00', '2025-01-01 01:00+00'),
+    (11, 'a',  'I', 1, 4, 3, '2025-01-01 01:00+00', '2025-01-01 01:00+00'),
+    (12, 'b',  'J', 2, 1, 5, '2025-01-01 00:00+00', '2025-01-01 00:00:01+00')
+"""
+BAD_IDS = (2, 3, 4, 6, 7, 8, 9, 10, 11)
+
+
+@pytest.fixture(scope="module")
+def conn():
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute(
+        f"""create table canary as select * from (values {ROWS})
+            t(id, label, code, batch, prio, score, t0, t1)"""
+    )
+    connection.execute("alter table canary alter t0 type timestamptz; alter table canary alter t1 type timestamptz")
+    connection.execute("create schema ref; create table ref.values as select * from (values ('a'), ('b')) v(v)")
+    yield connection
+    connection.close()
+
+
+def _validate(conn, where: str = "true") -> dict:
+    conn.execute(f"create or replace view main.canary_view as select * from canary where {where}")
+    suite = TableSuite(CANARY.name, "main.canary_view", CANARY.asset_key, CANARY.key_columns, CANARY.expectations)
+    frame = load_frame(conn, suite)
+    return {r.check_name: r for r in validate_frame(suite, frame, {"ref.values.v": ["a", "b"]})}
+
+
+def test_known_bad_table_gives_exact_counts_and_keys(conn):
+    results = _validate(conn)
+    for name, (count, keys) in EXPECTED.items():
+        r = results[name]
+        assert r.status is Status.FAILED, (name, r.status, r.details)
+        assert (r.failing_row_count, sorted(r.failing_keys_sample, key=int)) == (count, keys), name
+
+
+def test_counts_agree_with_plain_sql(conn):
+    results = _validate(conn)
+    for name, expr in SQL_COUNTS.items():
+        (sql_count,) = conn.execute(f"select {expr} from canary").fetchone()
+        assert results[name].failing_row_count == sql_count, name
+
+
+def test_same_table_without_the_bad_rows_passes_without_errors(conn):
+    results = _validate(conn, where=f"id not in {BAD_IDS}")
+    assert len(results) == len(CANARY.expectations)
+    assert {r.status for r in results.values()} == {Status.PASSED}
+    assert all(r.failing_row_count == 0 for r in results.values())
+
+
+def test_missing_column_is_an_error_not_a_pass(conn):
+    suite = TableSuite("c", "main.canary", ("c",), ("id",), (RowExpectation("gone", "not_null", ("nope",), B),))
+    (r,) = validate_frame(suite, load_frame(conn, TableSuite("c", "main.canary", ("c",), ("id",), ())))
+    assert r.status is Status.ERROR and r.blocks
+
+
+def test_engine_exception_is_an_error_not_a_pass(conn):
+    # Comparing text with numbers raises inside GX; the result must say so, not read as passed.
+    exp = RowExpectation("text_between", "between", ("label",), B, min_value=1, max_value=5)
+    suite = TableSuite("c", "main.canary", ("c",), ("id",), (exp,))
+    (r,) = validate_frame(suite, load_frame(conn, suite))
+    assert r.status is Status.ERROR, r
+    assert "GX raised" in r.details
