@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "pipelines.commands.core",
     "pipelines.commands.demo",
     "pipelines.commands.check",
+    "pipelines.commands.dashboard",
 ]
 
 

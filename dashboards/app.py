@@ -1,0 +1,189 @@
+"""The interactive local app (Dash): the report's sections with filters, on 127.0.0.1.
+
+A thin layer over `views.build_views`, the same code the static report renders. Each filter change opens the DuckDB
+file read-only, runs the aggregate queries and closes it again, so the pipeline can keep loading between clicks;
+when the file is busy or missing the page says so instead of failing.
+
+Run: `itsm dashboard` (or `python -m dashboards.app --warehouse PATH --port 8050`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from dash import Dash, Input, Output, dcc, html
+
+from dashboards.figures import empty_figure
+from dashboards.queries import Filters, filter_options, open_warehouse
+from dashboards.report import CSS
+from dashboards.status import STATUS_LABELS, Tile, format_value
+from dashboards.views import FIGURE_IDS, SECTIONS, build_views
+
+log = logging.getLogger(__name__)
+FILTER_IDS = ("filter-start", "filter-end", "filter-service", "filter-priority", "filter-group")
+
+
+def _tile(tile: Tile) -> html.Div:
+    target = format_value(tile.target, tile.unit) if tile.target is not None else "n/a"
+    previous = (
+        "no previous month"
+        if tile.delta is None
+        else f"{format_value(tile.previous, tile.unit)} previous month ({tile.trend})"
+    )
+    month = tile.month.strftime("%b %Y") if tile.month else "no data"
+    return html.Div(
+        className=f"tile {tile.status}",
+        **{"data-kpi": tile.kpi, "data-value": "" if tile.value is None else f"{tile.value:.6f}"},
+        children=[
+            html.Div(f"{tile.label} · {month}", className="label"),
+            html.Div(format_value(tile.value, tile.unit), className="value"),
+            html.Div(STATUS_LABELS[tile.status], className="status"),
+            html.Div([f"target {target}", html.Br(), previous], className="meta"),
+        ],
+    )
+
+
+def _options(warehouse_path: Path) -> dict[str, list]:
+    try:
+        with open_warehouse(warehouse_path) as wh:
+            return filter_options(wh)
+    except (FileNotFoundError, duckdb.IOException) as err:
+        log.warning("filter options unavailable: %s", err)
+        return {"months": [], "services": [], "priorities": [1, 2, 3, 4], "groups": []}
+
+
+def _layout(warehouse_path: Path) -> html.Div:
+    opts = _options(warehouse_path)
+    months = [{"label": m.strftime("%b %Y"), "value": m.isoformat()} for m in opts["months"]]
+
+    def dropdown(id_: str, options: list, placeholder: str, multi: bool = True, value: object = None) -> html.Div:
+        return html.Div(
+            [
+                html.Label(placeholder, htmlFor=id_),
+                dcc.Dropdown(id=id_, options=options, multi=multi, value=value, placeholder="all"),
+            ],
+            className="filter",
+        )
+
+    sections = []
+    for sid, heading, figure_ids in SECTIONS:
+        children: list = [html.H2(heading)]
+        if sid == "overview":
+            children.append(html.Div(id="tiles", className="tiles"))
+        if figure_ids:
+            children.append(
+                html.Div(
+                    [html.Div(dcc.Graph(id=f"fig-{fid}"), className="card") for fid in figure_ids], className="grid"
+                )
+            )
+        sections.append(html.Section(children, id=sid))
+    return html.Div(
+        [
+            html.Header(
+                [html.H1("ITSM service dashboard"), html.P(f"warehouse {warehouse_path} (read-only)")],
+            ),
+            html.Nav([html.A(heading, href=f"#{sid}") for sid, heading, _ in SECTIONS]),
+            html.Main(
+                [
+                    html.Div(
+                        [
+                            dropdown("filter-start", months, "From month", multi=False),
+                            dropdown("filter-end", months, "To month", multi=False),
+                            dropdown("filter-service", opts["services"], "Service"),
+                            dropdown(
+                                "filter-priority",
+                                [{"label": f"P{p}", "value": p} for p in opts["priorities"]],
+                                "Priority",
+                            ),
+                            dropdown("filter-group", opts["groups"], "Assignment group"),
+                        ],
+                        className="filters",
+                    ),
+                    html.Div(id="banner"),
+                    *sections,
+                ]
+            ),
+        ]
+    )
+
+
+def _filters(start: str | None, end: str | None, services, priorities, groups) -> Filters:
+    return Filters(
+        start_month=date.fromisoformat(start) if start else None,
+        end_month=date.fromisoformat(end) if end else None,
+        services=tuple(services or ()),
+        priorities=tuple(int(p) for p in priorities or ()),
+        groups=tuple(groups or ()),
+    )
+
+
+def create_app(warehouse_path: Path) -> Dash:
+    """The Dash app for one warehouse file; every asset is served locally (works offline)."""
+    app = Dash(__name__, title="ITSM service dashboard", serve_locally=True)
+    app.index_string = app.index_string.replace(
+        "{%css%}",
+        "{%css%}<style>"
+        + CSS
+        + ".filters{display:grid;grid-template-columns:repeat(5,1fr);gap:12px;margin-top:12px}"
+        + ".filter label{font-size:13px;color:#546e7a}</style>",
+    )
+    app.layout = lambda: _layout(warehouse_path)  # re-read filter choices on each page load
+
+    @app.callback(
+        [Output("tiles", "children"), Output("banner", "children")]
+        + [Output(f"fig-{fid}", "figure") for fid in FIGURE_IDS],
+        [Input(fid, "value") for fid in FILTER_IDS],
+    )
+    def refresh(start, end, services, priorities, groups):
+        selection = _filters(start, end, services, priorities, groups)
+        try:
+            with open_warehouse(warehouse_path) as wh:
+                views = build_views(wh, selection)
+        except (FileNotFoundError, duckdb.IOException) as err:
+            message = f"Warehouse not readable right now ({err}); retry in a moment."
+            return [], html.Div(message, className="banner note"), *[empty_figure(f, message) for f in FIGURE_IDS]
+        banner = []
+        if len(views.blocking_failures):
+            names = ", ".join(f"{r.check_name} ({r.asset})" for r in views.blocking_failures.itertuples())
+            banner.append(
+                html.Div(
+                    f"Blocking data-quality checks failed: {names}. Numbers that depend on these assets may be wrong.",
+                    className="banner blocking",
+                    id="dq-blocking-banner",
+                )
+            )
+        if views.problems:
+            banner.append(
+                html.Div(
+                    [
+                        "Some sources could not be read (shown as no data):",
+                        html.Ul([html.Li(p) for p in views.problems]),
+                    ],
+                    className="banner note",
+                )
+            )
+        return [_tile(t) for t in views.tiles], banner, *[views.figures[fid] for fid in FIGURE_IDS]
+
+    return app
+
+
+def serve(warehouse_path: Path, host: str = "127.0.0.1", port: int = 8050) -> None:
+    """Blocking: serve the app (no debug reloader, so the process is the only one to stop)."""
+    create_app(warehouse_path).run(host=host, port=port, debug=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve the ITSM dashboard on a local port.")
+    parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8050)
+    args = parser.parse_args(argv)
+    serve(args.warehouse, args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

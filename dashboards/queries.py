@@ -1,0 +1,537 @@
+"""All SQL the dashboards run: marts in, small aggregated frames out (the columns `figures.py` documents).
+
+This is the only module that knows mart table and column names. Every query:
+- reads aggregates or aggregates in DuckDB (never pulls ticket rows into Python), so a report over 1M tickets stays
+  small and fast;
+- applies the same `Filters` (period, service, priority, assignment group) where the mart has the dimension;
+- tolerates a missing table or column (a mart not built yet): it returns an empty frame with the documented columns
+  and records the reason in `Warehouse.problems`, so the page shows "no data for this selection" instead of failing.
+
+Ratios are recomputed from additive counts (met / breached, successful / with outcome, downtime / agreed time)
+rather than averaging ratios, and medians/p90 come from the fact rows, so any filter combination stays correct.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+MARTS = "marts"
+REFERENCE = "reference"
+# Marts the dashboards read; the Dagster report asset depends on exactly these.
+MART_TABLES = (
+    "fct_incident",
+    "fct_ticket_sla",
+    "fct_backlog_daily",
+    "kpi_change_monthly",
+    "kpi_availability_monthly",
+    "fct_survey",
+)
+REFERENCE_TABLES = ("kpi_targets", "services", "improvement_register")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The selection every view honours. None or an empty tuple means "all"; months are inclusive."""
+
+    start_month: date | None = None
+    end_month: date | None = None
+    services: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [
+            f"period {self.start_month or 'start'} to {self.end_month or 'latest'}",
+            f"services: {', '.join(self.services) or 'all'}",
+            f"priorities: {', '.join(f'P{p}' for p in self.priorities) or 'all'}",
+            f"groups: {', '.join(self.groups) or 'all'}",
+        ]
+        return "; ".join(parts)
+
+
+def where_clause(
+    filters: Filters,
+    month: str | None,
+    service: str | None = None,
+    priority: str | None = None,
+    group: str | None = None,
+) -> tuple[str, list]:
+    """SQL `where ...` and its parameters for the dimensions this source has (pass None for a missing one).
+
+    A filter on a dimension the source lacks is ignored for that source (availability has no priority).
+    """
+    conditions: list[str] = []
+    params: list = []
+    if month is not None and filters.start_month is not None:
+        conditions.append(f"{month} >= ?")
+        params.append(filters.start_month)
+    if month is not None and filters.end_month is not None:
+        conditions.append(f"{month} <= ?")
+        params.append(filters.end_month)
+    for column, values in ((service, filters.services), (priority, filters.priorities), (group, filters.groups)):
+        if column is not None and values:
+            conditions.append(f"{column} in ({', '.join('?' for _ in values)})")
+            params.extend(values)
+    return ("where " + " and ".join(conditions)) if conditions else "", params
+
+
+@dataclass
+class Warehouse:
+    """A read-only view of the warehouse for one page build. Collects what could not be read."""
+
+    conn: duckdb.DuckDBPyConnection
+    problems: list[str] = field(default_factory=list)
+
+    def frame(self, sql: str, params: Sequence = (), columns: Sequence[str] = ()) -> pd.DataFrame:
+        """Run one query; a missing table/column gives an empty frame with `columns` and a recorded problem."""
+        try:
+            result = self.conn.execute(sql, list(params)).df()
+        except (duckdb.CatalogException, duckdb.BinderException) as err:
+            first_line = str(err).splitlines()[0]
+            if first_line not in self.problems:
+                self.problems.append(first_line)
+            log.warning("dashboard query skipped: %s", first_line)
+            return pd.DataFrame(columns=list(columns))
+        return result
+
+    def has_table(self, schema: str, table: str) -> bool:
+        row = self.conn.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+        ).fetchone()
+        views = self.conn.execute(
+            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?", [schema, table]
+        ).fetchone()
+        return bool(row[0] or views[0])
+
+
+@contextmanager
+def open_warehouse(path: Path) -> Iterator[Warehouse]:
+    """Open the DuckDB file read-only (the pipeline may be writing) and close it as soon as the page is built."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"No warehouse at {path}: run `make demo` or `itsm run` first.")
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        # Set after connecting: passing TimeZone in connect()'s config fails here (icu not yet loaded at that point).
+        conn.execute("set TimeZone = 'UTC'")
+        yield Warehouse(conn)
+    finally:
+        conn.close()
+
+
+# --- reference data ------------------------------------------------------------------------------------------------
+
+TARGET_COLUMNS = ["kpi", "service", "target", "direction", "amber_margin", "unit", "description"]
+
+
+def kpi_targets(wh: Warehouse) -> pd.DataFrame:
+    """All KPI targets (seed kpi_targets): `kpi`, `service` ('*' = default), `target`, `direction`, `amber_margin`,
+    `unit`, `description`."""
+    return wh.frame(
+        f"select kpi, service, target, direction, amber_margin, unit, description from {REFERENCE}.kpi_targets",
+        columns=TARGET_COLUMNS,
+    )
+
+
+def default_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The '*' rows: the targets used for the overall (all-services) view."""
+    return targets[targets["service"] == "*"].reset_index(drop=True) if len(targets) else targets
+
+
+def target_value(targets: pd.DataFrame, kpi: str) -> float | None:
+    rows = default_targets(targets)
+    rows = rows[rows["kpi"] == kpi] if len(rows) else rows
+    return float(rows["target"].iloc[0]) if len(rows) else None
+
+
+def improvement_register(wh: Warehouse) -> pd.DataFrame:
+    return wh.frame(
+        f"""select initiative_id, initiative, service, kpi, start_date, owner
+            from {REFERENCE}.improvement_register order by start_date, initiative_id""",
+        columns=["initiative_id", "initiative", "service", "kpi", "start_date", "owner"],
+    )
+
+
+# --- filter choices ------------------------------------------------------------------------------------------------
+
+
+def filter_options(wh: Warehouse) -> dict[str, list]:
+    """Values offered by the app's filters: months with incidents, services, priorities, assignment groups."""
+    months = wh.frame(f"select distinct opened_month as m from {MARTS}.fct_incident order by 1", columns=["m"])
+    services = wh.frame(
+        f"""select service from {REFERENCE}.services
+            union select distinct service from {MARTS}.fct_incident where service is not null order by 1""",
+        columns=["service"],
+    )
+    groups = wh.frame(
+        f"""select distinct assignment_group from {MARTS}.fct_incident where assignment_group is not null
+            order by 1""",
+        columns=["assignment_group"],
+    )
+    return {
+        "months": [pd.Timestamp(m).date() for m in months["m"]],
+        "services": [str(s) for s in services["service"]],
+        "priorities": [1, 2, 3, 4],
+        "groups": [str(g) for g in groups["assignment_group"]],
+    }
+
+
+# --- incidents and SLA ---------------------------------------------------------------------------------------------
+
+SLA_METRIC = "resolution"
+
+
+def sla_attainment_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`month`, `priority`, `met`, `breached`, `attainment_pct` for the resolution SLA.
+
+    Open tickets already past their target count as breached (their state is 'breached' in fct_ticket_sla);
+    in-progress and cancelled clocks are not counted.
+    """
+    where, params = where_clause(f, "i.opened_month", "i.service", "i.priority", "i.assignment_group")
+    return wh.frame(
+        f"""
+        select i.opened_month as month, i.priority,
+               count(*) filter (where s.sla_state = 'met') as met,
+               count(*) filter (where s.sla_state = 'breached') as breached,
+               100.0 * count(*) filter (where s.sla_state = 'met')
+                 / nullif(count(*) filter (where s.sla_state in ('met', 'breached')), 0) as attainment_pct
+        from {MARTS}.fct_ticket_sla as s
+        join {MARTS}.fct_incident as i using (ticket_id)
+        {where} {"and" if where else "where"} s.metric = '{SLA_METRIC}'
+        group by all
+        having count(*) filter (where s.sla_state in ('met', 'breached')) > 0
+        order by month, priority""",
+        params,
+        ["month", "priority", "met", "breached", "attainment_pct"],
+    )
+
+
+def mttr_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`month`, `resolved`, `mean_hours`, `median_hours`, `p90_hours` (business hours, resolved tickets)."""
+    where, params = where_clause(f, "resolved_month", "service", "priority", "assignment_group")
+    return wh.frame(
+        f"""
+        select resolved_month as month, count(*) as resolved,
+               avg(resolution_business_hours) as mean_hours,
+               median(resolution_business_hours) as median_hours,
+               quantile_cont(resolution_business_hours, 0.9) as p90_hours
+        from {MARTS}.fct_incident
+        {where} {"and" if where else "where"} resolved_month is not null
+        group by all order by month""",
+        params,
+        ["month", "resolved", "mean_hours", "median_hours", "p90_hours"],
+    )
+
+
+def backlog_daily(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`snapshot_date`, `age_bucket`, `open_tickets` summed over the selection."""
+    where, params = where_clause(f, "date_trunc('month', snapshot_date)", "service", "priority", "assignment_group")
+    return wh.frame(
+        f"""
+        select snapshot_date, age_bucket, sum(open_tickets) as open_tickets
+        from {MARTS}.fct_backlog_daily {where}
+        group by all order by snapshot_date, age_bucket""",
+        params,
+        ["snapshot_date", "age_bucket", "open_tickets"],
+    )
+
+
+def top_breaching(wh: Warehouse, f: Filters, dimension: str, limit: int = 10) -> pd.DataFrame:
+    """`label`, `breached`, `total`, `breach_pct` of resolution SLAs by service, assignment_group or category."""
+    if dimension not in ("service", "assignment_group", "category"):
+        raise ValueError(f"unsupported dimension {dimension!r}")
+    where, params = where_clause(f, "i.opened_month", "i.service", "i.priority", "i.assignment_group")
+    return wh.frame(
+        f"""
+        select coalesce(i.{dimension}, '(none)') as label,
+               count(*) filter (where s.sla_state = 'breached') as breached,
+               count(*) as total,
+               100.0 * count(*) filter (where s.sla_state = 'breached') / count(*) as breach_pct
+        from {MARTS}.fct_ticket_sla as s
+        join {MARTS}.fct_incident as i using (ticket_id)
+        {where} {"and" if where else "where"} s.metric = '{SLA_METRIC}' and s.sla_state in ('met', 'breached')
+        group by all having count(*) filter (where s.sla_state = 'breached') > 0
+        order by breached desc, label limit {int(limit)}""",
+        params,
+        ["label", "breached", "total", "breach_pct"],
+    )
+
+
+# --- changes -------------------------------------------------------------------------------------------------------
+
+
+def change_rates_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`month`, `implemented`, `success_pct`, `failure_pct`, `emergency_pct`, `unauthorized_pct` from the
+    additive counts of kpi_change_monthly (priority does not apply to changes)."""
+    where, params = where_clause(f, "month", "service", None, "assignment_group")
+    return wh.frame(
+        f"""
+        select month, sum(changes_implemented) as implemented,
+               100.0 * sum(changes_successful) / nullif(sum(changes_with_outcome), 0) as success_pct,
+               100.0 * sum(changes_causing_failure) / nullif(sum(changes_implemented), 0) as failure_pct,
+               100.0 * sum(changes_emergency) / nullif(sum(changes_total), 0) as emergency_pct,
+               100.0 * sum(changes_unauthorized) / nullif(sum(changes_implemented), 0) as unauthorized_pct
+        from {MARTS}.kpi_change_monthly {where}
+        group by all order by month""",
+        params,
+        ["month", "implemented", "success_pct", "failure_pct", "emergency_pct", "unauthorized_pct"],
+    )
+
+
+def incidents_caused_by_changes(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`month`, `priority`, `incidents`: incidents explicitly linked to changes of the selection, by priority."""
+    where, params = where_clause(f, "month", "service", None, "assignment_group")
+    priority_filter = ""
+    if f.priorities:
+        priority_filter = f"where priority in ({', '.join(str(int(p)) for p in f.priorities)})"
+    return wh.frame(
+        f"""
+        with by_month as (
+            select month, sum(incidents_caused_p1) as p1, sum(incidents_caused_p2) as p2,
+                   sum(incidents_caused_p3) as p3, sum(incidents_caused_p4) as p4
+            from {MARTS}.kpi_change_monthly {where} group by all
+        ),
+        long as (
+            select month, 1 as priority, p1 as incidents from by_month
+            union all select month, 2, p2 from by_month
+            union all select month, 3, p3 from by_month
+            union all select month, 4, p4 from by_month
+        )
+        select * from long {priority_filter} order by month, priority""",
+        params,
+        ["month", "priority", "incidents"],
+    )
+
+
+# --- availability --------------------------------------------------------------------------------------------------
+
+
+def availability_by_service(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`service`, `agreed_minutes`, `downtime_minutes`, `availability_pct`, `target_pct` over the selected period."""
+    where, params = where_clause(f, "month", "service")
+    return wh.frame(
+        f"""
+        select service, sum(agreed_minutes) as agreed_minutes, sum(downtime_minutes) as downtime_minutes,
+               100.0 * (sum(agreed_minutes) - sum(downtime_minutes)) / nullif(sum(agreed_minutes), 0)
+                 as availability_pct,
+               100.0 * max(availability_target) as target_pct
+        from {MARTS}.kpi_availability_monthly {where}
+        group by all order by service""",
+        params,
+        ["service", "agreed_minutes", "downtime_minutes", "availability_pct", "target_pct"],
+    )
+
+
+def downtime_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`month`, `service`, `downtime_minutes`."""
+    where, params = where_clause(f, "month", "service")
+    return wh.frame(
+        f"""select month, service, sum(downtime_minutes) as downtime_minutes
+            from {MARTS}.kpi_availability_monthly {where} group by all order by month, service""",
+        params,
+        ["month", "service", "downtime_minutes"],
+    )
+
+
+def error_budget_latest(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`service`, `month`, `budget_minutes`, `budget_remaining_minutes`, `burn_rate` for the latest selected month."""
+    where, params = where_clause(f, "month", "service")
+    return wh.frame(
+        f"""
+        with selected as (select * from {MARTS}.kpi_availability_monthly {where})
+        select service, month, error_budget_minutes as budget_minutes,
+               error_budget_minutes - downtime_minutes as budget_remaining_minutes,
+               downtime_minutes / nullif(error_budget_minutes, 0) as burn_rate
+        from selected where month = (select max(month) from selected)
+        order by service""",
+        params,
+        ["service", "month", "budget_minutes", "budget_remaining_minutes", "burn_rate"],
+    )
+
+
+# --- satisfaction --------------------------------------------------------------------------------------------------
+
+
+def satisfaction_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`month`, `sent`, `responses`, `response_rate_pct`, `csat_mean`, `nps` (surveys by month sent)."""
+    where, params = where_clause(f, "sent_month", "service", "priority", "assignment_group")
+    return wh.frame(
+        f"""
+        select sent_month as month, count(*) as sent, count(csat_score) as responses,
+               100.0 * count(responded_at) / count(*) as response_rate_pct,
+               avg(csat_score) as csat_mean,
+               100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
+                 / nullif(count(nps_score), 0) as nps
+        from {MARTS}.fct_survey {where}
+        group by all order by month""",
+        params,
+        ["month", "sent", "responses", "response_rate_pct", "csat_mean", "nps"],
+    )
+
+
+def csat_by_sla_outcome(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`sla_outcome` (met / breached), `csat_mean`, `responses`."""
+    where, params = where_clause(f, "sent_month", "service", "priority", "assignment_group")
+    return wh.frame(
+        f"""
+        select resolution_sla_state as sla_outcome, avg(csat_score) as csat_mean, count(csat_score) as responses
+        from {MARTS}.fct_survey
+        {where} {"and" if where else "where"} resolution_sla_state in ('met', 'breached')
+        group by all having count(csat_score) > 0 order by sla_outcome desc""",
+        params,
+        ["sla_outcome", "csat_mean", "responses"],
+    )
+
+
+# --- data quality --------------------------------------------------------------------------------------------------
+
+DQ_COLUMNS = [
+    "check_name",
+    "asset",
+    "severity",
+    "status",
+    "passed",
+    "observed_value",
+    "failing_row_count",
+    "failing_keys_sample",
+    "checked_at",
+    "run_id",
+]
+
+
+def dq_latest_results(wh: Warehouse) -> pd.DataFrame:
+    """The latest result of every (check, asset) in dq.check_results (append-only history).
+
+    `status` is passed / failed / not_applicable / error; `passed` is null when the check was not applicable.
+    """
+    return wh.frame(
+        """
+        select check_name, asset, severity, status, passed, observed_value, failing_row_count,
+               failing_keys_sample, checked_at, run_id
+        from dq.check_results
+        qualify row_number() over (partition by check_name, asset order by checked_at desc, run_id desc) = 1
+        order by (status = 'passed'), severity, check_name""",
+        columns=DQ_COLUMNS,
+    )
+
+
+def quarantine_counts(wh: Warehouse) -> pd.DataFrame:
+    """`target_table`, `reason`, `rows` held in raw.quarantine."""
+    return wh.frame(
+        """select coalesce(target_table, '(unknown)') as target_table, reason, count(*) as rows
+           from raw.quarantine group by all order by rows desc, target_table, reason""",
+        columns=["target_table", "reason", "rows"],
+    )
+
+
+def blocking_failures(dq: pd.DataFrame) -> pd.DataFrame:
+    """Latest results of blocking checks that failed or errored: numbers on the page may be wrong.
+
+    (A blocking check that errored is treated like a failure, as the data-quality gate does.)
+    """
+    if len(dq) == 0:
+        return dq
+    return dq[(dq["severity"] == "blocking") & dq["status"].isin(["failed", "error"])]
+
+
+# --- KPIs by month (tiles and continual improvement) --------------------------------------------------------------
+
+KPI_LONG_COLUMNS = ["kpi", "month", "value", "weight"]
+
+
+def _kpi_long_sql(f: Filters, by_service: bool) -> tuple[list[tuple[str, list]], str]:
+    """One SQL per source giving rows (`service`?, kpi, month, value, weight); kpi names are kpi_targets.kpi."""
+    svc = "service, " if by_service else ""
+    incident_where, incident_params = where_clause(f, "resolved_month", "service", "priority", "assignment_group")
+    sla_where, sla_params = where_clause(f, "i.opened_month", "i.service", "i.priority", "i.assignment_group")
+    change_where, change_params = where_clause(f, "month", "service", None, "assignment_group")
+    avail_where, avail_params = where_clause(f, "month", "service")
+    survey_where, survey_params = where_clause(f, "sent_month", "service", "priority", "assignment_group")
+    and_or_where = lambda w: "and" if w else "where"  # noqa: E731
+    queries = [
+        (
+            f"""
+            select {svc}month, kpi, value, weight from (
+                select {svc}resolved_month as month, count(*) as weight,
+                       median(resolution_business_hours) as mttr_business_hours_median,
+                       100.0 * avg(case when is_first_contact_resolution then 1.0 else 0.0 end) as fcr_pct,
+                       100.0 * avg(case when reopen_count > 0 then 1.0 else 0.0 end) as reopen_pct
+                from {MARTS}.fct_incident {incident_where} {and_or_where(incident_where)} resolved_month is not null
+                group by all
+            ) unpivot (value for kpi in (mttr_business_hours_median, fcr_pct, reopen_pct))""",
+            incident_params,
+        ),
+        (
+            f"""
+            select {svc}month, 'sla_' || metric || '_attainment_pct' as kpi,
+                   100.0 * met / nullif(met + breached, 0) as value, met + breached as weight
+            from (
+                select {"i.service, " if by_service else ""}i.opened_month as month, s.metric,
+                       count(*) filter (where s.sla_state = 'met') as met,
+                       count(*) filter (where s.sla_state = 'breached') as breached
+                from {MARTS}.fct_ticket_sla as s join {MARTS}.fct_incident as i using (ticket_id)
+                {sla_where} group by all
+            ) where met + breached > 0""",
+            sla_params,
+        ),
+        (
+            f"""
+            select {svc}month, kpi, value, weight from (
+                select {svc}month, sum(changes_with_outcome) as weight,
+                       100.0 * sum(changes_successful) / nullif(sum(changes_with_outcome), 0) as change_success_pct,
+                       100.0 * sum(changes_causing_failure) / nullif(sum(changes_implemented), 0)
+                         as change_failure_pct
+                from {MARTS}.kpi_change_monthly {change_where} group by all
+            ) unpivot (value for kpi in (change_success_pct, change_failure_pct))""",
+            change_params,
+        ),
+        (
+            f"""
+            select {svc}month, 'availability_pct' as kpi,
+                   100.0 * (sum(agreed_minutes) - sum(downtime_minutes)) / nullif(sum(agreed_minutes), 0) as value,
+                   sum(agreed_minutes) as weight
+            from {MARTS}.kpi_availability_monthly {avail_where} group by all""",
+            avail_params,
+        ),
+        (
+            f"""
+            select {svc}month, kpi, value, weight from (
+                select {svc}sent_month as month, count(csat_score) as weight,
+                       avg(csat_score) as csat_mean,
+                       100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
+                         / nullif(count(nps_score), 0) as nps
+                from {MARTS}.fct_survey {survey_where} group by all
+            ) unpivot (value for kpi in (csat_mean, nps))""",
+            survey_params,
+        ),
+    ]
+    return queries, svc
+
+
+def kpi_monthly(wh: Warehouse, f: Filters, by_service: bool = False) -> pd.DataFrame:
+    """Long frame of every KPI with a target: `kpi`, `month`, `value`, `weight` (+ `service` when by_service).
+
+    `weight` is the volume behind the value (resolved tickets, SLA outcomes, changes with an outcome, agreed
+    minutes, survey responses); the continual-improvement view uses it to find the driving service.
+    """
+    columns = (["service"] if by_service else []) + KPI_LONG_COLUMNS
+    frames = []
+    for sql, params in _kpi_long_sql(f, by_service)[0]:
+        frame = wh.frame(sql, params, columns)
+        if len(frame):
+            frames.append(frame[columns])
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    result = pd.concat(frames, ignore_index=True)
+    result["value"] = result["value"].astype(float)
+    result["weight"] = result["weight"].astype(float)
+    return result.sort_values([*(["service"] if by_service else []), "kpi", "month"], ignore_index=True)

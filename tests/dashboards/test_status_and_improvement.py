@@ -1,0 +1,148 @@
+"""RAG status, tiles and the continual-improvement rules on hand-built frames."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboards.improvement import before_after, wrong_way_moves
+from dashboards.status import build_tiles, format_value, rag_status
+
+TARGETS = pd.DataFrame(
+    {
+        "kpi": ["sla_resolution_attainment_pct", "mttr_business_hours_median", "csat_mean"],
+        "service": ["*", "*", "*"],
+        "target": [95.0, 8.0, 4.2],
+        "direction": ["higher_is_better", "lower_is_better", "higher_is_better"],
+        "amber_margin": [3.0, 2.0, 0.3],
+        "unit": ["%", "business hours", "score 1-5"],
+        "description": ["Resolution SLA", "Median MTTR", "CSAT"],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "direction", "margin", "expected"),
+    [
+        (95.0, 95, "higher_is_better", 3, "green"),  # exactly on target is met
+        (92.0, 95, "higher_is_better", 3, "amber"),  # 3 below = edge of the amber band
+        (91.9, 95, "higher_is_better", 3, "red"),
+        (8.0, 8, "lower_is_better", 2, "green"),
+        (9.5, 8, "lower_is_better", 2, "amber"),
+        (10.5, 8, "lower_is_better", 2, "red"),
+        (None, 8, "lower_is_better", 2, "grey"),
+        (float("nan"), 8, "lower_is_better", 2, "grey"),
+        (7.0, None, "lower_is_better", 2, "grey"),
+    ],
+)
+def test_rag_status_bands(value, target, direction, margin, expected):
+    assert rag_status(value, target, direction, margin) == expected
+
+
+def test_rag_status_rejects_unknown_direction():
+    with pytest.raises(ValueError, match="direction"):
+        rag_status(1.0, 1.0, "sideways", 0)
+
+
+def test_tiles_latest_month_vs_target_and_calendar_previous_month():
+    monthly = pd.DataFrame(
+        {
+            "kpi": ["sla_resolution_attainment_pct"] * 3 + ["mttr_business_hours_median"] * 2,
+            "month": [date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1), date(2026, 4, 1), date(2026, 6, 1)],
+            "value": [90.0, 75.0, 40.0, 4.0, 8.5],
+        }
+    )
+    tiles = {t.kpi: t for t in build_tiles(monthly, TARGETS)}
+    sla = tiles["sla_resolution_attainment_pct"]
+    assert (sla.month, sla.value, sla.previous, sla.status) == (date(2026, 6, 1), 40.0, 75.0, "red")
+    assert sla.delta == -35.0 and sla.trend == "worse"
+    mttr = tiles["mttr_business_hours_median"]
+    # May is missing: no month-over-month comparison rather than comparing with April
+    assert (mttr.value, mttr.previous, mttr.delta, mttr.status) == (8.5, None, None, "amber")
+    assert tiles["csat_mean"].status == "grey" and tiles["csat_mean"].value is None
+    assert tiles["availability_pct"].target is None  # no target row in this frame: shown as n/a, not invented
+
+
+def test_format_value_units():
+    assert format_value(99.85, "%") == "99.85%"
+    assert format_value(8.5, "business hours") == "8.5 h"
+    assert format_value(3.5, "score 1-5") == "3.50"
+    assert format_value(None, "%") == "n/a"
+
+
+def _by_service_rows() -> pd.DataFrame:
+    # SLA attainment by service: email 50 -> 50 (2 then 2 decided), vpn 100 -> 33.3 (2 then 3 decided).
+    rows = [
+        ("sla_resolution_attainment_pct", "email", "2026-05-01", 50.0, 2),
+        ("sla_resolution_attainment_pct", "email", "2026-06-01", 50.0, 2),
+        ("sla_resolution_attainment_pct", "vpn", "2026-05-01", 100.0, 2),
+        ("sla_resolution_attainment_pct", "vpn", "2026-06-01", 100.0 / 3, 3),
+        ("csat_mean", "email", "2026-05-01", 4.0, 10),
+        ("csat_mean", "email", "2026-06-01", 4.1, 10),
+    ]
+    return pd.DataFrame(rows, columns=["kpi", "service", "month", "value", "weight"])
+
+
+def test_wrong_way_ranks_beyond_threshold_and_names_driver():
+    overall = pd.DataFrame(
+        {
+            "kpi": ["sla_resolution_attainment_pct"] * 2 + ["mttr_business_hours_median"] * 2 + ["csat_mean"] * 2,
+            "month": ["2026-05-01", "2026-06-01"] * 3,
+            # SLA 75 -> 40: worse by 35 > 3 -> impact 35 / 3 = 11.67
+            # MTTR 5 -> 8.5: worse by 3.5 > 2 -> impact 1.75
+            # CSAT 4.0 -> 4.1: better -> not listed
+            "value": [75.0, 40.0, 5.0, 8.5, 4.0, 4.1],
+        }
+    )
+    result = wrong_way_moves(overall, _by_service_rows(), TARGETS)
+    assert list(result["kpi"]) == ["sla_resolution_attainment_pct", "mttr_business_hours_median"]
+    assert result["impact"].tolist() == pytest.approx([35 / 3, 1.75])
+    # vpn: share of June SLA outcomes 3/5 = 0.6, change 33.3 - 100 = -66.7 -> contribution -40; email 0
+    assert result.loc[0, "driver"] == "vpn"
+    assert result.loc[0, "driver_delta"] == pytest.approx(-40.0)
+    assert pd.isna(result.loc[1, "driver"])  # no by-service MTTR rows: driver unknown, not guessed
+
+
+def test_wrong_way_move_within_threshold_is_not_listed():
+    overall = pd.DataFrame(
+        {"kpi": ["sla_resolution_attainment_pct"] * 2, "month": ["2026-05-01", "2026-06-01"], "value": [96.0, 93.5]}
+    )
+    # worse by 2.5, threshold 3 -> not a wrong-way move
+    assert len(wrong_way_moves(overall, _by_service_rows(), TARGETS)) == 0
+
+
+def test_wrong_way_needs_the_calendar_previous_month():
+    overall = pd.DataFrame(
+        {"kpi": ["sla_resolution_attainment_pct"] * 2, "month": ["2026-03-01", "2026-06-01"], "value": [99.0, 40.0]}
+    )
+    assert len(wrong_way_moves(overall, _by_service_rows(), TARGETS)) == 0
+
+
+def test_before_after_weighted_windows_and_improved_flag():
+    register = pd.DataFrame(
+        {
+            "initiative_id": ["CSI-9", "CSI-10"],
+            "initiative": ["Faster email fixes", "Nothing measured"],
+            "service": ["email", "crm"],
+            "kpi": ["mttr_business_hours_median", "csat_mean"],
+            "start_date": [date(2026, 6, 15), date(2026, 6, 1)],
+        }
+    )
+    by_service = pd.DataFrame(
+        {
+            "kpi": ["mttr_business_hours_median"] * 5,
+            "service": ["email"] * 5,
+            "month": ["2026-02-01", "2026-03-01", "2026-05-01", "2026-06-01", "2026-07-01"],
+            "value": [99.0, 10.0, 6.0, 5.0, 3.0],
+            "weight": [1, 1, 3, 1, 1],
+        }
+    )
+    result = before_after(by_service, register, TARGETS, window_months=3)
+    email = result.iloc[0]
+    # start month June; before = Mar..May weighted: (10*1 + 6*3) / 4 = 7.0 (Feb is outside the 3-month window)
+    # after = Jun..Aug: (5*1 + 3*1) / 2 = 4.0; lower is better -> improved
+    assert (email["before"], email["after"], email["target"], email["improved"]) == (7.0, 4.0, 8.0, True)
+    crm = result.iloc[1]
+    assert pd.isna(crm["before"]) and pd.isna(crm["after"]) and crm["improved"] is None
