@@ -48,7 +48,7 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def read_table(out: Path, table: str) -> pl.DataFrame:
     """A canonical file as all-string columns, rows with a seeded defect removed (they are tested separately)."""
-    defects = json.loads((out / "defects.json").read_text())["defects"]
+    defects = json.loads((out / ".defects.json").read_text())["defects"]
     broken_lines = {d["line_number"] for d in defects if d["table"] == table}
     path = out / CANONICAL_FILES[table]
     if path.suffix == ".parquet":
@@ -111,7 +111,7 @@ def test_value_sets_required_columns_and_ranges_hold_except_the_seeded_defects(d
 
 def test_the_defects_file_names_each_seeded_defect_and_the_files_hold_them(demo) -> None:
     out, summary = demo
-    manifest = json.loads((out / "defects.json").read_text())
+    manifest = json.loads((out / ".defects.json").read_text())
     kinds = {d["kind"]: d for d in manifest["defects"]}
     assert set(kinds) == {"bad_date", "duplicate_row", "missing_required", "unknown_priority", "truncated_line"}
     assert [d.kind for d in summary.defects] == [d["kind"] for d in manifest["defects"]]

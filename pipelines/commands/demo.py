@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Writes 12 months (2025-11-01 .. 2026-10-31 UTC) of tickets, ticket events, changes, outages and "
             "surveys in the canonical format, plus a small ServiceNow event-log export and a Jira export, with a "
-            "few seeded defects (listed in defects.json) that the loader must quarantine. Same seed, same bytes."
+            "few seeded defects (listed in .defects.json) that the loader must quarantine. Same seed, same bytes."
         ),
     )
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")

@@ -32,7 +32,7 @@ OUTAGES_FILE = "outages.jsonl"
 SURVEYS_FILE = "surveys.csv"
 SERVICENOW_FILE = "servicenow_incident_eventlog.csv"
 JIRA_FILE = "jira_export.csv"
-DEFECTS_FILE = "defects.json"
+DEFECTS_FILE = ".defects.json"  # dot-file: the loader ignores hidden files in the inbox
 DEMO_FILES = (
     TICKETS_FILE,
     EVENTS_FILE,
