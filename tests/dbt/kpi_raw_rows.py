@@ -23,7 +23,7 @@ def new_warehouse(path: Path) -> Path:
 
 
 def insert_rows(warehouse: Path, table: str, rows: Iterable[Mapping[str, object]]) -> None:
-    """Append rows to raw.<table>; timestamps are ISO strings with an explicit UTC offset."""
+    """Append rows to raw.<table>; timestamps are ISO strings with an explicit UTC offset ("...Z")."""
     columns = TABLES[table].column_names
     lineage = ["_source_file", "_file_sha256", "_row_number", "_loaded_at", "_load_id"]
     with duckdb.connect(str(warehouse)) as conn:

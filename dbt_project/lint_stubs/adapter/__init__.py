@@ -19,6 +19,8 @@ def dispatch(macro_name: str, macro_namespace: str | None = None) -> Callable[..
         if macro_name in _JOINS:
             alias, left = str(args[0]), str(args[1])
             return f"left join lint_stub as {alias} on {left} = {alias}.calendar_id"
+        if macro_name == "join_interval_containing":  # (relation, alias, equality, ...)
+            return f"left join {args[0]} as {args[1]} on {args[2]}"
         if macro_name in _SELECTS:
             return _SELECTS[macro_name]
         return f"{macro_name}({', '.join(str(a) for a in args)})"

@@ -1,0 +1,42 @@
+{#- The reporting range of the availability marts: from the first day of the first month with any activity
+    (outage, change, ticket, survey) to the as-of day. as_of = var('as_of') when set (same var as the SLA
+    engine), else the latest instant seen in the data, never the wall clock: open outages run until as_of and
+    rebuilding on the same inputs gives the same numbers. -#}
+with instants as (
+    select
+        min(started_at) as first_at,
+        greatest(max(started_at), max(ended_at)) as last_at
+    from {{ ref('stg_raw__outages') }}
+    union all
+    select
+        min(requested_at) as first_at,
+        greatest(max(requested_at), max(actual_end)) as last_at
+    from {{ ref('stg_raw__changes') }}
+    union all
+    select
+        min(opened_at) as first_at,
+        greatest(max(opened_at), max(resolved_at), max(closed_at)) as last_at
+    from {{ ref('stg_raw__tickets') }}
+    union all
+    select
+        min(sent_at) as first_at,
+        greatest(max(sent_at), max(responded_at)) as last_at
+    from {{ ref('stg_raw__surveys') }}
+),
+
+bounds as (
+    select
+        {% if var('as_of', none) -%}
+            cast('{{ var("as_of") }}' as timestamp with time zone) as as_of,
+        {%- else -%}
+            coalesce(max(last_at), cast('{{ var("calendar_start_date") }}' as timestamp with time zone)) as as_of,
+        {%- endif %}
+        min(first_at) as first_at
+    from instants
+)
+
+select
+    as_of,
+    cast(date_trunc('month', coalesce(first_at, as_of)) as date) as first_day,
+    cast(as_of as date) as last_day
+from bounds

@@ -1,0 +1,80 @@
+{#- One row per cleaned outage: the outage and degradation records of a service merged where they overlap or
+    touch, with approved maintenance taken out and each instant weighted by the largest impact covering it.
+    An outage that lies wholly inside approved maintenance, or wholly outside service hours, is kept here but
+    not counted (is_counted = false). -#}
+with segments as (
+    select * from {{ ref('int_outage_segments') }}
+),
+
+outages as (
+    select
+        service,
+        outage_key,
+        min(outage_start) as started_at,
+        max(outage_end) as ended_at,
+        max(max_weight) as max_impact_weight,
+        sum(
+            downtime_weight * ({{ epoch_seconds('segment_end') }} - {{ epoch_seconds('segment_start') }})
+        ) as weighted_downtime_seconds,
+        sum(
+            case when in_maintenance then {{ epoch_seconds('segment_end') }} - {{ epoch_seconds('segment_start') }}
+                else 0
+            end
+        ) as in_maintenance_seconds
+    from segments
+    group by service, outage_key
+),
+
+agreed as (
+    select
+        outage_key,
+        sum(agreed_downtime_seconds) as agreed_downtime_seconds,
+        min(part_start) as first_downtime_at
+    from {{ ref('int_availability_downtime_days') }}
+    group by outage_key
+),
+
+pieces as (
+    select
+        p.*,
+        o.outage_key
+    from {{ ref('int_outage_pieces') }} as p
+    {{ join_interval_containing('outages', 'o', 'p.service = o.service', 'p.piece_start', 'started_at', 'ended_at') }}
+    where p.is_downtime and p.piece_start < o.ended_at
+),
+
+sources as (
+    select
+        p.outage_key,
+        count(distinct p.outage_id) as source_record_count,
+        string_agg(distinct p.outage_id, ',' order by p.outage_id) as source_outage_ids,
+        string_agg(distinct p.piece_kind, ',' order by p.piece_kind) as piece_kinds,
+        string_agg(distinct p.change_id, ',' order by p.change_id) as change_ids,
+        bool_or(i.is_open) as is_open
+    from pieces as p
+    inner join {{ ref('int_outage_intervals') }} as i on p.outage_id = i.outage_id
+    group by p.outage_key
+)
+
+select
+    o.outage_key,
+    o.service,
+    o.started_at,
+    o.ended_at,
+    cast(date_trunc('month', o.started_at) as date) as month,
+    ({{ epoch_seconds('o.ended_at') }} - {{ epoch_seconds('o.started_at') }}) / 3600.0 as duration_hours,
+    o.max_impact_weight,
+    o.weighted_downtime_seconds / 3600.0 as weighted_downtime_hours,
+    o.in_maintenance_seconds / 3600.0 as in_maintenance_hours,
+    coalesce(a.agreed_downtime_seconds, 0) / 3600.0 as agreed_downtime_hours,
+    a.first_downtime_at,
+    coalesce(a.agreed_downtime_seconds, 0) > 0 as is_counted,
+    s.source_record_count,
+    s.source_outage_ids,
+    s.piece_kinds,
+    s.change_ids,
+    s.change_ids is not null as is_linked_to_change,
+    s.is_open
+from outages as o
+left join agreed as a on o.outage_key = a.outage_key
+left join sources as s on o.outage_key = s.outage_key
