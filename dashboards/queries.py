@@ -123,6 +123,8 @@ def open_warehouse(path: Path) -> Iterator[Warehouse]:
     try:
         # Set after connecting: passing TimeZone in connect()'s config fails here (icu not yet loaded at that point).
         conn.execute("set TimeZone = 'UTC'")
+        # A missing table must be an error, not DuckDB picking up a same-named Python object from this module.
+        conn.execute("set python_enable_replacements = false")
         yield Warehouse(conn)
     finally:
         conn.close()

@@ -1,0 +1,217 @@
+"""The report and the app in a real headless Chromium (Debian's package; no browser is ever downloaded).
+
+Skipped with a reason when /usr/bin/chromium is missing (`make browser` installs it; `make test` depends on it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from small_warehouse import build_small_warehouse
+
+from dashboards.report import write_report
+from dashboards.status import TILE_KPIS, format_value
+from dashboards.views import SECTIONS
+
+CHROMIUM = Path(os.environ.get("ITSM_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (run `make browser`)"),
+]
+
+# What each tile must show, computed straight from the marts for the latest month of each source.
+TILE_SQL = {
+    "sla_resolution_attainment_pct": """
+        select 100.0 * count(*) filter (where s.sla_state = 'met')
+               / count(*) filter (where s.sla_state in ('met', 'breached'))
+        from marts.fct_ticket_sla s join marts.fct_incident i using (ticket_id)
+        where s.metric = 'resolution' and i.opened_month = (select max(opened_month) from marts.fct_incident)
+          {and_service_i}""",
+    "mttr_business_hours_median": """
+        select median(resolution_business_hours) from marts.fct_incident
+        where resolved_month = (select max(resolved_month) from marts.fct_incident) {and_service}""",
+    "availability_pct": """
+        select 100.0 * (sum(agreed_minutes) - sum(downtime_minutes)) / sum(agreed_minutes)
+        from marts.kpi_availability_monthly
+        where month = (select max(month) from marts.kpi_availability_monthly) {and_service}""",
+    "change_success_pct": """
+        select 100.0 * sum(changes_successful) / sum(changes_with_outcome) from marts.kpi_change_monthly
+        where month = (select max(month) from marts.kpi_change_monthly) {and_service}""",
+    "csat_mean": """
+        select avg(csat_score) from marts.fct_survey
+        where sent_month = (select max(sent_month) from marts.fct_survey) {and_service}""",
+}
+UNITS = {
+    "sla_resolution_attainment_pct": "%",
+    "mttr_business_hours_median": "business hours",
+    "availability_pct": "%",
+    "change_success_pct": "%",
+    "csat_mean": "score 1-5",
+}
+
+
+def expected_tiles(warehouse: Path, service: str | None = None) -> dict[str, float]:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return {
+            kpi: conn.execute(
+                sql.format(
+                    and_service=f"and service = '{service}'" if service else "",
+                    and_service_i=f"and i.service = '{service}'" if service else "",
+                )
+            ).fetchone()[0]
+            for kpi, sql in TILE_SQL.items()
+        }
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_small_warehouse(tmp_path_factory.mktemp("browser") / "itsm.duckdb")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageErrors:
+    """JavaScript exceptions and console errors seen by a page."""
+
+    def __init__(self, page) -> None:
+        self.messages: list[str] = []
+        page.on("pageerror", lambda err: self.messages.append(f"pageerror: {err}"))
+        page.on("console", lambda msg: self.messages.append(f"console: {msg.text}") if msg.type == "error" else None)
+
+
+def assert_tiles_show(page, expected: dict[str, float]) -> None:
+    assert set(expected) == set(TILE_KPIS)
+    for kpi, value in expected.items():
+        tile = page.locator(f'[data-kpi="{kpi}"]')
+        assert float(tile.get_attribute("data-value")) == pytest.approx(value, abs=1e-6), kpi
+        assert tile.locator(".value").inner_text() == format_value(value, UNITS[kpi]), kpi
+
+
+def test_static_report_opens_offline_with_tiles_matching_duckdb(warehouse, browser, tmp_path):
+    report = write_report(warehouse, tmp_path / "reports").path
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, offline=True)
+    requested: list[str] = []
+    # Any request that is not the file itself would fail offline: record them to prove there are none.
+    context.on("request", lambda req: requested.append(req.url) if not req.url.startswith("file://") else None)
+    page = context.new_page()
+    errors = PageErrors(page)
+    page.goto(report.as_uri())
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+
+    headings = page.locator("h2").all_inner_texts()
+    assert headings == [heading for _, heading, _ in SECTIONS]
+    n_figures = sum(len(ids) for _, _, ids in SECTIONS)
+    assert page.locator(".js-plotly-plot").count() == n_figures
+    assert_tiles_show(page, expected_tiles(warehouse))
+    assert page.locator("#dq-blocking-banner").is_visible()
+    screenshot = tmp_path / "report.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 50_000
+    assert errors.messages == []
+    assert requested == []
+    context.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(warehouse: Path, tmp_path: Path) -> Iterator[str]:
+    """The Dash app in its own process group on a free port; stopped by its PID (and group) afterwards."""
+    port = free_port()
+    log = (tmp_path / "app.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboards.app", "--warehouse", str(warehouse), "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app exited with {proc.returncode}: {(tmp_path / 'app.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("app did not answer within 60 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+        assert proc.returncode is not None
+
+
+def sla_trace_values(page) -> dict[str, list[float]]:
+    return page.evaluate(
+        """() => Object.fromEntries(document.querySelector('#fig-sla_attainment .js-plotly-plot').data
+                 .map(t => [t.name, Array.from(t.y._inputArray || t.y)]))"""
+    )
+
+
+def test_app_filter_changes_tiles_and_figures(warehouse, browser, app_url, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = PageErrors(page)
+    page.goto(app_url)
+    page.wait_for_selector('[data-kpi="sla_resolution_attainment_pct"]')
+    assert page.locator("h2").all_inner_texts() == [heading for _, heading, _ in SECTIONS]
+    assert_tiles_show(page, expected_tiles(warehouse))
+    before = sla_trace_values(page)
+    # P3 May: T2 breached, T3, T4 met -> 66.7 %; June: T6, T7, T9 breached, T8 met -> 25 %
+    assert before["P3"] == pytest.approx([200 / 3, 25.0])
+
+    page.click("#filter-service")
+    page.get_by_role("option", name="email").click()
+    page.keyboard.press("Escape")
+    expected = expected_tiles(warehouse, service="email")
+    page.wait_for_function(
+        "v => document.querySelector('[data-kpi=\"sla_resolution_attainment_pct\"]').dataset.value === v",
+        arg=f"{expected['sla_resolution_attainment_pct']:.6f}",
+    )
+    assert_tiles_show(page, expected)
+    # email only, P3: May T2 breached -> 0 %; June T6 breached -> 0 %
+    assert sla_trace_values(page)["P3"] == [0.0, 0.0]
+    page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
+    assert (tmp_path / "app.png").stat().st_size > 50_000
+    assert errors.messages == []
+    page.close()

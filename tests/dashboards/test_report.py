@@ -1,0 +1,120 @@
+"""Queries and the static report on the hand-made warehouse (numbers in small_warehouse.py's docstring)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from small_warehouse import build_small_warehouse
+
+from dashboards import queries
+from dashboards.queries import Filters, open_warehouse
+from dashboards.report import REPORT_NAME, write_report
+from dashboards.views import SECTIONS, build_views
+
+JUNE = date(2026, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def small_wh(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_small_warehouse(tmp_path_factory.mktemp("dash") / "itsm.duckdb")
+
+
+def tile_values(wh_path: Path, f: Filters) -> dict[str, tuple[float | None, str]]:
+    with open_warehouse(wh_path) as wh:
+        views = build_views(wh, f)
+    return {t.kpi: (t.value, t.status) for t in views.tiles}
+
+
+def test_tiles_match_hand_computation(small_wh):
+    tiles = tile_values(small_wh, Filters())
+    assert tiles["sla_resolution_attainment_pct"] == (pytest.approx(40.0), "red")  # 2 met / 5 decided
+    assert tiles["mttr_business_hours_median"] == (pytest.approx(8.5), "amber")  # median{3, 5, 12, 20}
+    assert tiles["availability_pct"] == (pytest.approx(99.85), "amber")  # (86400 - 129.6) / 86400
+    assert tiles["change_success_pct"] == (pytest.approx(80.0), "red")  # 4 / 5
+    assert tiles["csat_mean"] == (pytest.approx(3.5), "red")  # mean{5, 4, 2, 3}
+
+
+def test_service_filter_changes_the_numbers(small_wh):
+    tiles = tile_values(small_wh, Filters(services=("email",)))
+    assert tiles["sla_resolution_attainment_pct"][0] == pytest.approx(50.0)  # T5 met, T6 breached
+    assert tiles["mttr_business_hours_median"][0] == pytest.approx(7.5)  # median{3, 12}
+    assert tiles["availability_pct"][0] == pytest.approx(99.9)  # (43200 - 43.2) / 43200
+    assert tiles["csat_mean"][0] == pytest.approx(3.5)  # mean{5, 2}
+
+
+def test_period_filter_selects_may(small_wh):
+    tiles = tile_values(small_wh, Filters(start_month=date(2026, 5, 1), end_month=date(2026, 5, 1)))
+    assert tiles["sla_resolution_attainment_pct"][0] == pytest.approx(75.0)
+    assert tiles["mttr_business_hours_median"][0] == pytest.approx(5.0)
+
+
+def test_priority_and_group_filters(small_wh):
+    with open_warehouse(small_wh) as wh:
+        p1 = queries.sla_attainment_monthly(wh, Filters(priorities=(1,)))
+        g2 = queries.mttr_monthly(wh, Filters(groups=("G2",)))
+    assert set(p1["priority"]) == {1} and p1["attainment_pct"].tolist() == [100.0, 100.0]
+    # G2 (vpn) resolved: May {4, 6} -> 5; June {20, 5} -> 12.5
+    assert g2["median_hours"].tolist() == [5.0, 12.5]
+
+
+def test_dq_latest_result_per_check_and_blocking_banner(small_wh):
+    with open_warehouse(small_wh) as wh:
+        dq = queries.dq_latest_results(wh)
+        quarantine = queries.quarantine_counts(wh)
+    # tickets_priority_in_set failed in r1 but passed in r2 -> only the pass is current
+    latest = dict(zip(dq["check_name"], dq["status"], strict=True))
+    assert latest == {
+        "outage_start_before_end": "failed",
+        "tickets_priority_in_set": "passed",
+        "ticket_freshness": "passed",
+    }
+    assert queries.blocking_failures(dq)["check_name"].tolist() == ["outage_start_before_end"]
+    assert dict(zip(quarantine["target_table"], quarantine["rows"], strict=True)) == {"tickets": 2, "changes": 1}
+
+
+def test_missing_mart_gives_no_data_not_an_error(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    with open_warehouse(path) as wh:
+        views = build_views(wh, Filters())
+    assert all(t.value is None and t.status == "grey" for t in views.tiles)
+    assert all(len(fig.data) == 0 for fid, fig in views.figures.items())
+    assert any("fct_incident" in p for p in views.problems)
+
+
+def test_unknown_filter_value_gives_empty_figures(small_wh):
+    with open_warehouse(small_wh) as wh:
+        views = build_views(wh, Filters(services=("no-such-service",)))
+    assert len(views.figures["sla_attainment"].data) == 0
+    assert views.figures["sla_attainment"].layout.annotations[0].text == "no data for this selection"
+
+
+def test_report_file_is_self_contained_with_every_section(small_wh, tmp_path):
+    result = write_report(small_wh, tmp_path / "reports")
+    assert result.path == tmp_path / "reports" / REPORT_NAME
+    text = result.path.read_text(encoding="utf-8")
+    for _, heading, _ in SECTIONS:
+        assert f">{heading}</h2>" in text
+    # plotly.js inlined once, nothing fetched from a CDN or any http(s) script
+    assert text.count("Plotly.newPlot") == sum(len(ids) for _, _, ids in SECTIONS)
+    assert not re.search(r"<script[^>]+src=", text)
+    assert 'data-kpi="sla_resolution_attainment_pct" data-value="40.000000"' in text
+    assert 'id="dq-blocking-banner"' in text and "outage_start_before_end" in text
+    assert result.size_bytes < 15_000_000
+    assert result.problems == []
+
+
+def test_kpi_monthly_by_service_has_weights(small_wh):
+    with open_warehouse(small_wh) as wh:
+        frame = queries.kpi_monthly(wh, Filters(), by_service=True)
+    june_sla = frame[
+        (frame["kpi"] == "sla_resolution_attainment_pct") & (pd.to_datetime(frame["month"]) == "2026-06-01")
+    ]
+    # vpn June: T7, T9 breached, T8 met -> 33.3 % of 3; email: 50 % of 2
+    assert dict(zip(june_sla["service"], june_sla["weight"], strict=True)) == {"email": 2.0, "vpn": 3.0}
+    assert june_sla.set_index("service")["value"]["vpn"] == pytest.approx(100 / 3)
