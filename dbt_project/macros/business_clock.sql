@@ -43,8 +43,10 @@
     end
 {%- endmacro %}
 
-{#- Inverse clock: the earliest instant t with B(t) = b (b > 0), for finding when a target is reached.
-    Joins the business segment whose cumulative start is strictly below b. -#}
+{#- Inverse clock: the instant the clock passes b, i.e. the latest t with B(t) = b, after which B(t) > b.
+    (When b is reached exactly at a closing time, the clock passes it when business resumes.) This is the
+    breach instant of an SLA: elapsed > target from then on. Joins the last business segment of the
+    calendar whose cumulative start is at or below b. -#}
 {% macro business_clock_inverse_join(alias, calendar_expr, b_expr) -%}
     {{ return(adapter.dispatch('business_clock_inverse_join', 'itsm')(alias, calendar_expr, b_expr)) }}
 {%- endmacro %}
@@ -56,7 +58,7 @@
         where is_business
     ) as {{ alias }}
         on {{ calendar_expr }} = {{ alias }}.calendar_id
-        and {{ b_expr }} > {{ alias }}.cum_business_seconds_at_start
+        and {{ b_expr }} >= {{ alias }}.cum_business_seconds_at_start
 {%- endmacro %}
 
 {% macro default__business_clock_inverse_join(alias, calendar_expr, b_expr) -%}
@@ -69,8 +71,8 @@
         where is_business
     ) as {{ alias }}
         on {{ calendar_expr }} = {{ alias }}.calendar_id
-        and {{ b_expr }} > {{ alias }}.cum_business_seconds_at_start
-        and {{ b_expr }} <= {{ alias }}.cum_at_end
+        and {{ b_expr }} >= {{ alias }}.cum_business_seconds_at_start
+        and {{ b_expr }} < {{ alias }}.cum_at_end
 {%- endmacro %}
 
 {#- The instant for the inverse segment joined as `alias`; null beyond the calendar range. -#}

@@ -1,0 +1,29 @@
+{#- The one "now" of the SLA engine: open clocks run until this instant. var('as_of') (a UTC timestamp)
+    wins; otherwise the latest instant seen in the data (opened, responded, resolved, closed, any event),
+    so rebuilding on the same inputs gives the same numbers (never the wall clock). -#}
+with instants as (
+    select max(opened_at) as at_ from {{ ref('stg_raw__tickets') }}
+    union all
+    select max(first_response_at) from {{ ref('stg_raw__tickets') }}
+    union all
+    select max(resolved_at) from {{ ref('stg_raw__tickets') }}
+    union all
+    select max(closed_at) from {{ ref('stg_raw__tickets') }}
+    union all
+    select max(event_at) from {{ ref('stg_raw__ticket_events') }}
+),
+
+data_as_of as (
+    select coalesce(max(at_), cast('{{ var("calendar_start_date") }}' as timestamp with time zone)) as as_of
+    from instants
+)
+
+select
+    {% if var('as_of', none) -%}
+        cast('{{ var("as_of") }}' as timestamp with time zone) as as_of,
+        'var' as as_of_source
+    {%- else -%}
+        as_of,
+        'data' as as_of_source
+    {%- endif %}
+from data_as_of

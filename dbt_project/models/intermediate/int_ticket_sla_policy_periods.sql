@@ -1,0 +1,113 @@
+{#- One row per ticket x SLA metric x stretch of constant priority, with the policy in force.
+    The priority at opening is the first priority event's from_value (else tickets.priority); each
+    field = 'priority' event starts a new stretch. The policy is the one for the ticket type, priority and
+    metric with the latest valid_from on or before the opening date (as-of opened_at); a priority change
+    re-selects it from the change on. calendar_id 'service' resolves to the service's support calendar, or
+    var default_support_calendar when the service is unknown or has none. -#}
+with tickets as (
+    select
+        ticket_id,
+        ticket_type,
+        opened_at,
+        priority,
+        service
+    from {{ ref('stg_raw__tickets') }}
+),
+
+priority_events as (
+    select
+        e.ticket_id,
+        greatest(e.event_at, t.opened_at) as event_at,
+        e.from_value,
+        e.to_value,
+        row_number() over (partition by e.ticket_id order by e.event_at) as event_no
+    from {{ ref('stg_raw__ticket_events') }} as e
+    inner join tickets as t on e.ticket_id = t.ticket_id
+    where e.field = 'priority'
+),
+
+stretches as (
+    select
+        t.ticket_id,
+        0 as period_no,
+        coalesce({{ dbt.safe_cast("e.from_value", "integer") }}, t.priority) as priority,
+        t.opened_at as valid_from
+    from tickets as t
+    left join priority_events as e
+        on t.ticket_id = e.ticket_id
+            and e.event_no = 1
+
+    union all
+
+    select
+        ticket_id,
+        event_no,
+        {{ dbt.safe_cast("to_value", "integer") }},
+        event_at
+    from priority_events
+),
+
+periods as (
+    select
+        ticket_id,
+        period_no,
+        priority,
+        valid_from,
+        lead(valid_from) over (partition by ticket_id order by period_no) as valid_to
+    from stretches
+),
+
+policies as (
+    select
+        policy_id,
+        ticket_type,
+        priority,
+        metric,
+        target_minutes,
+        calendar_id,
+        coalesce(pause_states, '') as pause_states,
+        valid_from
+    from {{ ref('sla_policies') }}
+),
+
+candidates as (
+    select
+        p.ticket_id,
+        p.period_no,
+        p.priority,
+        p.valid_from,
+        p.valid_to,
+        pol.metric,
+        pol.policy_id,
+        pol.target_minutes,
+        pol.pause_states,
+        case
+            when pol.calendar_id = 'service' then coalesce(s.support_calendar_id, '{{ var("default_support_calendar") }}')
+            else pol.calendar_id
+        end as calendar_id,
+        row_number() over (
+            partition by p.ticket_id, p.period_no, pol.metric order by pol.valid_from desc
+        ) as recency
+    from periods as p
+    inner join tickets as t on p.ticket_id = t.ticket_id
+    inner join policies as pol
+        on t.ticket_type = pol.ticket_type
+            and p.priority = pol.priority
+            and pol.valid_from <= cast(t.opened_at as date)
+    left join {{ ref('services') }} as s on t.service = s.service
+)
+
+select
+    ticket_id,
+    metric,
+    period_no,
+    priority,
+    valid_from,
+    valid_to,
+    policy_id,
+    target_minutes,
+    cast(target_minutes as bigint) * 60 as target_seconds,
+    pause_states,
+    calendar_id
+from candidates
+where recency = 1
