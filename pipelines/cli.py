@@ -17,6 +17,7 @@ from pipelines.settings import PROJECT_ROOT
 # Order here is the order in `itsm --help`.
 COMMAND_MODULES = [
     "pipelines.commands.core",
+    "pipelines.commands.audit",
     "pipelines.commands.demo",
     "pipelines.commands.check",
     "pipelines.commands.dashboard",

@@ -1,0 +1,252 @@
+"""Audit and analyst commands: `itsm extract`, `itsm verify`, `itsm close-period`, `itsm sql`, `itsm docs`,
+`itsm publish-snapshot`. Thin wrappers over pipelines.extracts, which the Dagster assets call too."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.settings import DBT_PROJECT_DIR, Settings
+
+KIND_NAMES = ("sla-breaches", "changes", "availability", "data-quality", "lineage")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    extract = subparsers.add_parser(
+        "extract",
+        help="write a checksummed compliance extract (CSV + Parquet + manifest.json) for a date range",
+        description=(
+            f"Kinds: {', '.join(KIND_NAMES)}. Dates are inclusive UTC calendar days. Person fields (caller, "
+            "assignee, actor) are pseudonymized with HMAC-SHA256 keyed by ITSM_PSEUDONYM_KEY (required unless "
+            "--no-pseudonymize); free-text comments are left out unless --include-comments. The same extract on "
+            "the same data gives byte-identical data files. Nothing is written when the request is refused."
+        ),
+    )
+    extract.add_argument("kind", help=f"one of: {', '.join(KIND_NAMES)}")
+    extract.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (inclusive)")
+    extract.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD (inclusive)")
+    extract.add_argument("--service", help="only this service (where the kind has a service)")
+    extract.add_argument("--out", required=True, type=Path, help="folder to create (must be new or empty)")
+    extract.add_argument("--include-comments", action="store_true", help="include free-text comments")
+    extract.add_argument(
+        "--no-pseudonymize", action="store_true", help="write person fields in clear (recorded in the manifest)"
+    )
+    extract.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    extract.add_argument("--warehouse", type=Path, help="DuckDB file to read (default: ITSM_WAREHOUSE)")
+    extract.set_defaults(handler=cmd_extract)
+
+    verify = subparsers.add_parser(
+        "verify",
+        help="recompute an extract's SHA-256 hashes and report altered, missing or extra files",
+        description="Exit code 0 when every file matches manifest.json, 1 otherwise.",
+    )
+    verify.add_argument("directory", type=Path)
+    verify.add_argument("--manifest-sha256", help="also check manifest.json against this hash (e.g. from a close)")
+    verify.set_defaults(handler=cmd_verify)
+
+    close = subparsers.add_parser(
+        "close-period",
+        help="freeze a month's KPIs as reported in audit.kpi_snapshots (append-only), with an evidence extract",
+        description=(
+            "Reads marts.kpi_monthly_long (every monthly KPI mart), writes the month's KPIs as an extract with a "
+            "manifest under ITSM_OUTPUT_DIR/extracts/period-close/, and appends them with the manifest's SHA-256 to "
+            "audit.kpi_snapshots. A month already closed is refused unless --force (which appends a new snapshot; "
+            "the earlier one is kept). marts.kpi_restatements then shows as-reported vs current values."
+        ),
+    )
+    close.add_argument("period", help="month to close, YYYY-MM")
+    close.add_argument("--force", action="store_true", help="close again: record a new as-reported snapshot")
+    close.add_argument("--warehouse", type=Path, help="DuckDB file (default: ITSM_WAREHOUSE)")
+    close.set_defaults(handler=cmd_close_period)
+
+    sql = subparsers.add_parser(
+        "sql",
+        help="query the warehouse read-only: an interactive shell, or -c QUERY",
+        description=(
+            "Opens the analyst snapshot (<warehouse>.snapshot.duckdb, published after each successful run) "
+            "read-only with file access disabled: writes, ATTACH and COPY TO are refused, and the live warehouse is "
+            "never locked by an analyst. Schemas: marts (KPIs), staging, intermediate, reference, raw, dq, audit."
+        ),
+    )
+    sql.add_argument("-c", "--command", dest="query", help="run one query, print the result and exit")
+    sql.add_argument("--database", type=Path, help="DuckDB file to open read-only (default: the analyst snapshot)")
+    sql.add_argument("--max-rows", type=int, default=100, help="rows printed per result (default 100)")
+    sql.set_defaults(handler=cmd_sql)
+
+    publish = subparsers.add_parser(
+        "publish-snapshot",
+        help="publish the read-only analyst snapshot of the warehouse now (runs do it after each success)",
+    )
+    publish.set_defaults(handler=cmd_publish_snapshot)
+
+    docs = subparsers.add_parser(
+        "docs",
+        help="build the dbt docs (models, columns, lineage) and serve them on 127.0.0.1",
+        description="Runs `dbt docs generate` into ITSM_OUTPUT_DIR/dbt_docs (also a single static_index.html) "
+        "and `dbt docs serve` on 127.0.0.1.",
+    )
+    docs.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
+    docs.add_argument("--no-serve", action="store_true", help="only build the docs")
+    docs.set_defaults(handler=cmd_docs)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.extracts.request import ExtractError, ExtractRequest, parse_date
+    from pipelines.extracts.runner import run_extract
+
+    settings = Settings.from_env()
+    try:
+        request = ExtractRequest(
+            kind=args.kind,
+            date_from=parse_date(args.date_from),
+            date_to=parse_date(args.date_to),
+            service=args.service,
+            pseudonymize=not args.no_pseudonymize,
+            include_comments=args.include_comments,
+        )
+        result = run_extract(
+            request,
+            args.out,
+            (args.warehouse or settings.warehouse_path).resolve(),
+            settings.pseudonym_key,
+            overwrite=args.overwrite,
+        )
+    except ExtractError as err:
+        return _fail(str(err))
+    except duckdb.Error as err:
+        # A mart whose columns changed under the extract: say so; the runner has removed any partial output.
+        return _fail(f"the warehouse query failed, nothing written: {err}")
+    for name, rows in result.rows.items():
+        print(f"{name}: {rows} rows")
+    print(f"wrote {result.out_dir}\nmanifest sha256: {result.manifest_sha256}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from pipelines.extracts.request import ExtractError
+    from pipelines.extracts.verify import verify_extract
+
+    try:
+        report = verify_extract(args.directory, args.manifest_sha256)
+    except ExtractError as err:
+        return _fail(str(err))
+    for label, names in (("ALTERED", report.altered), ("MISSING", report.missing), ("EXTRA", report.extra)):
+        for name in names:
+            print(f"{label}: {name}")
+    if report.manifest_matches_expected is False:
+        print(f"ALTERED: manifest.json (sha256 {report.manifest_sha256} differs from the expected hash)")
+    verdict = "OK" if report.ok else "FAILED"
+    print(f"{verdict}: {len(report.checked)} file(s) match manifest.json (sha256 {report.manifest_sha256})")
+    return 0 if report.ok else 1
+
+
+def cmd_close_period(args: argparse.Namespace) -> int:
+    from pipelines.extracts.period_close import close_period
+    from pipelines.extracts.request import ExtractError
+
+    settings = Settings.from_env()
+    try:
+        result = close_period(
+            args.period, (args.warehouse or settings.warehouse_path).resolve(), settings.extracts_dir, args.force
+        )
+    except ExtractError as err:
+        return _fail(str(err))
+    again = " (forced: replaces the earlier as-reported figures, which are kept)" if result.forced else ""
+    print(f"closed {result.period}: snapshot {result.snapshot_id}, {result.rows} KPI values{again}")
+    print(f"evidence: {result.extract.out_dir}\nmanifest sha256: {result.extract.manifest_sha256}")
+    return 0
+
+
+def cmd_publish_snapshot(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.extracts.analyst import publish_snapshot
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        return _fail(f"no warehouse at {settings.warehouse_path}: run `itsm run` first")
+    try:
+        path = publish_snapshot(settings.warehouse_path)
+    except duckdb.IOException as err:
+        return _fail(f"cannot publish now (is a run writing?): {err}")
+    print(f"published {path}")
+    return 0
+
+
+def _split_statements(buffer: str) -> tuple[list[str], str]:
+    """Complete statements (ending with ';') and the unfinished rest. Good enough for an interactive prompt."""
+    *done, rest = buffer.split(";")
+    return [s.strip() for s in done if s.strip()], rest
+
+
+def _run_and_print(conn, query: str, max_rows: int) -> None:
+    relation = conn.sql(query)
+    if relation is not None:
+        relation.show(max_rows=max_rows, max_width=200)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.extracts.analyst import analyst_connection
+    from pipelines.extracts.connection import snapshot_path
+    from pipelines.extracts.request import ExtractError
+
+    settings = Settings.from_env()
+    database = (args.database or snapshot_path(settings.warehouse_path)).resolve()
+    try:
+        with analyst_connection(database) as conn:
+            if args.query is not None:
+                try:
+                    _run_and_print(conn, args.query, args.max_rows)
+                except duckdb.Error as err:
+                    return _fail(f"{err} (this connection is read-only)")
+                return 0
+            print(f"{database} (read-only). End statements with ';'. Ctrl-D quits.")
+            buffer = ""
+            while True:
+                try:
+                    line = input("itsm-sql> " if not buffer.strip() else "      ...> ")
+                except EOFError:
+                    print()
+                    return 0
+                statements, buffer = _split_statements(buffer + "\n" + line)
+                for statement in statements:
+                    try:
+                        _run_and_print(conn, statement, args.max_rows)
+                    except duckdb.Error as err:
+                        print(f"error: {err}", file=sys.stderr)
+    except ExtractError as err:
+        return _fail(str(err))
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    target = settings.output_dir / "dbt_docs"
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {
+        **os.environ,
+        "ITSM_WAREHOUSE": str(settings.warehouse_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_LOG_PATH": str(target / "logs"),
+    }
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path"]
+    generate = [str(dbt), "docs", "generate", "--static", *common, str(target)]
+    if subprocess.run(generate, env=env, check=False).returncode != 0:
+        return _fail("dbt docs generate failed (is a run writing to the warehouse? see the output above)")
+    print(f"docs built in {target} (single file: {target / 'static_index.html'})")
+    if args.no_serve:
+        return 0
+    serve = [str(dbt), "docs", "serve", "--host", "127.0.0.1", "--port", str(args.port), "--no-browser", *common]
+    print(f"serving on http://127.0.0.1:{args.port} (Ctrl-C stops)", flush=True)
+    return subprocess.run([*serve, str(target)], env=env, check=False).returncode

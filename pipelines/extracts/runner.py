@@ -1,0 +1,133 @@
+"""Run one extract: validate, read (read-only), apply privacy, write files + manifest atomically.
+
+Nothing partial is ever left at `--out`: files are written into a hidden sibling folder that is renamed into place
+only after the manifest is written; any failure removes it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipelines.extracts.connection import first_row, read_only, relation_exists
+from pipelines.extracts.manifest import new_manifest, run_ids, write_manifest
+from pipelines.extracts.privacy import MISSING_KEY_MESSAGE, apply_privacy, key_fingerprint
+from pipelines.extracts.registry import get_kind
+from pipelines.extracts.request import ExtractError, ExtractRequest
+from pipelines.extracts.spec import Dataset, ExtractKind, bind
+from pipelines.extracts.writer import write_dataset
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    out_dir: Path
+    manifest: dict[str, object]
+    manifest_sha256: str
+    rows: dict[str, int]
+
+
+def _prepare_out(out_dir: Path, overwrite: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ExtractError(f"--out {out_dir} is a file, not a directory; nothing written")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise ExtractError(f"--out {out_dir} already exists and is not empty; choose a new folder or --overwrite")
+
+
+def query_dataset(conn, dataset: Dataset, params: dict[str, object]) -> pa.Table:
+    sql = f"select * from (\n{dataset.sql}\n) as extract_rows order by all"
+    return conn.sql(sql, params=bind(sql, params)).to_arrow_table()
+
+
+def check_ready(conn, kind: ExtractKind, request: ExtractRequest) -> None:
+    """Refuse clearly when marts are missing or the period has no data at all."""
+    missing = [rel for rel in kind.requires if not relation_exists(conn, rel)]
+    if missing:
+        raise ExtractError(
+            f"extract {kind.name!r} needs {', '.join(missing)}, which the warehouse does not have yet: "
+            "run `itsm run` (or `make demo`) first; nothing written"
+        )
+    row = first_row(conn, kind.coverage_sql, bind(kind.coverage_sql, request.params()))
+    if not row or not row[0]:
+        scope = f" for service {request.service!r}" if request.service else ""
+        raise ExtractError(
+            f"no data for {kind.name} between {request.date_from} and {request.date_to}{scope}: "
+            "the warehouse has no source records in that period; nothing written"
+        )
+
+
+def materialize(
+    out_dir: Path,
+    request: dict[str, object],
+    tables: list[tuple[Dataset, pa.Table]],
+    runs: dict[str, object],
+    key: str | None,
+    include_comments: bool,
+    overwrite: bool = False,
+) -> ExtractResult:
+    """Apply privacy, write every dataset and the manifest into a hidden folder, then move it to `out_dir`."""
+    out_dir = out_dir.resolve()
+    _prepare_out(out_dir, overwrite)
+    staging = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        files, datasets = [], []
+        for dataset, raw_table in tables:
+            table, privacy_done = apply_privacy(raw_table, key, include_comments)
+            files += [f.as_manifest_entry() for f in write_dataset(table, staging, dataset.name)]
+            datasets.append(
+                {
+                    "name": dataset.name,
+                    "description": dataset.description,
+                    "rows": table.num_rows,
+                    "columns": [{"name": f.name, "type": str(f.type)} for f in table.schema],
+                    **privacy_done,
+                }
+            )
+        privacy = {
+            "person_fields": "hmac-sha256" if key else "clear",
+            "pseudonym_key_fingerprint": key_fingerprint(key) if key else None,
+            "free_text": "included" if include_comments else "excluded",
+        }
+        manifest = new_manifest(request, files, datasets, runs, privacy)
+        manifest_sha = write_manifest(staging, manifest)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ExtractResult(out_dir, manifest, manifest_sha, {d["name"]: d["rows"] for d in datasets})
+
+
+def run_extract(
+    request: ExtractRequest,
+    out_dir: Path,
+    warehouse: Path,
+    pseudonym_key: str | None,
+    overwrite: bool = False,
+    dagster_run_id: str | None = None,
+) -> ExtractResult:
+    """Validate, read the warehouse read-only, and write the extract. Raises ExtractError with a clear message."""
+    kind = get_kind(request.kind)
+    _prepare_out(out_dir.resolve(), overwrite)
+    if request.pseudonymize and not pseudonym_key:
+        raise ExtractError(MISSING_KEY_MESSAGE)
+    with read_only(warehouse) as conn:
+        check_ready(conn, kind, request)
+        params = request.params()
+        tables = [(dataset, query_dataset(conn, dataset, params)) for dataset in kind.datasets(request)]
+        runs = run_ids(conn, dagster_run_id)
+    return materialize(
+        out_dir,
+        {**request.describe(), "warehouse": str(warehouse)},
+        tables,
+        runs,
+        pseudonym_key if request.pseudonymize else None,
+        request.include_comments,
+        overwrite,
+    )
