@@ -109,9 +109,17 @@ CHECKS = [
 ]
 
 
-def _insert(conn: duckdb.DuckDBPyConnection, table: str, row: dict[str, object], load_id: int, number: int) -> None:
-    file = next(f for i, f, _, _ in LOADS if i == load_id)
-    sha = next(s for i, _, s, _ in LOADS if i == load_id)
+def insert_raw(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    row: dict[str, object],
+    load_id: int,
+    number: int,
+    file: str | None = None,
+) -> None:
+    """Append one contract row to raw.<table> with lineage, as the loader would."""
+    file = file or next(f for i, f, _, _ in LOADS if i == load_id)
+    sha = next((s for i, _, s, _ in LOADS if i == load_id), "0" * 64)
     columns = TABLES[table].column_names
     values = [row.get(c) for c in columns] + [file, sha, number, "2026-11-21 00:00Z", load_id]
     names = ", ".join([*columns, "_source_file", "_file_sha256", "_row_number", "_loaded_at", "_load_id"])
@@ -135,23 +143,23 @@ def build_hand_warehouse(path: Path) -> Path:
             "state": "resolved" if resolved else "in_progress", "priority": 2, "service": service,
             "assignment_group": "service_desk", "assignee": assignee, "caller": caller, "caused_by_change": change,
         }  # fmt: skip
-        _insert(conn, "tickets", row, load, n)
+        insert_raw(conn, "tickets", row, load, n)
     for n, (cid, ctype, req, appr, start, end, code, service, *_rest) in enumerate(CHANGES, 1):
         row = {
             "change_id": cid, "change_type": ctype, "requested_at": req, "approved_at": appr,
             "actual_start": start, "actual_end": end, "close_code": code, "service": service,
         }  # fmt: skip
-        _insert(conn, "changes", row, 2, n)
+        insert_raw(conn, "changes", row, 2, n)
     outage = {
         "outage_id": "O1", "service": "erp", "started_at": "2026-10-10 10:00Z", "ended_at": "2026-10-10 11:00Z",
         "outage_type": "unplanned", "change_id": "C1",
     }  # fmt: skip
-    _insert(conn, "outages", outage, 3, 1)
+    insert_raw(conn, "outages", outage, 3, 1)
     survey = {
         "survey_id": "S1", "ticket_id": "T1", "sent_at": "2026-10-04 09:00Z", "responded_at": "2026-10-04 10:00Z",
         "csat_score": 2, "comment": "Alice Smith never called back",
     }  # fmt: skip
-    _insert(conn, "surveys", survey, 5, 1)
+    insert_raw(conn, "surveys", survey, 5, 1)
 
     # Staging views: the real ones keep the latest row per key; every key here is loaded once.
     conn.execute("create schema staging")
