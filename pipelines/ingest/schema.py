@@ -30,9 +30,9 @@ LOAD_LOG_COLUMNS = (
     ("adapter", "VARCHAR"),
     ("status", "VARCHAR NOT NULL"),  # loaded | skipped_duplicate | rejected
     ("rows_read", "BIGINT"),
-    ("rows_loaded", "BIGINT"),  # summed over the raw tables the file fed
+    ("rows_loaded", "BIGINT"),  # source rows accepted; rows_read = rows_loaded + rows_quarantined
     ("rows_quarantined", "BIGINT"),
-    ("tables_loaded", "VARCHAR"),  # JSON object: raw table -> rows written
+    ("tables_loaded", "VARCHAR"),  # JSON object: raw table -> rows written (an event log feeds two)
     ("error", "VARCHAR"),
     ("started_at", "TIMESTAMPTZ NOT NULL"),
     ("finished_at", "TIMESTAMPTZ"),

@@ -1,0 +1,389 @@
+"""Load export files into the `raw` schema: one transaction per file, rows typed and checked in DuckDB.
+
+Per file: SHA-256 (a file already loaded is skipped), format and header, adapter, then one SQL pipeline:
+source rows (all text) -> mapped to the contract -> typed and checked -> good rows to raw.<table> with lineage,
+failing rows to raw.quarantine with line number, raw text and reason. A file-level problem rolls the whole file
+back and is recorded in raw.load_log with status `rejected` and the error.
+
+Counts: rows_read = rows_loaded + rows_quarantined, per source row (a malformed CSV line counts as one row read
+and one quarantined). `tables` says how many rows each raw table received (a ServiceNow event log feeds tickets
+and ticket_events from the same accepted snapshot rows).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.adapter import Adapter, Mapping, literal, quote
+from pipelines.ingest.contract import LOAD_LOG_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, TABLES
+from pipelines.ingest.detect import detect_adapter
+from pipelines.ingest.files import FileInfo, FileRejected, inspect_file
+from pipelines.ingest.schema import ensure_raw_schema
+from pipelines.ingest.validate import checked_select
+from pipelines.settings import Settings
+
+INBOX_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".jsonl", ".ndjson", ".json")
+JSONL_DELIMITER = "\x1f"  # never present unescaped in valid JSON, so each line is one field
+
+
+@dataclass
+class LoadResult:
+    path: Path
+    status: str  # loaded | skipped_duplicate | rejected
+    sha256: str = ""
+    adapter: str = ""
+    load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    tables: dict[str, int] = field(default_factory=dict)
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+
+# Called before a file (result None) and after it (with its result): index is 1-based.
+ProgressFn = Callable[[int, int, Path, LoadResult | None], None]
+
+
+def ingest_files(
+    conn: duckdb.DuckDBPyConnection,
+    paths: Iterable[Path | str],
+    settings: Settings,
+    progress: ProgressFn | None = None,
+    skip_rejected: bool = False,
+) -> list[LoadResult]:
+    """Load each file in its own transaction. Never raises for a bad file: its result says `rejected`.
+
+    skip_rejected: also skip files whose exact bytes were already rejected (the inbox sensor uses it so a bad file
+    is not retried on every tick; an explicit `itsm ingest` retries, e.g. with another --adapter).
+    """
+    conn.execute("SET TimeZone = 'UTC'")
+    ensure_raw_schema(conn)
+    files = [Path(p) for p in paths]
+    results = []
+    for index, path in enumerate(files, start=1):
+        if progress:
+            progress(index, len(files), path, None)
+        result = ingest_file(conn, path, settings, skip_rejected=skip_rejected)
+        results.append(result)
+        if progress:
+            progress(index, len(files), path, result)
+    return results
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    if not inbox.exists():
+        return []
+    return sorted(
+        p for p in inbox.rglob("*") if p.is_file() and p.suffix.lower() in INBOX_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def ingest_inbox(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, progress: ProgressFn | None = None
+) -> list[LoadResult]:
+    """Load every new file under settings.inbox_dir (sorted by path, so re-exports load in name order)."""
+    return ingest_files(conn, inbox_files(settings.inbox_dir), settings, progress, skip_rejected=True)
+
+
+def ingest_file(
+    conn: duckdb.DuckDBPyConnection, path: Path, settings: Settings, skip_rejected: bool = False
+) -> LoadResult:
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    result = LoadResult(path=path, status="rejected")
+    try:
+        info = inspect_file(path)
+        result.sha256 = info.sha256
+        previous = _previous_load(conn, info.sha256, skip_rejected)
+        if previous is not None:
+            result.status, result.load_id = "skipped_duplicate", previous
+            result.error = f"same bytes already loaded (load {previous})" if previous else ""
+            return result
+    except FileRejected as err:
+        result.error = str(err)
+        _log(conn, result, started_at, err.sha256)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    load_id = _next_load_id(conn)
+    result.load_id = load_id
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        _load(conn, info, settings, result, started_at)
+        result.status = "loaded"
+        _log(conn, result, started_at, info.sha256)
+        conn.execute("COMMIT")
+    except (FileRejected, duckdb.Error) as err:
+        conn.execute("ROLLBACK")
+        result.status = "rejected"
+        result.rows_read = result.rows_loaded = result.rows_quarantined = 0
+        result.tables = {}
+        result.error = str(err) if isinstance(err, FileRejected) else f"{path.name}: {_first_line(err)}"
+        _log(conn, result, started_at, info.sha256)
+    finally:
+        _drop_temp(conn, load_id)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _load(
+    conn: duckdb.DuckDBPyConnection, info: FileInfo, settings: Settings, result: LoadResult, at: datetime
+) -> None:
+    load_id = result.load_id
+    header = _header(conn, info)
+    adapter = detect_adapter(header, info.path, settings.adapter_override)
+    mapping = adapter.mapping(header, info.path)
+    result.adapter = f"{adapter.name}:{mapping.variant}" if mapping.variant else adapter.name
+    zone = settings.timezone_for(adapter.name)
+    _check_zone(conn, info.path, zone, adapter.name)
+
+    checked, rejects = f"_checked_{load_id}", f"_rejects_{load_id}"
+    source, raw_text = _source_sql(info, header, adapter, load_id)
+    conn.execute(f"CREATE TEMP TABLE {checked} AS {checked_select(mapping, source, raw_text, zone)}")
+    structural = _structural_rejects(conn, info, load_id, rejects)
+    if structural:
+        _renumber_after_rejects(conn, checked, rejects)
+
+    lineage = (
+        f"{literal(str(info.path.resolve()))}, {literal(info.sha256)}, _row_number, "
+        f"{literal(at.isoformat())}::TIMESTAMPTZ, {load_id}, _extra"
+    )
+    derivation = adapter.derive(mapping, checked)
+    selects = derivation.selects if derivation else {mapping.table.name: _default_select(mapping, checked)}
+    for table_name, select in selects.items():
+        columns = TABLES[table_name].column_names
+        target = ", ".join(quote(c) for c in columns)
+        lineage_cols = "_source_file, _file_sha256, _row_number, _loaded_at, _load_id, _extra"
+        written = conn.execute(
+            f"INSERT INTO {RAW_SCHEMA}.{table_name} ({target}, {lineage_cols}) "
+            f"SELECT {target}, {lineage} FROM ({select}) AS derived"
+        ).fetchone()[0]
+        result.tables[table_name] = int(written)
+
+    quarantine = f"{RAW_SCHEMA}.{QUARANTINE_TABLE}"
+    common = f"{literal(str(info.path.resolve()))}, {literal(info.sha256)}, {load_id}, {literal(mapping.target)}"
+    conn.execute(
+        f"INSERT INTO {quarantine} SELECT {common}, _line, _raw, _reason, {literal(at.isoformat())}::TIMESTAMPTZ "
+        f"FROM {checked} WHERE _reason IS NOT NULL ORDER BY _row_number"
+    )
+    if structural:
+        conn.execute(
+            f"INSERT INTO {quarantine} SELECT {common}, line, raw_text, reason, {literal(at.isoformat())}::TIMESTAMPTZ "
+            f"FROM {rejects} ORDER BY line"
+        )
+    good, bad = conn.execute(
+        f"SELECT count(*) FILTER (WHERE _reason IS NULL), count(*) FILTER (WHERE _reason IS NOT NULL) FROM {checked}"
+    ).fetchone()
+    result.rows_loaded = int(good)
+    result.rows_quarantined = int(bad) + structural
+    result.rows_read = result.rows_loaded + result.rows_quarantined
+
+
+def _default_select(mapping: Mapping, checked: str) -> str:
+    cols = ", ".join(quote(c) for c in mapping.table.column_names)
+    return f"SELECT {cols}, _row_number, _extra FROM {checked} WHERE _reason IS NULL"
+
+
+def _header(conn: duckdb.DuckDBPyConnection, info: FileInfo) -> tuple[str, ...]:
+    path = literal(str(info.path))
+    if info.format == "csv":
+        return info.header
+    if info.format == "parquet":
+        try:
+            rows = conn.execute(f"DESCRIBE SELECT * FROM read_parquet({path})").fetchall()
+        except duckdb.Error as err:
+            raise FileRejected(info.path, f"unreadable Parquet file: {_first_line(err)}") from None
+        return tuple(r[0] for r in rows)
+    rows = conn.execute(
+        f"""SELECT key FROM (
+                SELECT unnest(json_keys(_json)) AS key, _line FROM {_jsonl_lines(info)}
+                WHERE json_valid(_json) AND starts_with(ltrim(_json), '{{'))
+            GROUP BY key ORDER BY min(_line), key"""
+    ).fetchall()
+    if not rows:
+        raise FileRejected(info.path, "JSON lines file has no valid JSON object on any line")
+    return tuple(r[0] for r in rows)
+
+
+def _jsonl_lines(info: FileInfo, rejects: str | None = None) -> str:
+    store = f", store_rejects=true, rejects_table='{rejects}_e', rejects_scan='{rejects}_s'" if rejects else ""
+    return f"""(SELECT row_number() OVER () AS _line, _json FROM read_csv({literal(str(info.path))},
+            columns={{'_json': 'VARCHAR'}}, delim={literal(JSONL_DELIMITER)}, quote='', escape='', header=false,
+            auto_detect=false, null_padding=false{store}))"""
+
+
+def _nullify(expr: str, null_values: tuple[str, ...]) -> str:
+    values = ", ".join(literal(v) for v in null_values)
+    return f"CASE WHEN trim({expr}) IN ({values}) THEN NULL ELSE {expr} END"
+
+
+def _source_sql(info: FileInfo, header: tuple[str, ...], adapter: Adapter, load_id: int) -> tuple[str, str]:
+    """FROM-clause relation of all-text source columns + _row_number + _line, and the raw-text expression."""
+    path = literal(str(info.path))
+    if info.format == "csv":
+        columns = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in header)
+        nulls = ", ".join(literal(v) for v in adapter.null_values)
+        read = (
+            f"read_csv({path}, columns={{{columns}}}, header=true, auto_detect=false, delim={literal(info.delimiter)}, "
+            f"quote='\"', escape='\"', nullstr=[{nulls}], null_padding=false, store_rejects=true, "
+            f"rejects_table='_rejects_{load_id}_e', rejects_scan='_rejects_{load_id}_s', max_line_size=10000000)"
+        )
+        source = (
+            f"(SELECT *, _row_number + 1 AS _line FROM (SELECT row_number() OVER () AS _row_number, * FROM {read}))"
+        )
+        # Empty fields read as NULL print as "" so the field count of the raw line stays visible.
+        fields = ", ".join(f"coalesce({quote(n)}, '\"\"')" for n in header)
+        raw = f"concat_ws({literal(info.delimiter)}, {fields})"
+        return source, raw
+    if info.format == "jsonl":
+        fields = ", ".join(
+            f"{_nullify(f'json_extract_string(_json, {literal(_json_path(n))})', adapter.null_values)} AS {quote(n)}"
+            for n in header
+        )
+        source = (
+            f"(SELECT _line AS _row_number, _line, _json, {fields} FROM {_jsonl_lines(info, f'_rejects_{load_id}')} "
+            "WHERE json_valid(_json) AND starts_with(ltrim(_json), '{'))"
+        )
+        return source, "_json"
+    fields = ", ".join(f"{_nullify(f'CAST({quote(n)} AS VARCHAR)', adapter.null_values)} AS {quote(n)}" for n in header)
+    source = (
+        f"(SELECT file_row_number + 1 AS _row_number, file_row_number + 1 AS _line, {fields} "
+        f"FROM read_parquet({path}, file_row_number=true))"
+    )
+    raw = f"CAST(json_object({', '.join(f'{literal(n)}, {quote(n)}' for n in header)}) AS VARCHAR)"
+    return source, raw
+
+
+def _json_path(key: str) -> str:
+    return '$."' + key.replace('"', '\\"') + '"'
+
+
+def _structural_rejects(conn: duckdb.DuckDBPyConnection, info: FileInfo, load_id: int, rejects: str) -> int:
+    """Lines the reader could not split into the header's fields (CSV), or that are not JSON objects (JSONL).
+
+    Collected into temp table `rejects` (line, good_before, raw_text, reason); returns how many lines.
+    """
+    errors = f"_rejects_{load_id}_e"
+    if info.format == "csv":
+        conn.execute(
+            f"""CREATE TEMP TABLE {rejects} AS
+                SELECT line, (line - 1) - row_number() OVER (ORDER BY line) AS good_before,
+                       trim(any_value(csv_line), chr(13) || chr(10)) AS raw_text,
+                       'malformed line: ' || lower(CAST(arg_min(error_type, column_idx) AS VARCHAR)) || ' ('
+                           || arg_min(error_message, column_idx) || ')' AS reason
+                FROM {errors} GROUP BY line"""
+        )
+    elif info.format == "jsonl":
+        has_errors = _temp_exists(conn, errors)
+        structural = (
+            f"UNION ALL SELECT line, trim(csv_line, chr(13) || chr(10)), 'malformed line: ' "
+            f"|| lower(CAST(error_type AS VARCHAR)) || ' (' || error_message || ')' "
+            f"FROM {errors}"
+            if has_errors
+            else ""
+        )
+        conn.execute(
+            f"""CREATE TEMP TABLE {rejects} AS
+                SELECT line, NULL::BIGINT AS good_before, raw_text, reason FROM (
+                    SELECT _line AS line, _json AS raw_text,
+                           CASE WHEN json_valid(_json) THEN 'line is JSON but not an object'
+                                ELSE 'line is not valid JSON (truncated or malformed)' END AS reason
+                    FROM {_jsonl_lines(info)}
+                    WHERE trim(coalesce(_json, '')) <> ''
+                      AND NOT (json_valid(_json) AND starts_with(ltrim(_json), '{{'))
+                    {structural})"""
+        )
+    else:
+        return 0
+    bad_encoding = conn.execute(
+        f"SELECT min(line) FROM {rejects} WHERE reason LIKE 'malformed line: invalid encoding%'"
+    ).fetchone()[0]
+    if bad_encoding is not None:
+        raise FileRejected(
+            info.path, f"unreadable encoding: not valid UTF-8 at line {bad_encoding}; re-export the file as UTF-8"
+        )
+    return int(conn.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0])
+
+
+def _renumber_after_rejects(conn: duckdb.DuckDBPyConnection, checked: str, rejects: str) -> None:
+    """CSV good rows were numbered without the rejected lines; shift them back to their record numbers.
+
+    good_before of the j-th rejected record = data records before it that were read fine, so a good row with
+    ordinal k sits after every reject with good_before < k.
+    """
+    if conn.execute(f"SELECT count(*) FROM {rejects} WHERE good_before IS NOT NULL").fetchone()[0] == 0:
+        return
+    conn.execute(
+        f"""UPDATE {checked} SET _row_number = {checked}._row_number + shift.n, _line = {checked}._line + shift.n
+            FROM (SELECT c._row_number AS k, count(r.line) AS n FROM {checked} AS c
+                  JOIN {rejects} AS r ON r.good_before < c._row_number GROUP BY c._row_number) AS shift
+            WHERE {checked}._row_number = shift.k"""
+    )
+
+
+def _temp_exists(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        conn.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]).fetchone()[0]
+    )
+
+
+def _drop_temp(conn: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    for name in (f"_checked_{load_id}", f"_rejects_{load_id}", f"_rejects_{load_id}_e", f"_rejects_{load_id}_s"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _check_zone(conn: duckdb.DuckDBPyConnection, path: Path, zone: str, source: str) -> None:
+    known = conn.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [zone]).fetchone()[0]
+    if not known:
+        raise FileRejected(path, f"unknown time zone {zone!r} configured for source {source!r}")
+
+
+def _previous_load(conn: duckdb.DuckDBPyConnection, sha256: str, include_rejected: bool) -> int | None:
+    statuses = "('loaded', 'rejected')" if include_rejected else "('loaded')"
+    row = conn.execute(
+        f"SELECT max(load_id) FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE} WHERE file_sha256 = ? AND status IN {statuses}",
+        [sha256],
+    ).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
+    return int(conn.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE}").fetchone()[0])
+
+
+def _log(conn: duckdb.DuckDBPyConnection, result: LoadResult, started_at: datetime, sha256: str) -> None:
+    if result.load_id is None:
+        result.load_id = _next_load_id(conn)
+    conn.execute(
+        f"INSERT INTO {RAW_SCHEMA}.{LOAD_LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.load_id,
+            str(result.path.resolve()),
+            sha256,
+            result.adapter or None,
+            result.status,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_quarantined,
+            json.dumps(result.tables, sort_keys=True),
+            result.error or None,
+            started_at,
+            datetime.now(UTC),
+        ],
+    )
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
