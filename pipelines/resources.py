@@ -60,8 +60,10 @@ def open_warehouse(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckD
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.exists():
         raise FileNotFoundError(f"No warehouse at {path}: run `make demo` or `itsm run` first.")
-    conn = duckdb.connect(str(path), read_only=read_only, config={"TimeZone": "UTC"})
+    # TimeZone is set on the session: DuckDB 2.0 rejects it in connect(config=...) before ICU is loaded.
+    conn = duckdb.connect(str(path), read_only=read_only)
     try:
+        conn.execute("SET TimeZone = 'UTC'")
         yield conn
     finally:
         conn.close()
