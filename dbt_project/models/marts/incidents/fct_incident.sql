@@ -1,0 +1,120 @@
+{#- One row per incident: calendar and business resolution times, first response, reassignments,
+    reopens, first-contact resolution and the SLA outcome. Counts come from the event log when the ticket
+    has one, else from the export's own counters (flat exports carry reopen_count / reassignment_count). -#}
+with tickets as (
+    select * from {{ ref('stg_raw__tickets') }}
+    where ticket_type = 'incident'
+),
+
+assignment_events as (
+    select
+        ticket_id,
+        event_at,
+        from_value,
+        to_value,
+        row_number() over (partition by ticket_id order by event_at) as event_no
+    from {{ ref('stg_raw__ticket_events') }}
+    where field = 'assignment_group'
+),
+
+assignments as (
+    select
+        ticket_id,
+        count(*) as assignment_events,
+        -- The first assignment is not a reassignment: only moves from one group to another count.
+        cast(sum(case when from_value is not null and from_value != coalesce(to_value, '') then 1 else 0 end) as bigint)
+            as reassignments,
+        max(case when event_no = 1 then coalesce(from_value, to_value) end) as first_group
+    from assignment_events
+    group by ticket_id
+),
+
+state_logged as (
+    select distinct ticket_id
+    from {{ ref('stg_raw__ticket_events') }}
+    where field = 'state'
+),
+
+outcome as (
+    select * from {{ ref('int_ticket_sla_outcome') }}
+),
+
+base as (
+    select
+        t.*,
+        t.state in ('resolved', 'closed') and t.resolved_at is not null as is_resolved,
+        coalesce(o.resolution_calendar_id, s.support_calendar_id, '{{ var("default_support_calendar") }}')
+            as business_calendar_id,
+        case
+            when a.ticket_id is not null then a.reassignments
+            else cast(coalesce(t.reassignment_count, 0) as bigint)
+        end as reassignments,
+        case
+            when l.ticket_id is not null then cast(coalesce(o.resolution_cycles, 1) - 1 as bigint)
+            else cast(coalesce(t.reopen_count, 0) as bigint)
+        end as reopens,
+        coalesce(a.first_group, t.assignment_group) as first_assignment_group,
+        o.responded_at,
+        o.response_business_seconds,
+        o.response_policy_id,
+        o.response_sla_state,
+        o.response_breached,
+        o.resolution_policy_id,
+        o.resolution_sla_state,
+        o.resolution_breached,
+        o.resolution_cycles,
+        o.resolution_sla_business_seconds,
+        o.resolution_paused_business_seconds
+    from tickets as t
+    left join assignments as a on t.ticket_id = a.ticket_id
+    left join state_logged as l on t.ticket_id = l.ticket_id
+    left join outcome as o on t.ticket_id = o.ticket_id
+    left join {{ ref('services') }} as s on t.service = s.service
+)
+
+select
+    b.ticket_id,
+    b.opened_at,
+    b.responded_at,
+    b.resolved_at,
+    b.closed_at,
+    b.state,
+    b.priority,
+    b.service,
+    b.ci,
+    b.category,
+    b.subcategory,
+    b.assignment_group,
+    b.first_assignment_group,
+    b.channel,
+    b.is_resolved,
+    b.business_calendar_id,
+    case
+        when b.is_resolved then ({{ epoch_seconds('b.resolved_at') }} - {{ epoch_seconds('b.opened_at') }}) / 3600.0
+    end as resolve_calendar_hours,
+    case
+        when b.is_resolved
+            then (
+                {{ business_clock_at('clk_resolved', 'b.resolved_at') }}
+                - {{ business_clock_at('clk_opened', 'b.opened_at') }}
+            ) / 3600.0
+    end as resolve_business_hours,
+    case when b.is_resolved then b.resolution_sla_business_seconds / 3600.0 end as resolve_sla_business_hours,
+    b.resolution_paused_business_seconds / 3600.0 as paused_business_hours,
+    ({{ epoch_seconds('b.responded_at') }} - {{ epoch_seconds('b.opened_at') }}) / 60.0 as response_calendar_minutes,
+    b.response_business_seconds / 60.0 as response_business_minutes,
+    b.reassignments,
+    b.reopens,
+    b.is_resolved and b.reassignments = 0 and b.reopens = 0 as is_first_contact_resolution,
+    b.is_resolved and b.assignment_group = b.first_assignment_group as is_resolved_by_first_group,
+    b.response_policy_id,
+    b.response_sla_state,
+    b.response_breached,
+    b.resolution_policy_id,
+    b.resolution_sla_state,
+    b.resolution_breached,
+    b.resolution_cycles,
+    b.source_made_sla
+from base as b
+{{ business_clock_join('clk_opened', 'b.business_calendar_id', 'b.opened_at') }}
+{{ business_clock_join('clk_resolved', 'b.business_calendar_id', 'b.resolved_at') }}
