@@ -30,11 +30,11 @@ REFERENCE = "reference"
 # Marts the dashboards read; the Dagster report asset depends on exactly these.
 MART_TABLES = (
     "fct_incident",
-    "fct_ticket_sla",
+    "kpi_incident_monthly",
     "fct_backlog_daily",
     "kpi_change_monthly",
     "kpi_availability_monthly",
-    "fct_survey",
+    "kpi_satisfaction_monthly",
 )
 REFERENCE_TABLES = ("kpi_targets", "services", "improvement_register")
 
@@ -168,14 +168,14 @@ def improvement_register(wh: Warehouse) -> pd.DataFrame:
 
 def filter_options(wh: Warehouse) -> dict[str, list]:
     """Values offered by the app's filters: months with incidents, services, priorities, assignment groups."""
-    months = wh.frame(f"select distinct opened_month as m from {MARTS}.fct_incident order by 1", columns=["m"])
+    months = wh.frame(f"select distinct period_start as m from {MARTS}.kpi_incident_monthly order by 1", columns=["m"])
     services = wh.frame(
         f"""select service from {REFERENCE}.services
-            union select distinct service from {MARTS}.fct_incident where service is not null order by 1""",
+            union select distinct service from {MARTS}.kpi_incident_monthly where service is not null order by 1""",
         columns=["service"],
     )
     groups = wh.frame(
-        f"""select distinct assignment_group from {MARTS}.fct_incident where assignment_group is not null
+        f"""select distinct assignment_group from {MARTS}.kpi_incident_monthly where assignment_group is not null
             order by 1""",
         columns=["assignment_group"],
     )
@@ -188,29 +188,32 @@ def filter_options(wh: Warehouse) -> dict[str, list]:
 
 
 # --- incidents and SLA ---------------------------------------------------------------------------------------------
+# Incident KPIs follow the marts' cohort rule: an incident counts in the UTC month it was opened
+# (kpi_incident_monthly.period_start). Additive counts come from kpi_incident_monthly; medians and p90 from the
+# fct_incident rows, because a median cannot be rolled up from group medians.
 
-SLA_METRIC = "resolution"
+INCIDENT_MONTH = "cast(date_trunc('month', opened_at) as date)"
+
+
+def _and(where: str) -> str:
+    return "and" if where else "where"
 
 
 def sla_attainment_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
-    """`month`, `priority`, `met`, `breached`, `attainment_pct` for the resolution SLA.
+    """`month`, `priority`, `met`, `breached`, `attainment_pct` of the resolution SLA.
 
-    Open tickets already past their target count as breached (their state is 'breached' in fct_ticket_sla);
-    in-progress and cancelled clocks are not counted.
+    Open incidents already past their target count as breached (the marts' rule); running and cancelled clocks
+    are in neither count.
     """
-    where, params = where_clause(f, "i.opened_month", "i.service", "i.priority", "i.assignment_group")
+    where, params = where_clause(f, "period_start", "service", "priority", "assignment_group")
     return wh.frame(
         f"""
-        select i.opened_month as month, i.priority,
-               count(*) filter (where s.sla_state = 'met') as met,
-               count(*) filter (where s.sla_state = 'breached') as breached,
-               100.0 * count(*) filter (where s.sla_state = 'met')
-                 / nullif(count(*) filter (where s.sla_state in ('met', 'breached')), 0) as attainment_pct
-        from {MARTS}.fct_ticket_sla as s
-        join {MARTS}.fct_incident as i using (ticket_id)
-        {where} {"and" if where else "where"} s.metric = '{SLA_METRIC}'
-        group by all
-        having count(*) filter (where s.sla_state in ('met', 'breached')) > 0
+        select period_start as month, priority,
+               sum(resolution_sla_met) as met, sum(resolution_sla_breached) as breached,
+               100.0 * sum(resolution_sla_met) / nullif(sum(resolution_sla_met) + sum(resolution_sla_breached), 0)
+                 as attainment_pct
+        from {MARTS}.kpi_incident_monthly {where}
+        group by all having sum(resolution_sla_met) + sum(resolution_sla_breached) > 0
         order by month, priority""",
         params,
         ["month", "priority", "met", "breached", "attainment_pct"],
@@ -218,30 +221,48 @@ def sla_attainment_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
 
 
 def mttr_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
-    """`month`, `resolved`, `mean_hours`, `median_hours`, `p90_hours` (business hours, resolved tickets)."""
-    where, params = where_clause(f, "resolved_month", "service", "priority", "assignment_group")
+    """`month`, `resolved`, `mean_hours`, `median_hours`, `p90_hours`: business hours to resolve, incidents
+    opened in the month and resolved."""
+    where, params = where_clause(f, INCIDENT_MONTH, "service", "priority", "assignment_group")
     return wh.frame(
         f"""
-        select resolved_month as month, count(*) as resolved,
-               avg(resolution_business_hours) as mean_hours,
-               median(resolution_business_hours) as median_hours,
-               quantile_cont(resolution_business_hours, 0.9) as p90_hours
+        select {INCIDENT_MONTH} as month, count(*) as resolved,
+               avg(resolve_business_hours) as mean_hours,
+               median(resolve_business_hours) as median_hours,
+               quantile_cont(resolve_business_hours, 0.9) as p90_hours
         from {MARTS}.fct_incident
-        {where} {"and" if where else "where"} resolved_month is not null
+        {where} {_and(where)} is_resolved and resolve_business_hours is not null
         group by all order by month""",
         params,
         ["month", "resolved", "mean_hours", "median_hours", "p90_hours"],
     )
 
 
+# fct_backlog_daily age-bucket columns -> the DESIGN.md bucket labels.
+AGE_BUCKETS = {
+    "open_age_0_1": "0-1",
+    "open_age_2_5": "2-5",
+    "open_age_6_30": "6-30",
+    "open_age_31_90": "31-90",
+    "open_age_over_90": ">90",
+}
+
+
 def backlog_daily(wh: Warehouse, f: Filters) -> pd.DataFrame:
-    """`snapshot_date`, `age_bucket`, `open_tickets` summed over the selection."""
-    where, params = where_clause(f, "date_trunc('month', snapshot_date)", "service", "priority", "assignment_group")
+    """`snapshot_date`, `age_bucket`, `open_tickets` (open incidents at end of day) summed over the selection.
+
+    The backlog mart has no assignment group: a group filter does not narrow it.
+    """
+    where, params = where_clause(f, "cast(date_trunc('month', calendar_date) as date)", "service", "priority")
+    sums = ", ".join(f"sum({col}) as {col}" for col in AGE_BUCKETS)
+    labels = " ".join(f"when '{col}' then '{label}'" for col, label in AGE_BUCKETS.items())
     return wh.frame(
         f"""
-        select snapshot_date, age_bucket, sum(open_tickets) as open_tickets
-        from {MARTS}.fct_backlog_daily {where}
-        group by all order by snapshot_date, age_bucket""",
+        select snapshot_date, case bucket {labels} end as age_bucket, open_tickets
+        from (
+            select calendar_date as snapshot_date, {sums} from {MARTS}.fct_backlog_daily {where} group by all
+        ) unpivot (open_tickets for bucket in ({", ".join(AGE_BUCKETS)}))
+        order by snapshot_date, age_bucket""",
         params,
         ["snapshot_date", "age_bucket", "open_tickets"],
     )
@@ -251,17 +272,16 @@ def top_breaching(wh: Warehouse, f: Filters, dimension: str, limit: int = 10) ->
     """`label`, `breached`, `total`, `breach_pct` of resolution SLAs by service, assignment_group or category."""
     if dimension not in ("service", "assignment_group", "category"):
         raise ValueError(f"unsupported dimension {dimension!r}")
-    where, params = where_clause(f, "i.opened_month", "i.service", "i.priority", "i.assignment_group")
+    where, params = where_clause(f, "period_start", "service", "priority", "assignment_group")
     return wh.frame(
         f"""
-        select coalesce(i.{dimension}, '(none)') as label,
-               count(*) filter (where s.sla_state = 'breached') as breached,
-               count(*) as total,
-               100.0 * count(*) filter (where s.sla_state = 'breached') / count(*) as breach_pct
-        from {MARTS}.fct_ticket_sla as s
-        join {MARTS}.fct_incident as i using (ticket_id)
-        {where} {"and" if where else "where"} s.metric = '{SLA_METRIC}' and s.sla_state in ('met', 'breached')
-        group by all having count(*) filter (where s.sla_state = 'breached') > 0
+        select coalesce(cast({dimension} as varchar), '(none)') as label,
+               sum(resolution_sla_breached) as breached,
+               sum(resolution_sla_met) + sum(resolution_sla_breached) as total,
+               100.0 * sum(resolution_sla_breached)
+                 / nullif(sum(resolution_sla_met) + sum(resolution_sla_breached), 0) as breach_pct
+        from {MARTS}.kpi_incident_monthly {where}
+        group by all having sum(resolution_sla_breached) > 0
         order by breached desc, label limit {int(limit)}""",
         params,
         ["label", "breached", "total", "breach_pct"],
@@ -322,10 +342,10 @@ def availability_by_service(wh: Warehouse, f: Filters) -> pd.DataFrame:
     where, params = where_clause(f, "month", "service")
     return wh.frame(
         f"""
-        select service, sum(agreed_minutes) as agreed_minutes, sum(downtime_minutes) as downtime_minutes,
-               100.0 * (sum(agreed_minutes) - sum(downtime_minutes)) / nullif(sum(agreed_minutes), 0)
+        select service, 60 * sum(agreed_hours) as agreed_minutes, 60 * sum(downtime_hours) as downtime_minutes,
+               100.0 * (sum(agreed_hours) - sum(downtime_hours)) / nullif(sum(agreed_hours), 0)
                  as availability_pct,
-               100.0 * max(availability_target) as target_pct
+               max(target_pct) as target_pct
         from {MARTS}.kpi_availability_monthly {where}
         group by all order by service""",
         params,
@@ -337,7 +357,7 @@ def downtime_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
     """`month`, `service`, `downtime_minutes`."""
     where, params = where_clause(f, "month", "service")
     return wh.frame(
-        f"""select month, service, sum(downtime_minutes) as downtime_minutes
+        f"""select month, service, 60 * sum(downtime_hours) as downtime_minutes
             from {MARTS}.kpi_availability_monthly {where} group by all order by month, service""",
         params,
         ["month", "service", "downtime_minutes"],
@@ -350,9 +370,9 @@ def error_budget_latest(wh: Warehouse, f: Filters) -> pd.DataFrame:
     return wh.frame(
         f"""
         with selected as (select * from {MARTS}.kpi_availability_monthly {where})
-        select service, month, error_budget_minutes as budget_minutes,
-               error_budget_minutes - downtime_minutes as budget_remaining_minutes,
-               downtime_minutes / nullif(error_budget_minutes, 0) as burn_rate
+        select service, month, 60 * error_budget_hours as budget_minutes,
+               60 * error_budget_remaining_hours as budget_remaining_minutes,
+               error_budget_burn_rate as burn_rate
         from selected where month = (select max(month) from selected)
         order by service""",
         params,
@@ -361,19 +381,19 @@ def error_budget_latest(wh: Warehouse, f: Filters) -> pd.DataFrame:
 
 
 # --- satisfaction --------------------------------------------------------------------------------------------------
+# From kpi_satisfaction_monthly's additive counts (month = UTC month the survey was sent).
 
 
 def satisfaction_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
-    """`month`, `sent`, `responses`, `response_rate_pct`, `csat_mean`, `nps` (surveys by month sent)."""
-    where, params = where_clause(f, "sent_month", "service", "priority", "assignment_group")
+    """`month`, `sent`, `responses`, `response_rate_pct`, `csat_mean`, `nps`."""
+    where, params = where_clause(f, "month", "service", "priority", "assignment_group")
     return wh.frame(
         f"""
-        select sent_month as month, count(*) as sent, count(csat_score) as responses,
-               100.0 * count(responded_at) / count(*) as response_rate_pct,
-               avg(csat_score) as csat_mean,
-               100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
-                 / nullif(count(nps_score), 0) as nps
-        from {MARTS}.fct_survey {where}
+        select month, sum(surveys_sent) as sent, sum(csat_responses) as responses,
+               100.0 * sum(responses) / nullif(sum(surveys_sent), 0) as response_rate_pct,
+               sum(csat_score_sum) / nullif(sum(csat_responses), 0) as csat_mean,
+               100.0 * (sum(promoters) - sum(detractors)) / nullif(sum(nps_responses), 0) as nps
+        from {MARTS}.kpi_satisfaction_monthly {where}
         group by all order by month""",
         params,
         ["month", "sent", "responses", "response_rate_pct", "csat_mean", "nps"],
@@ -381,14 +401,22 @@ def satisfaction_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
 
 
 def csat_by_sla_outcome(wh: Warehouse, f: Filters) -> pd.DataFrame:
-    """`sla_outcome` (met / breached), `csat_mean`, `responses`."""
-    where, params = where_clause(f, "sent_month", "service", "priority", "assignment_group")
+    """`sla_outcome` (met / breached), `csat_mean`, `responses` over the selection."""
+    where, params = where_clause(f, "month", "service", "priority", "assignment_group")
     return wh.frame(
         f"""
-        select resolution_sla_state as sla_outcome, avg(csat_score) as csat_mean, count(csat_score) as responses
-        from {MARTS}.fct_survey
-        {where} {"and" if where else "where"} resolution_sla_state in ('met', 'breached')
-        group by all having count(csat_score) > 0 order by sla_outcome desc""",
+        with sums as (
+            select sum(csat_responses_sla_met) as met_n,
+                   sum(csat_mean_sla_met * csat_responses_sla_met) as met_sum,
+                   sum(csat_responses_sla_breached) as breached_n,
+                   sum(csat_mean_sla_breached * csat_responses_sla_breached) as breached_sum
+            from {MARTS}.kpi_satisfaction_monthly {where}
+        )
+        select * from (
+            select 'met' as sla_outcome, met_sum / nullif(met_n, 0) as csat_mean, met_n as responses from sums
+            union all
+            select 'breached', breached_sum / nullif(breached_n, 0), breached_n from sums
+        ) where responses > 0""",
         params,
         ["sla_outcome", "csat_mean", "responses"],
     )
@@ -450,90 +478,101 @@ def blocking_failures(dq: pd.DataFrame) -> pd.DataFrame:
 KPI_LONG_COLUMNS = ["kpi", "month", "value", "weight"]
 
 
-def _kpi_long_sql(f: Filters, by_service: bool) -> tuple[list[tuple[str, list]], str]:
-    """One SQL per source giving rows (`service`?, kpi, month, value, weight); kpi names are kpi_targets.kpi."""
-    svc = "service, " if by_service else ""
-    incident_where, incident_params = where_clause(f, "resolved_month", "service", "priority", "assignment_group")
-    sla_where, sla_params = where_clause(f, "i.opened_month", "i.service", "i.priority", "i.assignment_group")
+def _kpi_long_sql(f: Filters) -> list[tuple[str, list]]:
+    """One SQL per source giving rows (is_overall, service, month, kpi, value, weight), kpi names as in
+    kpi_targets.kpi. GROUPING SETS give the all-services and the per-service values in one scan each, and keep
+    medians exact at both levels (`is_overall` tells the levels apart even when a service is null)."""
+    sets = "group by grouping sets ((month), (service, month))"
+    overall = "grouping(service) = 1 as is_overall"
+    inc_where, inc_params = where_clause(f, INCIDENT_MONTH, "service", "priority", "assignment_group")
+    kpi_where, kpi_params = where_clause(f, "period_start", "service", "priority", "assignment_group")
     change_where, change_params = where_clause(f, "month", "service", None, "assignment_group")
     avail_where, avail_params = where_clause(f, "month", "service")
-    survey_where, survey_params = where_clause(f, "sent_month", "service", "priority", "assignment_group")
-    and_or_where = lambda w: "and" if w else "where"  # noqa: E731
-    queries = [
+    survey_where, survey_params = where_clause(f, "month", "service", "priority", "assignment_group")
+    return [
         (
             f"""
-            select {svc}month, kpi, value, weight from (
-                select {svc}resolved_month as month, count(*) as weight,
-                       median(resolution_business_hours) as mttr_business_hours_median,
-                       100.0 * avg(case when is_first_contact_resolution then 1.0 else 0.0 end) as fcr_pct,
-                       100.0 * avg(case when reopen_count > 0 then 1.0 else 0.0 end) as reopen_pct
-                from {MARTS}.fct_incident {incident_where} {and_or_where(incident_where)} resolved_month is not null
-                group by all
-            ) unpivot (value for kpi in (mttr_business_hours_median, fcr_pct, reopen_pct))""",
-            incident_params,
+            select {overall}, service, {INCIDENT_MONTH} as month, 'mttr_business_hours_median' as kpi,
+                   median(resolve_business_hours) as value, count(*) as weight
+            from {MARTS}.fct_incident
+            {inc_where} {_and(inc_where)} is_resolved and resolve_business_hours is not null
+            group by grouping sets (({INCIDENT_MONTH}), (service, {INCIDENT_MONTH}))""",
+            inc_params,
         ),
         (
             f"""
-            select {svc}month, 'sla_' || metric || '_attainment_pct' as kpi,
-                   100.0 * met / nullif(met + breached, 0) as value, met + breached as weight
+            select is_overall, service, month, kpi, value,
+                   case kpi when 'sla_resolution_attainment_pct' then resolution_n
+                            when 'sla_response_attainment_pct' then response_n
+                            else resolved_n end as weight
             from (
-                select {"i.service, " if by_service else ""}i.opened_month as month, s.metric,
-                       count(*) filter (where s.sla_state = 'met') as met,
-                       count(*) filter (where s.sla_state = 'breached') as breached
-                from {MARTS}.fct_ticket_sla as s join {MARTS}.fct_incident as i using (ticket_id)
-                {sla_where} group by all
-            ) where met + breached > 0""",
-            sla_params,
+                select {overall}, service, period_start as month,
+                       100.0 * sum(resolution_sla_met)
+                         / nullif(sum(resolution_sla_met) + sum(resolution_sla_breached), 0)
+                         as sla_resolution_attainment_pct,
+                       100.0 * sum(response_sla_met)
+                         / nullif(sum(response_sla_met) + sum(response_sla_breached), 0)
+                         as sla_response_attainment_pct,
+                       100.0 * sum(first_contact_resolutions) / nullif(sum(incidents_resolved), 0) as fcr_pct,
+                       100.0 * sum(resolved_reopened) / nullif(sum(incidents_resolved), 0) as reopen_pct,
+                       sum(resolution_sla_met) + sum(resolution_sla_breached) as resolution_n,
+                       sum(response_sla_met) + sum(response_sla_breached) as response_n,
+                       sum(incidents_resolved) as resolved_n
+                from {MARTS}.kpi_incident_monthly {kpi_where}
+                group by grouping sets ((period_start), (service, period_start))
+            ) unpivot (value for kpi in (sla_resolution_attainment_pct, sla_response_attainment_pct, fcr_pct,
+                                         reopen_pct))""",
+            kpi_params,
         ),
         (
             f"""
-            select {svc}month, kpi, value, weight from (
-                select {svc}month, sum(changes_with_outcome) as weight,
+            select is_overall, service, month, kpi, value, weight from (
+                select {overall}, service, month, sum(changes_with_outcome) as weight,
                        100.0 * sum(changes_successful) / nullif(sum(changes_with_outcome), 0) as change_success_pct,
                        100.0 * sum(changes_causing_failure) / nullif(sum(changes_implemented), 0)
                          as change_failure_pct
-                from {MARTS}.kpi_change_monthly {change_where} group by all
+                from {MARTS}.kpi_change_monthly {change_where} {sets}
             ) unpivot (value for kpi in (change_success_pct, change_failure_pct))""",
             change_params,
         ),
         (
             f"""
-            select {svc}month, 'availability_pct' as kpi,
-                   100.0 * (sum(agreed_minutes) - sum(downtime_minutes)) / nullif(sum(agreed_minutes), 0) as value,
-                   sum(agreed_minutes) as weight
-            from {MARTS}.kpi_availability_monthly {avail_where} group by all""",
+            select {overall}, service, month, 'availability_pct' as kpi,
+                   100.0 * (sum(agreed_hours) - sum(downtime_hours)) / nullif(sum(agreed_hours), 0) as value,
+                   sum(agreed_hours) as weight
+            from {MARTS}.kpi_availability_monthly {avail_where} {sets}""",
             avail_params,
         ),
         (
             f"""
-            select {svc}month, kpi, value, weight from (
-                select {svc}sent_month as month, count(csat_score) as weight,
-                       avg(csat_score) as csat_mean,
-                       100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
-                         / nullif(count(nps_score), 0) as nps
-                from {MARTS}.fct_survey {survey_where} group by all
+            select is_overall, service, month, kpi, value, weight from (
+                select {overall}, service, month, sum(csat_responses) as weight,
+                       sum(csat_score_sum) / nullif(sum(csat_responses), 0) as csat_mean,
+                       100.0 * (sum(promoters) - sum(detractors)) / nullif(sum(nps_responses), 0) as nps
+                from {MARTS}.kpi_satisfaction_monthly {survey_where} {sets}
             ) unpivot (value for kpi in (csat_mean, nps))""",
             survey_params,
         ),
     ]
-    return queries, svc
 
 
-def kpi_monthly(wh: Warehouse, f: Filters, by_service: bool = False) -> pd.DataFrame:
-    """Long frame of every KPI with a target: `kpi`, `month`, `value`, `weight` (+ `service` when by_service).
+def kpi_monthly(wh: Warehouse, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every KPI with a target, by month: (overall, by_service) long frames.
 
-    `weight` is the volume behind the value (resolved tickets, SLA outcomes, changes with an outcome, agreed
-    minutes, survey responses); the continual-improvement view uses it to find the driving service.
+    overall: `kpi`, `month`, `value`, `weight`; by_service: `service`, `kpi`, `month`, `value`, `weight`.
+    `weight` is the volume behind the value (resolved incidents, decided SLAs, changes with an outcome, agreed
+    hours, CSAT responses); the continual-improvement view uses it to find the driving service.
     """
-    columns = (["service"] if by_service else []) + KPI_LONG_COLUMNS
-    frames = []
-    for sql, params in _kpi_long_sql(f, by_service)[0]:
-        frame = wh.frame(sql, params, columns)
-        if len(frame):
-            frames.append(frame[columns])
+    columns = ["is_overall", "service", *KPI_LONG_COLUMNS]
+    frames = [frame for sql, params in _kpi_long_sql(f) if len(frame := wh.frame(sql, params, columns))]
     if not frames:
-        return pd.DataFrame(columns=columns)
-    result = pd.concat(frames, ignore_index=True)
+        return pd.DataFrame(columns=KPI_LONG_COLUMNS), pd.DataFrame(columns=["service", *KPI_LONG_COLUMNS])
+    result = pd.concat([fr[columns] for fr in frames], ignore_index=True)
     result["value"] = result["value"].astype(float)
     result["weight"] = result["weight"].astype(float)
-    return result.sort_values([*(["service"] if by_service else []), "kpi", "month"], ignore_index=True)
+    is_overall = result["is_overall"].astype(bool)
+    overall = result[is_overall][KPI_LONG_COLUMNS].sort_values(["kpi", "month"], ignore_index=True)
+    by_service = result[~is_overall][["service", *KPI_LONG_COLUMNS]].sort_values(
+        ["service", "kpi", "month"], ignore_index=True
+    )
+    return overall, by_service

@@ -1,7 +1,9 @@
 """A tiny warehouse with hand-made mart rows, so every number on the page can be computed by hand.
 
-Only the columns `dashboards/queries.py` reads are created; their names follow the marts' yml. Reference data is
-the real seed CSVs (kpi_targets, services, improvement_register), loaded as dbt would into `reference`.
+Only the columns `dashboards/queries.py` reads are created; their names follow the marts' yml
+(fct_incident, kpi_incident_monthly, fct_backlog_daily, kpi_change_monthly, kpi_availability_monthly,
+kpi_satisfaction_monthly). The monthly marts are rolled up here from the rows with the marts' own rules.
+Reference data is the real seed CSVs (kpi_targets, services, improvement_register), loaded into `reference`.
 
 Two months (May and June 2026), two services (email, vpn), two groups (G1 email, G2 vpn).
 Hand-computed figures the tests assert (June is the latest month):
@@ -12,8 +14,8 @@ Hand-computed figures the tests assert (June is the latest month):
   -> (5 + 12) / 2 = 8.5. Target 8, amber 2, lower is better -> 8.5 is amber.
 - FCR: May 3 of 4 = 75 %, June T5, T8 of 4 = 50 %. Reopen: May 1/4 = 25 %, June 1/4 = 25 %.
 - change success (email only): May 4/4 = 100 %, June 4/5 = 80 % (red vs 95 - 3); failure June 1/5 = 20 %.
-- availability June: email 43200 agreed, 43.2 down; vpn 43200 agreed, 86.4 down
-  -> (86400 - 129.6) / 86400 = 99.85 % (amber: 99.9 - 0.4 <= 99.85 < 99.9). May: 0 down -> 100 %.
+- availability June (hours): email 720 agreed, 0.72 down; vpn 720 agreed, 1.44 down
+  -> (1440 - 2.16) / 1440 = 99.85 % (amber: 99.9 - 0.4 <= 99.85 < 99.9). May: 0 down -> 100 %.
 - CSAT June {5, 4, 2, 3} -> 3.5 (red vs 4.2 - 0.3); NPS June {10, 9, 3, 7}: (2 - 1) / 4 = 25.
   May CSAT {5, 5} = 5.0, NPS 100. CSAT when SLA met (June: 5, 4) = 4.5, breached (2, 3) = 2.5.
 """
@@ -29,7 +31,8 @@ from pipelines.settings import REFERENCE_DIR
 
 SEEDS = ("kpi_targets", "services", "improvement_register")
 
-# ticket_id, service, priority, group, category, opened, resolved (month or None), business h, fcr, reopens, sla
+# ticket_id, service, priority, group, category, opened (date), resolved (month or None), business h, fcr,
+# reopens, resolution SLA state
 TICKETS = [
     ("T1", "email", 1, "G1", "network", "2026-05-04", "2026-05-01", 2.0, True, 0, "met"),
     ("T2", "email", 3, "G1", "network", "2026-05-05", "2026-05-01", 10.0, False, 1, "breached"),
@@ -66,26 +69,48 @@ def build_small_warehouse(path: Path) -> Path:
                 [str(REFERENCE_DIR / f"{seed}.csv")],
             )
         conn.execute(
-            """create table marts.fct_incident (ticket_id varchar, service varchar, priority integer,
-                 assignment_group varchar, category varchar, opened_at timestamptz, opened_month date,
-                 resolved_month date, resolution_business_hours double, is_first_contact_resolution boolean,
-                 reopen_count integer)"""
+            """create table marts.fct_incident (ticket_id varchar, opened_at timestamptz, priority integer,
+                 service varchar, category varchar, assignment_group varchar, is_resolved boolean,
+                 resolve_business_hours double, reopens integer, is_first_contact_resolution boolean,
+                 resolution_sla_state varchar, response_sla_state varchar)"""
         )
-        conn.execute("create table marts.fct_ticket_sla (ticket_id varchar, metric varchar, sla_state varchar)")
-        for t in TICKETS:
-            tid, service, prio, group, cat, opened, resolved, hours, fcr, reopens, sla = t
+        for tid, service, prio, group, cat, opened, resolved, hours, fcr, reopens, sla in TICKETS:
             conn.execute(
-                "insert into marts.fct_incident values (?, ?, ?, ?, ?, ?, date_trunc('month', cast(? as date)),"
-                " ?, ?, ?, ?)",
-                [tid, service, prio, group, cat, opened, opened, resolved, hours, fcr, reopens],
+                "insert into marts.fct_incident values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'met')",
+                [
+                    tid,
+                    f"{opened} 10:00:00+00",
+                    prio,
+                    service,
+                    cat,
+                    group,
+                    resolved is not None,
+                    hours,
+                    reopens,
+                    fcr,
+                    sla,
+                ],
             )
-            conn.execute("insert into marts.fct_ticket_sla values (?, 'resolution', ?)", [tid, sla])
-            conn.execute("insert into marts.fct_ticket_sla values (?, 'response', 'met')", [tid])
+        # The additive columns of kpi_incident_monthly the dashboards read, rolled up as the mart does.
+        conn.execute(
+            """create table marts.kpi_incident_monthly as
+               select cast(date_trunc('month', opened_at) as date) as period_start, service, priority,
+                      assignment_group, category, 'portal' as channel,
+                      count(*) filter (where is_resolved) as incidents_resolved,
+                      count(*) filter (where resolution_sla_state = 'met') as resolution_sla_met,
+                      count(*) filter (where resolution_sla_state = 'breached') as resolution_sla_breached,
+                      count(*) filter (where response_sla_state = 'met') as response_sla_met,
+                      count(*) filter (where response_sla_state = 'breached') as response_sla_breached,
+                      count(*) filter (where is_first_contact_resolution) as first_contact_resolutions,
+                      count(*) filter (where is_resolved and reopens > 0) as resolved_reopened
+               from marts.fct_incident group by all"""
+        )
         conn.execute(
             """create table marts.fct_backlog_daily as select * from (values
-                 (date '2026-06-29', 'vpn', 3, 'G2', '0-1', 1), (date '2026-06-29', 'email', 3, 'G1', '2-5', 2),
-                 (date '2026-06-30', 'vpn', 3, 'G2', '2-5', 1), (date '2026-06-30', 'email', 3, 'G1', '6-30', 2)
-               ) as t(snapshot_date, service, priority, assignment_group, age_bucket, open_tickets)"""
+                 (date '2026-06-29', 'vpn', 3, 1, 0, 0, 0, 0), (date '2026-06-29', 'email', 3, 0, 2, 0, 0, 0),
+                 (date '2026-06-30', 'vpn', 3, 0, 1, 0, 0, 0), (date '2026-06-30', 'email', 3, 0, 0, 2, 0, 0)
+               ) as t(calendar_date, service, priority, open_age_0_1, open_age_2_5, open_age_6_30, open_age_31_90,
+                      open_age_over_90)"""
         )
         conn.execute(
             """create table marts.kpi_change_monthly as select * from (values
@@ -98,23 +123,34 @@ def build_small_warehouse(path: Path) -> Path:
         )
         conn.execute(
             """create table marts.kpi_availability_monthly as select * from (values
-                 (date '2026-05-01', 'email', 44640.0, 0.0, 0.999, 44.64),
-                 (date '2026-05-01', 'vpn', 44640.0, 0.0, 0.999, 44.64),
-                 (date '2026-06-01', 'email', 43200.0, 43.2, 0.999, 43.2),
-                 (date '2026-06-01', 'vpn', 43200.0, 86.4, 0.999, 43.2)
-               ) as t(month, service, agreed_minutes, downtime_minutes, availability_target, error_budget_minutes)"""
+                 (date '2026-05-01', 'email', 744.0, 0.0, 99.9, 0.744, 0.744, 0.0),
+                 (date '2026-05-01', 'vpn', 744.0, 0.0, 99.9, 0.744, 0.744, 0.0),
+                 (date '2026-06-01', 'email', 720.0, 0.72, 99.9, 0.72, 0.0, 1.0),
+                 (date '2026-06-01', 'vpn', 720.0, 1.44, 99.9, 0.72, -0.72, 2.0)
+               ) as t(month, service, agreed_hours, downtime_hours, target_pct, error_budget_hours,
+                      error_budget_remaining_hours, error_budget_burn_rate)"""
         )
         conn.execute(
-            """create table marts.fct_survey (survey_id varchar, ticket_id varchar, service varchar,
-                 priority integer, assignment_group varchar, sent_month date, csat_score integer,
-                 nps_score integer, responded_at timestamptz, resolution_sla_state varchar)"""
+            """create table survey_rows (survey_id varchar, ticket_id varchar, service varchar, priority integer,
+                 assignment_group varchar, month date, csat_score integer, nps_score integer, responded boolean,
+                 sla_outcome varchar)"""
         )
-        for s in SURVEYS:
-            sid, tid, service, prio, group, month, csat, nps, responded, sla = s
-            conn.execute(
-                "insert into marts.fct_survey values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [sid, tid, service, prio, group, month, csat, nps, month if responded else None, sla],
-            )
+        conn.executemany("insert into survey_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", SURVEYS)
+        # The additive columns of kpi_satisfaction_monthly the dashboards read.
+        conn.execute(
+            """create table marts.kpi_satisfaction_monthly as
+               select month, service, assignment_group, priority, count(*) as surveys_sent,
+                      count(*) filter (where responded) as responses, count(csat_score) as csat_responses,
+                      sum(csat_score) as csat_score_sum, count(nps_score) as nps_responses,
+                      count(*) filter (where nps_score >= 9) as promoters,
+                      count(*) filter (where nps_score <= 6) as detractors,
+                      count(csat_score) filter (where sla_outcome = 'met') as csat_responses_sla_met,
+                      avg(csat_score) filter (where sla_outcome = 'met') as csat_mean_sla_met,
+                      count(csat_score) filter (where sla_outcome = 'breached') as csat_responses_sla_breached,
+                      avg(csat_score) filter (where sla_outcome = 'breached') as csat_mean_sla_breached
+               from survey_rows group by all"""
+        )
+        conn.execute("drop table survey_rows")
         # dq.check_results as data_quality/results.py writes it (the columns the dashboards read).
         conn.execute(
             """create table dq.check_results (run_id varchar, check_name varchar, asset varchar, severity varchar,

@@ -40,24 +40,23 @@ pytestmark = [
 # What each tile must show, computed straight from the marts for the latest month of each source.
 TILE_SQL = {
     "sla_resolution_attainment_pct": """
-        select 100.0 * count(*) filter (where s.sla_state = 'met')
-               / count(*) filter (where s.sla_state in ('met', 'breached'))
-        from marts.fct_ticket_sla s join marts.fct_incident i using (ticket_id)
-        where s.metric = 'resolution' and i.opened_month = (select max(opened_month) from marts.fct_incident)
-          {and_service_i}""",
+        select 100.0 * sum(resolution_sla_met) / sum(resolution_sla_met + resolution_sla_breached)
+        from marts.kpi_incident_monthly
+        where period_start = (select max(period_start) from marts.kpi_incident_monthly) {and_service}""",
     "mttr_business_hours_median": """
-        select median(resolution_business_hours) from marts.fct_incident
-        where resolved_month = (select max(resolved_month) from marts.fct_incident) {and_service}""",
+        select median(resolve_business_hours) from marts.fct_incident
+        where is_resolved and date_trunc('month', opened_at) = (
+            select max(date_trunc('month', opened_at)) from marts.fct_incident where is_resolved) {and_service}""",
     "availability_pct": """
-        select 100.0 * (sum(agreed_minutes) - sum(downtime_minutes)) / sum(agreed_minutes)
+        select 100.0 * (sum(agreed_hours) - sum(downtime_hours)) / sum(agreed_hours)
         from marts.kpi_availability_monthly
         where month = (select max(month) from marts.kpi_availability_monthly) {and_service}""",
     "change_success_pct": """
         select 100.0 * sum(changes_successful) / sum(changes_with_outcome) from marts.kpi_change_monthly
         where month = (select max(month) from marts.kpi_change_monthly) {and_service}""",
     "csat_mean": """
-        select avg(csat_score) from marts.fct_survey
-        where sent_month = (select max(sent_month) from marts.fct_survey) {and_service}""",
+        select sum(csat_score_sum) / sum(csat_responses) from marts.kpi_satisfaction_monthly
+        where month = (select max(month) from marts.kpi_satisfaction_monthly) {and_service}""",
 }
 UNITS = {
     "sla_resolution_attainment_pct": "%",
@@ -71,12 +70,7 @@ UNITS = {
 def expected_tiles(warehouse: Path, service: str | None = None) -> dict[str, float]:
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         return {
-            kpi: conn.execute(
-                sql.format(
-                    and_service=f"and service = '{service}'" if service else "",
-                    and_service_i=f"and i.service = '{service}'" if service else "",
-                )
-            ).fetchone()[0]
+            kpi: conn.execute(sql.format(and_service=f"and service = '{service}'" if service else "")).fetchone()[0]
             for kpi, sql in TILE_SQL.items()
         }
 

@@ -34,7 +34,7 @@ def test_tiles_match_hand_computation(small_wh):
     tiles = tile_values(small_wh, Filters())
     assert tiles["sla_resolution_attainment_pct"] == (pytest.approx(40.0), "red")  # 2 met / 5 decided
     assert tiles["mttr_business_hours_median"] == (pytest.approx(8.5), "amber")  # median{3, 5, 12, 20}
-    assert tiles["availability_pct"] == (pytest.approx(99.85), "amber")  # (86400 - 129.6) / 86400
+    assert tiles["availability_pct"] == (pytest.approx(99.85), "amber")  # (1440 - 2.16) / 1440
     assert tiles["change_success_pct"] == (pytest.approx(80.0), "red")  # 4 / 5
     assert tiles["csat_mean"] == (pytest.approx(3.5), "red")  # mean{5, 4, 2, 3}
 
@@ -43,7 +43,7 @@ def test_service_filter_changes_the_numbers(small_wh):
     tiles = tile_values(small_wh, Filters(services=("email",)))
     assert tiles["sla_resolution_attainment_pct"][0] == pytest.approx(50.0)  # T5 met, T6 breached
     assert tiles["mttr_business_hours_median"][0] == pytest.approx(7.5)  # median{3, 12}
-    assert tiles["availability_pct"][0] == pytest.approx(99.9)  # (43200 - 43.2) / 43200
+    assert tiles["availability_pct"][0] == pytest.approx(99.9)  # (720 - 0.72) / 720
     assert tiles["csat_mean"][0] == pytest.approx(3.5)  # mean{5, 2}
 
 
@@ -111,7 +111,7 @@ def test_report_file_is_self_contained_with_every_section(small_wh, tmp_path):
 
 def test_kpi_monthly_by_service_has_weights(small_wh):
     with open_warehouse(small_wh) as wh:
-        frame = queries.kpi_monthly(wh, Filters(), by_service=True)
+        frame = queries.kpi_monthly(wh, Filters())[1]
     june_sla = frame[
         (frame["kpi"] == "sla_resolution_attainment_pct") & (pd.to_datetime(frame["month"]) == "2026-06-01")
     ]
