@@ -17,10 +17,12 @@ from pipelines.settings import PROJECT_ROOT
 # Order here is the order in `itsm --help`.
 COMMAND_MODULES = [
     "pipelines.commands.core",
+    "pipelines.commands.ingest",
     "pipelines.commands.audit",
     "pipelines.commands.demo",
     "pipelines.commands.check",
     "pipelines.commands.dashboard",
+    "pipelines.commands.explain",
 ]
 
 
