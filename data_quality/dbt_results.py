@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
+
+from data_quality.results import write_results
 from data_quality.specs import CheckResult, Severity, Status
 
 # dbt test statuses: pass / fail / warn / error / skipped.
@@ -54,3 +57,26 @@ def dbt_test_results(target_dir: Path) -> list[CheckResult]:
             )
         )
     return results
+
+
+def latest_run_results_dir(target_root: Path) -> Path | None:
+    """The folder of the newest run_results.json at or under `target_root`.
+
+    dagster-dbt gives every invocation its own folder under the target path; a bare `dbt build` writes to the
+    target path itself. Either way the newest file is the last build's outcome.
+    """
+    if not target_root.exists():
+        return None
+    candidates = [p for p in target_root.rglob("run_results.json") if (p.parent / "manifest.json").exists()]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: p.stat().st_mtime).parent
+
+
+def record_dbt_test_results(conn: duckdb.DuckDBPyConnection, run_id: str, target_dir: Path) -> int:
+    """Append the dbt test outcomes found in `target_dir` to dq.check_results; return rows written.
+
+    For the dbt asset to call after `dbt build` with its invocation's target path, so a Dagster run records
+    dbt tests under its own run id.
+    """
+    return write_results(conn, run_id, dbt_test_results(target_dir))

@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dbt-target",
         type=Path,
         default=None,
-        help="dbt target folder whose run_results.json to record (default: $DBT_TARGET_PATH or dbt_project/target)",
+        help="dbt target folder whose newest run_results.json to record "
+        "(default: $DBT_TARGET_PATH or dbt_project/target, searched recursively)",
     )
     check.add_argument("--failures-only", action="store_true", help="list only checks that did not pass")
     check.add_argument("--no-record", action="store_true", help="do not append to dq.check_results")
@@ -43,11 +44,15 @@ def _timestamp(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _dbt_target(args: argparse.Namespace) -> Path:
+def _dbt_target(args: argparse.Namespace) -> Path | None:
+    from data_quality.dbt_results import latest_run_results_dir
+
     if args.dbt_target is not None:
-        return args.dbt_target
-    env = os.environ.get("DBT_TARGET_PATH")
-    return Path(env) if env else DBT_PROJECT_DIR / "target"
+        root = args.dbt_target
+    else:
+        env = os.environ.get("DBT_TARGET_PATH")
+        root = Path(env) if env else DBT_PROJECT_DIR / "target"
+    return latest_run_results_dir(root)
 
 
 def format_summary(results: list, run_id: str) -> str:
@@ -91,7 +96,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     run_id = new_run_id()
     with open_for_checks(settings.warehouse_path) as conn:
         results = run_all(conn, as_of=as_of)
-        results += dbt_test_results(_dbt_target(args))
+        dbt_target = _dbt_target(args)
+        results += dbt_test_results(dbt_target) if dbt_target else []
         if not args.no_record:
             write_results(conn, run_id, results, checked_at=datetime.now(UTC))
     shown = [r for r in results if r.status is not Status.PASSED] if args.failures_only else results

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from dq_rows import insert_raw, new_warehouse, ticket
 
-from data_quality.dbt_results import dbt_test_results
+from data_quality.dbt_results import dbt_test_results, latest_run_results_dir, record_dbt_test_results
 from data_quality.runner import run_table_suite
 from data_quality.specs import Severity, Status
 from data_quality.sql_checks import check_layers
@@ -43,8 +43,9 @@ def built(tmp_path_factory: pytest.TempPathFactory, dbt) -> tuple[Path, Path, su
     }
     dirs = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     # Separate invocations: in one `dbt build` the failing source test would skip the staging view.
-    dbt(["build", "--select", "services", "stg_raw__tickets"], warehouse, work)  # fails the test with dbt's output
-    test = [str(DBT), "test", "--select", "source:raw.tickets", *dirs]
+    # cautious: leave out tests that also need models outside the selection (marts); fails with dbt's output
+    dbt(["build", "--select", "services", "stg_raw__tickets", "--indirect-selection", "cautious"], warehouse, work)
+    test = [str(DBT), "test", "--select", "source:raw.tickets", "--indirect-selection", "cautious", *dirs]
     proc = subprocess.run(test, env=env, capture_output=True, text=True, check=False)
     return warehouse, work / "target", proc
 
@@ -58,6 +59,23 @@ def test_failed_dbt_test_is_recorded_as_blocking_failure(built):
     assert failed.asset == "raw.tickets" and failed.engine == "dbt"
     passed = results["dbt:source_not_null_raw_tickets_ticket_id"]
     assert (passed.status, passed.failing_row_count) == (Status.PASSED, 0)
+
+
+def test_dbt_outcomes_are_appended_under_the_run_id(built, tmp_path: Path):
+    _, target, _ = built
+    assert latest_run_results_dir(target.parent) == target  # found by searching the folder above
+    conn = new_warehouse(tmp_path / "results.duckdb")
+    try:
+        written = record_dbt_test_results(conn, "run-x", target)
+        rows = conn.execute(
+            "select count(*), count(*) filter (where not passed) from dq.check_results where run_id = 'run-x'"
+        ).fetchone()
+    finally:
+        conn.close()
+    # the source has one not_null test per required column (ticket_id, ticket_type, opened_at, state, priority);
+    # only ticket_type fails
+    assert written == rows[0] == 5
+    assert rows[1] == 1
 
 
 def test_no_run_results_means_no_dbt_rows(tmp_path: Path):
