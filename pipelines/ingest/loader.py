@@ -39,6 +39,7 @@ class LoadResult:
     status: str  # loaded | skipped_duplicate | rejected
     sha256: str = ""
     adapter: str = ""
+    target: str = ""  # raw table named in this file's quarantine rows
     load_id: int | None = None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -146,6 +147,7 @@ def _load(
     adapter = detect_adapter(header, info.path, settings.adapter_override)
     mapping = adapter.mapping(header, info.path)
     result.adapter = f"{adapter.name}:{mapping.variant}" if mapping.variant else adapter.name
+    result.target = mapping.target
     zone = settings.timezone_for(adapter.name)
     _check_zone(conn, info.path, zone, adapter.name)
 
