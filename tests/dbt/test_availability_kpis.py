@@ -94,7 +94,12 @@ def build(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> 
     path = new_warehouse(work / "itsm.duckdb")
     insert_rows(path, "outages", OUTAGES)
     insert_rows(path, "changes", CHANGES)
-    output = dbt(["build", "--select", "+kpi_availability_monthly"], path, work, {"as_of": AS_OF})
+    output = dbt(
+        ["build", "--select", "+kpi_availability_monthly", "--indirect-selection", "cautious"],
+        path,
+        work,
+        {"as_of": AS_OF},
+    )
     return path, output
 
 

@@ -183,7 +183,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str])
     insert_rows(path, "changes", CHANGES)
     insert_rows(path, "tickets", TICKETS)
     insert_rows(path, "outages", OUTAGES)
-    dbt(["build", "--select", "+kpi_change_monthly"], path, work)
+    dbt(["build", "--select", "+kpi_change_monthly", "--indirect-selection", "cautious"], path, work)
     return path
 
 

@@ -70,7 +70,12 @@ def build(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> 
     path = new_warehouse(work / "itsm.duckdb")
     insert_rows(path, "tickets", TICKETS)
     insert_rows(path, "surveys", SURVEYS)
-    output = dbt(["build", "--select", "+kpi_satisfaction_monthly"], path, work, {"as_of": "2026-03-31 00:00:00+00"})
+    output = dbt(
+        ["build", "--select", "+kpi_satisfaction_monthly", "--indirect-selection", "cautious"],
+        path,
+        work,
+        {"as_of": "2026-03-31 00:00:00+00"},
+    )
     return path, output
 
 

@@ -15,8 +15,16 @@ tickets as (
     from {{ ref('stg_raw__tickets') }}
 ),
 
+-- the SLA engine's per-ticket outcome: breached when either clock breached, met when resolution met and
+-- response not breached; tickets with running or cancelled clocks (or none) fall in neither split
 sla as (
-    select * from {{ ref('int_survey_ticket_sla') }}
+    select
+        ticket_id,
+        case
+            when resolution_sla_state = 'breached' or response_sla_state = 'breached' then 'breached'
+            when resolution_sla_state = 'met' then 'met'
+        end as sla_outcome
+    from {{ ref('int_ticket_sla_outcome') }}
 ),
 
 checked as (
