@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from audit_rows import insert_raw
 
@@ -82,14 +83,18 @@ def story(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> 
 def test_close_writes_snapshot_and_verifiable_evidence(story: dict[str, object]):
     first = story["first"]
     assert first.snapshot_id == 1 and not first.forced
+    evidence = pq.read_table(first.extract.out_dir / "kpi_snapshot.parquet").to_pylist()
+    changes = [r for r in evidence if r["source_mart"] == "kpi_change_monthly"]
     # kpi_change_monthly has 25 measures; two rows (normal, emergency) in October -> 50 KPI values.
-    assert first.rows == 50
+    assert len(changes) == 50
+    assert first.rows == len(evidence)
     assert verify_extract(first.extract.out_dir, first.extract.manifest_sha256).ok
-    assert story["snapshots"][0] == (1, False, 50, first.extract.manifest_sha256)
+    assert story["snapshots"][0] == (1, False, first.rows, first.extract.manifest_sha256)
 
 
 def test_right_after_close_nothing_is_restated(story: dict[str, object]):
     before = story["before_correction"]
+    assert len(before) == story["first"].rows
     assert before[(NORMAL, "change_success_pct")] == (50.0, 50.0, 0.0, "unchanged", 1)
     assert {status for *_, status, _ in before.values()} == {"unchanged"}
 
@@ -115,7 +120,8 @@ def test_forced_close_appends_a_new_as_reported_snapshot(story: dict[str, object
     forced = story["forced"]
     assert forced.snapshot_id == 2 and forced.forced
     # snapshot 1 is kept untouched (append-only); snapshot 2 is the new as-reported figure
-    assert [s[:3] for s in story["snapshots"]] == [(1, False, 50), (2, True, 50)]
+    rows = story["first"].rows
+    assert [s[:3] for s in story["snapshots"]] == [(1, False, rows), (2, True, rows)]
     assert story["after_forced_close"][(NORMAL, "change_success_pct")] == (100.0, 100.0, 0.0, "unchanged", 2)
 
 
