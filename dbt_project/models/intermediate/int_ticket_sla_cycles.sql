@@ -120,18 +120,16 @@ first_stop as (
     where cycle_no = 1
 ),
 
-response as (
+response_candidates as (
     select
         t.ticket_id,
-        'response' as metric,
-        1 as cycle_no,
-        t.opened_at as started_at,
-        greatest(t.opened_at, coalesce(
+        t.opened_at,
+        coalesce(
             t.first_response_at,
             least(p.first_out_of_new_at, p.first_assignment_at),
             t.resolved_at,
             s.first_stopped_at
-        )) as stopped_at,
+        ) as responded_at,
         case
             when t.first_response_at is not null or least(p.first_out_of_new_at, p.first_assignment_at) is not null
                 then 'responded'
@@ -141,6 +139,18 @@ response as (
     from tickets as t
     left join first_pickup as p on t.ticket_id = p.ticket_id
     left join first_stop as s on t.ticket_id = s.ticket_id
+),
+
+response as (
+    select
+        ticket_id,
+        'response' as metric,
+        1 as cycle_no,
+        opened_at as started_at,
+        -- Never before the opening (bad clocks); greatest() would skip a null, so test it first.
+        case when responded_at is not null then greatest(opened_at, responded_at) end as stopped_at,
+        stop_state
+    from response_candidates
 )
 
 select
