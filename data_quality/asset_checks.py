@@ -22,7 +22,6 @@ from dagster import (
     multi_asset_check,
 )
 
-from data_quality.connection import open_for_checks
 from data_quality.results import write_results
 from data_quality.runner import AssetChecks, checks_by_asset
 from data_quality.specs import CheckResult, Severity, Status
@@ -69,8 +68,7 @@ def build_asset_check(group: AssetChecks) -> AssetChecksDefinition:
     )
     def _dq_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
         checked_at = datetime.now(UTC)
-        # The path comes from the injected resource; see data_quality/connection.py for why not warehouse.connect().
-        with open_for_checks(warehouse.warehouse_path) as conn:
+        with warehouse.connect() as conn:
             results = group.run(conn, as_of=checked_at)
             write_results(conn, context.run.run_id, results, checked_at=checked_at)
         for result in results:

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.resources import warehouse_connection
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 
@@ -82,7 +83,6 @@ def format_summary(results: list, run_id: str) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from data_quality.connection import open_for_checks
     from data_quality.dbt_results import dbt_test_results
     from data_quality.results import new_run_id, write_results
     from data_quality.runner import run_all
@@ -94,7 +94,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     as_of = args.as_of or datetime.now(UTC)
     run_id = new_run_id()
-    with open_for_checks(settings.warehouse_path) as conn:
+    with warehouse_connection(settings.warehouse_path) as conn:
         results = run_all(conn, as_of=as_of)
         dbt_target = _dbt_target(args)
         results += dbt_test_results(dbt_target) if dbt_target else []
