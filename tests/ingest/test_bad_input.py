@@ -1,0 +1,194 @@
+"""Bad input: row-level problems go to quarantine and the load goes on; file-level problems reject the file whole."""
+# ruff: noqa: E501  (fixture export rows are as wide as the exports they imitate)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REAL = Path("/work/shared/data/real")
+
+HEADER = "ticket_id,ticket_type,opened_at,state,priority\n"
+
+
+def quarantine(warehouse) -> list[tuple]:
+    return warehouse.rows("select line_number, raw_text, reason, target_table from raw.quarantine order by line_number")
+
+
+def test_row_level_problems_are_quarantined_with_line_raw_text_and_reason(warehouse, write):
+    path = write(
+        "tickets.csv",
+        HEADER
+        + "INC1,incident,2026-01-05 09:00:00,new,2\n"  # line 2: good
+        + "INC2,incident,2026-02-30 09:00:00,new,2\n"  # line 3: bad date
+        + "INC3,incident,,new,2\n"  # line 4: missing required opened_at
+        + "INC4,incident,2026-01-05 09:00:00,new,7\n"  # line 5: unknown priority
+        + "INC5,incident,2026-01-05 09:00:00,new,2,surplus\n"  # line 6: too many fields
+        + "INC6,incident,2026-01-05 09:00:00,new,3\n"  # line 7: good
+        + "INC7,incident,2026-01-0\n",  # line 8: truncated line
+    )
+    [result] = warehouse.load(path)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == ("loaded", 7, 2, 5)
+    assert quarantine(warehouse) == [
+        (3, "INC2,incident,2026-02-30 09:00:00,new,2", 'opened_at: bad timestamp "2026-02-30 09:00:00"', "tickets"),
+        (4, 'INC3,incident,"",new,2', "opened_at: required value missing", "tickets"),
+        (
+            5,
+            "INC4,incident,2026-01-05 09:00:00,new,7",
+            'priority: value "7" not in allowed set (1, 2, 3, 4)',
+            "tickets",
+        ),
+        (
+            6,
+            "INC5,incident,2026-01-05 09:00:00,new,2,surplus",
+            "malformed line: too many columns (Expected Number of Columns: 5 Found: 6)",
+            "tickets",
+        ),
+        (
+            8,
+            "INC7,incident,2026-01-0",
+            "malformed line: missing columns (Expected Number of Columns: 5 Found: 3)",
+            "tickets",
+        ),
+    ]
+    # Good rows keep their record number in the file even though a malformed line came before INC6:
+    # INC6 is data record 6 (line 7).
+    assert warehouse.rows("select ticket_id, _row_number from raw.tickets order by 1") == [("INC1", 1), ("INC6", 6)]
+
+
+def test_numbers_out_of_range_and_non_numbers(warehouse, write):
+    path = write(
+        "surveys.csv",
+        """
+        survey_id,sent_at,csat_score,nps_score
+        S1,2026-01-01 10:00:00,5,10
+        S2,2026-01-01 10:00:00,0,11
+        S3,2026-01-01 10:00:00,four,
+        """,
+    )
+    [result] = warehouse.load(path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    assert [r[2] for r in quarantine(warehouse)] == [
+        'csat_score: "0" below minimum 1; nps_score: "11" above maximum 10',
+        'csat_score: not an integer "four"',
+    ]
+
+
+def test_duplicate_file_is_skipped_and_adds_nothing(warehouse, write, tmp_path):
+    path = write("tickets.csv", HEADER + "INC1,incident,2026-01-05 09:00:00,new,2\n")
+    copy = tmp_path / "renamed_copy.csv"
+    copy.write_bytes(path.read_bytes())
+    first, second, third = warehouse.load(path, path, copy)
+    assert first.status == "loaded"
+    assert (second.status, second.load_id) == ("skipped_duplicate", first.load_id)
+    assert third.status == "skipped_duplicate"  # same bytes under another name
+    assert warehouse.one("select count(*) from raw.tickets") == 1
+    assert warehouse.one("select count(*) from raw.load_log") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.csv", b"", "empty.csv: empty file (0 bytes)"),
+        ("blank.csv", b"\n  \r\n", "blank.csv: empty file (only whitespace)"),
+        ("feed.xml", b'<?xml version="1.0"?><feed></feed>', "feed.xml: unknown format: looks like XML/HTML"),
+        # header = 47 bytes with its newline; "INC1,incident,2026-01-05 09:00:00,new,2 caf" = 43 bytes, so the
+        # latin-1 é is column 44 of line 2, byte offset 47 + 43 = 90.
+        (
+            "latin1.csv",
+            HEADER.encode() + "INC1,incident,2026-01-05 09:00:00,new,2 café\n".encode("latin-1"),
+            "latin1.csv: unreadable encoding: not valid UTF-8 at line 2, column 44 (byte offset 90, byte 0xe9)",
+        ),
+        ("utf16.csv", HEADER.encode("utf-16"), "utf16.csv: unreadable encoding: UTF-16"),
+        (
+            "tickets_no_dates.csv",
+            b"ticket_id,ticket_type,state,priority\nINC1,incident,new,2\n",
+            "tickets_no_dates.csv: missing required column(s) for tickets: opened_at (source column 'opened_at')",
+        ),
+        ("mystery.csv", b"alpha,beta\n1,2\n", "mystery.csv: unknown format: the header matches no adapter"),
+    ],
+)
+def test_file_level_problems_reject_the_file_with_a_clear_message(warehouse, write, name, data, message):
+    [result] = warehouse.load(write(name, data=data))
+    assert result.status == "rejected"
+    assert result.error.startswith(message), result.error
+    status, error = warehouse.rows("select status, error from raw.load_log")[0]
+    assert (status, error) == ("rejected", result.error)
+    assert warehouse.one("select count(*) from raw.tickets") == 0
+    assert warehouse.one("select count(*) from raw.quarantine") == 0
+
+
+def test_bad_encoding_deep_in_a_large_file_leaves_nothing_half_loaded(warehouse, write):
+    good = "".join(f"INC{i},incident,2026-01-05 09:00:00,new,2\n" for i in range(40_000))  # ~1.5 MB
+    data = (HEADER + good).encode() + "INCX,incident,2026-01-05 09:00:00,new,2 caf\xe9\n".encode("latin-1")
+    [result] = warehouse.load(write("tickets_big.csv", data=data))
+    # header is line 1, 40,000 good lines, so the latin-1 line is line 40,002
+    assert result.status == "rejected"
+    assert (
+        result.error
+        == "tickets_big.csv: unreadable encoding: not valid UTF-8 at line 40002; re-export the file as UTF-8"
+    )
+    assert warehouse.one("select count(*) from raw.tickets") == 0
+    assert warehouse.one("select count(*) from raw.quarantine") == 0
+    assert warehouse.rows("select status, rows_loaded from raw.load_log") == [("rejected", 0)]
+
+
+def test_a_rejected_file_does_not_stop_the_others(warehouse, write):
+    bad = write("mystery.csv", "alpha,beta\n1,2\n")
+    good = write("tickets.csv", HEADER + "INC1,incident,2026-01-05 09:00:00,new,2\n")
+    results = warehouse.load(bad, good)
+    assert [r.status for r in results] == ["rejected", "loaded"]
+    assert warehouse.one("select count(*) from raw.tickets") == 1
+
+
+def test_header_only_file_loads_zero_rows(warehouse, write):
+    [result] = warehouse.load(write("tickets_empty_period.csv", HEADER))
+    assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 0, 0)
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="shared real data not present")
+@pytest.mark.parametrize(
+    ("relative", "expected"),
+    [
+        # BOM, CRLF: the header is read cleanly (no BOM in the first name) and matches no adapter.
+        (
+            "bpic2013_volvo_incidents_ibm_derived/VINST-new.csv",
+            "unknown format: the header matches no adapter (probes, servicenow, jira, canonical); header line 1 was: "
+            "SR Number, Change Date+Time, Status",
+        ),
+        # ';' delimiter with 50 empty trailing columns is split on ';', not ','.
+        (
+            "bpic2014_rabobank_SAMPLE/Detail_Incident__first16KB_sample.csv",
+            "unknown format: the header matches no adapter (probes, servicenow, jira, canonical); header line 1 was: "
+            "CI Name (aff), CI Type (aff)",
+        ),
+        ("helpdesk_italian_sw_4tu_minimal/helpdesk.csv", "header line 1 was: CaseID, ActivityID, CompleteTimestamp"),
+        ("github_status_history/github-status-history.atom", "unknown format: looks like XML/HTML"),
+    ],
+)
+def test_real_exports_of_unsupported_formats_are_rejected_clearly(warehouse, relative, expected):
+    path = REAL / relative
+    [result] = warehouse.load(path)
+    assert result.status == "rejected"
+    assert result.error.startswith(f"{path.name}: ")
+    assert expected in result.error, result.error
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="shared real data not present")
+def test_real_downtime_windows_load_as_canonical_outages_with_override_columns(warehouse, tmp_path):
+    """GitHub's downtime windows (CRLF, ISO Z stamps) reshaped by SQL into the canonical outage columns."""
+    import duckdb
+
+    source = REAL / "github_status_history/parsed/downtime_windows.csv"
+    target = tmp_path / "outages_github.csv"
+    duckdb.sql(
+        f"""copy (select 'gh-' || incident_id as outage_id, 'GitHub' as service, downtime_start as started_at,
+                         downtime_end as ended_at,
+                         case when impact = 'maintenance' then 'planned' else 'unplanned' end as outage_type, title
+                  from read_csv('{source}')) to '{target}' (header)"""
+    )
+    [result] = warehouse.load(target)
+    rows = duckdb.execute(f"select count(*) from read_csv('{source}')").fetchall()[0][0]
+    assert result.status == "loaded"
+    assert result.rows_read == rows == result.rows_loaded + result.rows_quarantined
