@@ -86,7 +86,12 @@ def kpi_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., s
     warehouse = new_warehouse(work / "itsm.duckdb")
     insert_rows(warehouse, "tickets", TICKETS)
     insert_rows(warehouse, "ticket_events", EVENTS)
-    dbt(["build", "--select", *MARTS.split()], warehouse, work, vars_={"as_of": AS_OF})
+    dbt(
+        ["build", "--select", *MARTS.split(), "--indirect-selection", "cautious"],
+        warehouse,
+        work,
+        vars_={"as_of": AS_OF},
+    )
     return warehouse
 
 

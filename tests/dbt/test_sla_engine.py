@@ -155,7 +155,12 @@ def sla_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., s
     warehouse = new_warehouse(work / "itsm.duckdb")
     insert_rows(warehouse, "tickets", TICKETS + RANDOM_TICKETS)
     insert_rows(warehouse, "ticket_events", EVENTS + RANDOM_EVENTS)
-    dbt(["build", "--select", *SLA_MARTS.split()], warehouse, work, vars_={"as_of": AS_OF})
+    dbt(
+        ["build", "--select", *SLA_MARTS.split(), "--indirect-selection", "cautious"],
+        warehouse,
+        work,
+        vars_={"as_of": AS_OF},
+    )
     return warehouse
 
 
