@@ -15,96 +15,19 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
+from browser_support import PageErrors, assert_tiles_show, expected_tiles, needs_chromium
 from small_warehouse import build_small_warehouse
 
 from dashboards.report import write_report
-from dashboards.status import TILE_KPIS, format_value
 from dashboards.views import SECTIONS
 
-CHROMIUM = Path(os.environ.get("ITSM_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (run `make browser`)"),
-]
-
-# What each tile must show, computed straight from the marts for the latest month of each source.
-TILE_SQL = {
-    "sla_resolution_attainment_pct": """
-        select 100.0 * sum(resolution_sla_met) / sum(resolution_sla_met + resolution_sla_breached)
-        from marts.kpi_incident_monthly
-        where period_start = (select max(period_start) from marts.kpi_incident_monthly) {and_service}""",
-    "mttr_business_hours_median": """
-        select median(resolve_business_hours) from marts.fct_incident
-        where is_resolved and date_trunc('month', opened_at) = (
-            select max(date_trunc('month', opened_at)) from marts.fct_incident where is_resolved) {and_service}""",
-    "availability_pct": """
-        select 100.0 * (sum(agreed_hours) - sum(downtime_hours)) / sum(agreed_hours)
-        from marts.kpi_availability_monthly
-        where month = (select max(month) from marts.kpi_availability_monthly) {and_service}""",
-    "change_success_pct": """
-        select 100.0 * sum(changes_successful) / sum(changes_with_outcome) from marts.kpi_change_monthly
-        where month = (select max(month) from marts.kpi_change_monthly) {and_service}""",
-    "csat_mean": """
-        select sum(csat_score_sum) / sum(csat_responses) from marts.kpi_satisfaction_monthly
-        where month = (select max(month) from marts.kpi_satisfaction_monthly) {and_service}""",
-}
-UNITS = {
-    "sla_resolution_attainment_pct": "%",
-    "mttr_business_hours_median": "business hours",
-    "availability_pct": "%",
-    "change_success_pct": "%",
-    "csat_mean": "score 1-5",
-}
-
-
-def expected_tiles(warehouse: Path, service: str | None = None) -> dict[str, float]:
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        return {
-            kpi: conn.execute(sql.format(and_service=f"and service = '{service}'" if service else "")).fetchone()[0]
-            for kpi, sql in TILE_SQL.items()
-        }
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_small_warehouse(tmp_path_factory.mktemp("browser") / "itsm.duckdb")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class PageErrors:
-    """JavaScript exceptions and console errors seen by a page."""
-
-    def __init__(self, page) -> None:
-        self.messages: list[str] = []
-        page.on("pageerror", lambda err: self.messages.append(f"pageerror: {err}"))
-        page.on("console", lambda msg: self.messages.append(f"console: {msg.text}") if msg.type == "error" else None)
-
-
-def assert_tiles_show(page, expected: dict[str, float]) -> None:
-    assert set(expected) == set(TILE_KPIS)
-    for kpi, value in expected.items():
-        tile = page.locator(f'[data-kpi="{kpi}"]')
-        assert float(tile.get_attribute("data-value")) == pytest.approx(value, abs=1e-6), kpi
-        assert tile.locator(".value").inner_text() == format_value(value, UNITS[kpi]), kpi
 
 
 def test_static_report_opens_offline_with_tiles_matching_duckdb(warehouse, browser, tmp_path):
