@@ -3,8 +3,10 @@
     Columns of each mart are classified from the built relation: the month column; numeric and boolean
     measures (KPIs; a boolean such as target_met becomes 1 / 0); everything else, plus the integer columns
     listed in var audit_integer_dimensions, as dimensions. -#}
-{%- set kpi_marts = ['kpi_change_monthly', 'kpi_availability_monthly', 'kpi_satisfaction_monthly'] -%}
-{%- set month_columns = ['month', 'period_month', 'month_start'] -%}
+{%- set kpi_marts = [
+    'kpi_incident_monthly', 'kpi_change_monthly', 'kpi_availability_monthly', 'kpi_satisfaction_monthly'
+] -%}
+{%- set month_columns = ['month', 'period_month', 'month_start', 'period_start'] -%}
 {%- set integer_dimensions = var('audit_integer_dimensions', ['priority', 'tier', 'impact', 'urgency', 'year']) -%}
 {%- set numeric_prefixes = ['DOUBLE', 'FLOAT', 'REAL', 'DECIMAL', 'NUMERIC', 'HUGEINT', 'BIGINT', 'INTEGER',
     'INT', 'SMALLINT', 'TINYINT', 'UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'BOOLEAN'] -%}
