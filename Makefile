@@ -7,6 +7,8 @@ UV := $(TOOLS)/bin/uv
 export DAGSTER_HOME := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Time zone of naive timestamps per source; the demo ServiceNow export is written in UK local time.
+export ITSM_SOURCE_TIMEZONES ?= servicenow=Europe/London,jira=UTC
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 

@@ -77,6 +77,8 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "ITSM_OUTPUT_DIR": str(root / "build"),
         "DAGSTER_HOME": str(root / "dagster_home"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # As `make demo` declares them: the demo ServiceNow export is in UK local time, Jira in UTC.
+        "ITSM_SOURCE_TIMEZONES": "servicenow=Europe/London,jira=UTC",
     }
 
 

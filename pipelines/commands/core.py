@@ -37,7 +37,9 @@ def run_refresh() -> bool:
 
     job = defs.resolve_job_def("itsm_refresh")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        # INFO, not Dagster's DEBUG default: one line per step and what it reported, readable as progress.
+        run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+        result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
     return result.success
 
 
