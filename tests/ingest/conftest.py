@@ -33,6 +33,11 @@ class Loaded:
     def close(self) -> None:
         self.conn.close()
 
+    def reopen(self) -> None:
+        """After another process (dbt) wrote the file: DuckDB allows one writing process at a time."""
+        self.conn = duckdb.connect(str(self.path))
+        self.conn.execute("SET TimeZone = 'UTC'")
+
 
 @pytest.fixture
 def warehouse(tmp_path: Path):

@@ -1,5 +1,4 @@
 """Bad input: row-level problems go to quarantine and the load goes on; file-level problems reject the file whole."""
-# ruff: noqa: E501  (fixture export rows are as wide as the exports they imitate)
 
 from __future__ import annotations
 

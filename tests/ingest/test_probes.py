@@ -1,5 +1,4 @@
 """Uptime-monitor probe samples -> unplanned outage intervals."""
-# ruff: noqa: E501  (fixture export rows are as wide as the exports they imitate)
 
 from __future__ import annotations
 
