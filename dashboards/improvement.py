@@ -6,9 +6,9 @@ Pure functions over small frames (produced by `queries.py`), so the rules are te
   the direction that is worse (kpi_targets.direction) by more than its threshold. The threshold is the KPI's
   `amber_margin` from reference data, so a move that would take a KPI from "on target" past the amber band counts.
 - Impact = the wrong-way move in multiples of that threshold (unit-free, so % and hours rank together).
-- Main driver = the service whose own change, weighted by its share of the KPI's volume in the latest month,
-  contributes most in the wrong direction (the "within" part of a shift-share decomposition; services present in
-  only one of the two months carry no within-effect and are not named as drivers).
+- Main driver = the service, assignment group or category whose own change, weighted by its share of the KPI's
+  volume in the latest month, contributes most in the wrong direction (the "within" part of a shift-share
+  decomposition; members present in only one of the two months carry no within-effect and are not named).
 - Improvement register: volume-weighted mean of the KPI's monthly values for the initiative's service over the
   `window_months` before the start month vs the start month and the months after it (up to `window_months`).
 """
@@ -37,19 +37,20 @@ def _worse_sign(direction: str) -> int:
     return 1 if direction == "lower_is_better" else -1
 
 
-def wrong_way_moves(overall: pd.DataFrame, by_service: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+def wrong_way_moves(overall: pd.DataFrame, breakdown: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
     """KPIs whose latest month is worse than the previous month by more than their threshold, most impact first.
 
     overall: `kpi`, `month`, `value` (one row per KPI and month for the current selection).
-    by_service: `kpi`, `service`, `month`, `value`, `weight` (volume behind the value: tickets, changes, minutes).
+    breakdown: `dimension` (service / assignment_group / category), `member`, `kpi`, `month`, `value`, `weight`
+    (volume behind the value: tickets, changes, hours, responses).
     targets: `kpi`, `direction`, `amber_margin`, `unit`, `description`.
-    Returns WRONG_WAY_COLUMNS.
+    Returns WRONG_WAY_COLUMNS; `driver` reads like "service vpn" or "assignment group Service Desk".
     """
     if len(overall) == 0 or len(targets) == 0:
         return pd.DataFrame(columns=WRONG_WAY_COLUMNS)
     rows = []
     series_all = overall.assign(month=pd.to_datetime(overall["month"])).dropna(subset=["value"])
-    per_service = by_service.assign(month=pd.to_datetime(by_service["month"])) if len(by_service) else by_service
+    parts = breakdown.assign(month=pd.to_datetime(breakdown["month"])) if len(breakdown) else breakdown
     for ref in targets.itertuples():
         series = series_all[series_all["kpi"] == ref.kpi].sort_values("month")
         if len(series) < 2:
@@ -65,7 +66,7 @@ def wrong_way_moves(overall: pd.DataFrame, by_service: pd.DataFrame, targets: pd
         threshold = float(ref.amber_margin)
         if threshold <= 0 or worse_by <= threshold:
             continue
-        driver, driver_delta = _main_driver(per_service, ref.kpi, latest_month, prior_month, sign)
+        driver, driver_delta = _main_driver(parts, ref.kpi, latest_month, prior_month, sign)
         rows.append(
             {
                 "kpi": ref.kpi,
@@ -84,22 +85,31 @@ def wrong_way_moves(overall: pd.DataFrame, by_service: pd.DataFrame, targets: pd
 
 
 def _main_driver(
-    by_service: pd.DataFrame, kpi: str, latest_month: pd.Timestamp, prior_month: pd.Timestamp, sign: int
+    breakdown: pd.DataFrame, kpi: str, latest_month: pd.Timestamp, prior_month: pd.Timestamp, sign: int
 ) -> tuple[str | None, float | None]:
-    if len(by_service) == 0:
+    """The member (of any dimension) whose share-weighted own change is the largest move in the wrong direction."""
+    if len(breakdown) == 0:
         return None, None
-    rows = by_service[(by_service["kpi"] == kpi) & by_service["value"].notna()]
-    now = rows[rows["month"] == latest_month].set_index("service")
-    before = rows[rows["month"] == prior_month].set_index("service")
-    both = now.index.intersection(before.index)
-    if len(both) == 0:
-        return None, None
-    share = now["weight"] / now["weight"].sum()
-    contribution = share.loc[both] * (now.loc[both, "value"] - before.loc[both, "value"])
-    worst = (sign * contribution).sort_values(ascending=False)
-    if worst.iloc[0] <= 0:
-        return None, None  # every service improved or held: the overall move is a mix effect
-    return str(worst.index[0]), float(contribution.loc[worst.index[0]])
+    rows = breakdown[(breakdown["kpi"] == kpi) & breakdown["value"].notna()]
+    best: tuple[float, str, float] | None = None
+    # Services first, then groups, then categories: on a tie (the same tickets) the service is named.
+    order = {"service": 0, "assignment_group": 1, "category": 2}
+    for dimension in sorted(rows["dimension"].unique(), key=lambda d: (order.get(d, 9), d)):
+        part = rows[rows["dimension"] == dimension]
+        now = part[part["month"] == latest_month].set_index("member")
+        before = part[part["month"] == prior_month].set_index("member")
+        both = now.index.intersection(before.index)
+        if len(both) == 0 or now["weight"].sum() <= 0:
+            continue
+        share = now["weight"] / now["weight"].sum()
+        contribution = share.loc[both] * (now.loc[both, "value"] - before.loc[both, "value"])
+        member = (sign * contribution).idxmax()
+        worse = float(sign * contribution.loc[member])
+        if worse > 0 and (best is None or worse > best[0]):
+            best = (worse, f"{str(dimension).replace('_', ' ')} {member}", float(contribution.loc[member]))
+    if best is None:
+        return None, None  # every member improved or held: the overall move is a mix effect
+    return best[1], best[2]
 
 
 def before_after(

@@ -476,37 +476,56 @@ def blocking_failures(dq: pd.DataFrame) -> pd.DataFrame:
 # --- KPIs by month (tiles and continual improvement) --------------------------------------------------------------
 
 KPI_LONG_COLUMNS = ["kpi", "month", "value", "weight"]
+BREAKDOWN_COLUMNS = ["dimension", "member", *KPI_LONG_COLUMNS]
+# Dimensions a KPI can be broken down by, to name the driver of a change (services, groups, categories).
+DRIVER_DIMENSIONS = ("service", "assignment_group", "category")
+
+
+def _levels(month: str, dims: Sequence[str]) -> tuple[str, str]:
+    """Select list (dimension, member, month) and GROUP BY for the all-rows level plus one level per dimension.
+
+    GROUPING SETS compute every level in one scan and keep medians exact at each level; GROUPING() tells a level's
+    NULL apart from a NULL value in the data (dimension is NULL only on the overall rows).
+    """
+    dimension = " ".join(f"when grouping({d}) = 0 then '{d}'" for d in dims)
+    member = " ".join(f"when grouping({d}) = 0 then cast({d} as varchar)" for d in dims)
+    select = f"case {dimension} end as dimension, case {member} end as member, {month} as month"
+    group = "group by grouping sets ((" + month + "), " + ", ".join(f"({d}, {month})" for d in dims) + ")"
+    return select, group
 
 
 def _kpi_long_sql(f: Filters) -> list[tuple[str, list]]:
-    """One SQL per source giving rows (is_overall, service, month, kpi, value, weight), kpi names as in
-    kpi_targets.kpi. GROUPING SETS give the all-services and the per-service values in one scan each, and keep
-    medians exact at both levels (`is_overall` tells the levels apart even when a service is null)."""
-    sets = "group by grouping sets ((month), (service, month))"
-    overall = "grouping(service) = 1 as is_overall"
+    """One SQL per source giving rows (dimension, member, month, kpi, value, weight), kpi names as in
+    kpi_targets.kpi; dimension is NULL on the all-rows level."""
     inc_where, inc_params = where_clause(f, INCIDENT_MONTH, "service", "priority", "assignment_group")
     kpi_where, kpi_params = where_clause(f, "period_start", "service", "priority", "assignment_group")
     change_where, change_params = where_clause(f, "month", "service", None, "assignment_group")
     avail_where, avail_params = where_clause(f, "month", "service")
     survey_where, survey_params = where_clause(f, "month", "service", "priority", "assignment_group")
+    inc_levels, inc_group = _levels(INCIDENT_MONTH, DRIVER_DIMENSIONS)
+    kpi_levels, kpi_group = _levels("period_start", DRIVER_DIMENSIONS)
+    change_levels, change_group = _levels("month", ("service", "assignment_group"))
+    avail_levels, avail_group = _levels("month", ("service",))
+    survey_levels, survey_group = _levels("month", ("service", "assignment_group"))
+    outer = "select dimension, member, month, kpi, value"
     return [
         (
             f"""
-            select {overall}, service, {INCIDENT_MONTH} as month, 'mttr_business_hours_median' as kpi,
+            select {inc_levels}, 'mttr_business_hours_median' as kpi,
                    median(resolve_business_hours) as value, count(*) as weight
             from {MARTS}.fct_incident
             {inc_where} {_and(inc_where)} is_resolved and resolve_business_hours is not null
-            group by grouping sets (({INCIDENT_MONTH}), (service, {INCIDENT_MONTH}))""",
+            {inc_group}""",
             inc_params,
         ),
         (
             f"""
-            select is_overall, service, month, kpi, value,
+            {outer},
                    case kpi when 'sla_resolution_attainment_pct' then resolution_n
                             when 'sla_response_attainment_pct' then response_n
                             else resolved_n end as weight
             from (
-                select {overall}, service, period_start as month,
+                select {kpi_levels},
                        100.0 * sum(resolution_sla_met)
                          / nullif(sum(resolution_sla_met) + sum(resolution_sla_breached), 0)
                          as sla_resolution_attainment_pct,
@@ -519,37 +538,37 @@ def _kpi_long_sql(f: Filters) -> list[tuple[str, list]]:
                        sum(response_sla_met) + sum(response_sla_breached) as response_n,
                        sum(incidents_resolved) as resolved_n
                 from {MARTS}.kpi_incident_monthly {kpi_where}
-                group by grouping sets ((period_start), (service, period_start))
+                {kpi_group}
             ) unpivot (value for kpi in (sla_resolution_attainment_pct, sla_response_attainment_pct, fcr_pct,
                                          reopen_pct))""",
             kpi_params,
         ),
         (
             f"""
-            select is_overall, service, month, kpi, value, weight from (
-                select {overall}, service, month, sum(changes_with_outcome) as weight,
+            {outer}, weight from (
+                select {change_levels}, sum(changes_with_outcome) as weight,
                        100.0 * sum(changes_successful) / nullif(sum(changes_with_outcome), 0) as change_success_pct,
                        100.0 * sum(changes_causing_failure) / nullif(sum(changes_implemented), 0)
                          as change_failure_pct
-                from {MARTS}.kpi_change_monthly {change_where} {sets}
+                from {MARTS}.kpi_change_monthly {change_where} {change_group}
             ) unpivot (value for kpi in (change_success_pct, change_failure_pct))""",
             change_params,
         ),
         (
             f"""
-            select {overall}, service, month, 'availability_pct' as kpi,
+            select {avail_levels}, 'availability_pct' as kpi,
                    100.0 * (sum(agreed_hours) - sum(downtime_hours)) / nullif(sum(agreed_hours), 0) as value,
                    sum(agreed_hours) as weight
-            from {MARTS}.kpi_availability_monthly {avail_where} {sets}""",
+            from {MARTS}.kpi_availability_monthly {avail_where} {avail_group}""",
             avail_params,
         ),
         (
             f"""
-            select is_overall, service, month, kpi, value, weight from (
-                select {overall}, service, month, sum(csat_responses) as weight,
+            {outer}, weight from (
+                select {survey_levels}, sum(csat_responses) as weight,
                        sum(csat_score_sum) / nullif(sum(csat_responses), 0) as csat_mean,
                        100.0 * (sum(promoters) - sum(detractors)) / nullif(sum(nps_responses), 0) as nps
-                from {MARTS}.kpi_satisfaction_monthly {survey_where} {sets}
+                from {MARTS}.kpi_satisfaction_monthly {survey_where} {survey_group}
             ) unpivot (value for kpi in (csat_mean, nps))""",
             survey_params,
         ),
@@ -557,22 +576,26 @@ def _kpi_long_sql(f: Filters) -> list[tuple[str, list]]:
 
 
 def kpi_monthly(wh: Warehouse, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every KPI with a target, by month: (overall, by_service) long frames.
+    """Every KPI with a target, by month: (overall, breakdown) long frames.
 
-    overall: `kpi`, `month`, `value`, `weight`; by_service: `service`, `kpi`, `month`, `value`, `weight`.
+    overall: `kpi`, `month`, `value`, `weight`.
+    breakdown: `dimension` (service / assignment_group / category), `member`, `kpi`, `month`, `value`, `weight`.
     `weight` is the volume behind the value (resolved incidents, decided SLAs, changes with an outcome, agreed
-    hours, CSAT responses); the continual-improvement view uses it to find the driving service.
+    hours, CSAT responses); the continual-improvement view uses it to find the driver of a change.
     """
-    columns = ["is_overall", "service", *KPI_LONG_COLUMNS]
-    frames = [frame for sql, params in _kpi_long_sql(f) if len(frame := wh.frame(sql, params, columns))]
+    frames = [fr for sql, params in _kpi_long_sql(f) if len(fr := wh.frame(sql, params, BREAKDOWN_COLUMNS))]
     if not frames:
-        return pd.DataFrame(columns=KPI_LONG_COLUMNS), pd.DataFrame(columns=["service", *KPI_LONG_COLUMNS])
-    result = pd.concat([fr[columns] for fr in frames], ignore_index=True)
+        return pd.DataFrame(columns=KPI_LONG_COLUMNS), pd.DataFrame(columns=BREAKDOWN_COLUMNS)
+    result = pd.concat([fr[BREAKDOWN_COLUMNS] for fr in frames], ignore_index=True)
     result["value"] = result["value"].astype(float)
     result["weight"] = result["weight"].astype(float)
-    is_overall = result["is_overall"].astype(bool)
+    is_overall = result["dimension"].isna()
     overall = result[is_overall][KPI_LONG_COLUMNS].sort_values(["kpi", "month"], ignore_index=True)
-    by_service = result[~is_overall][["service", *KPI_LONG_COLUMNS]].sort_values(
-        ["service", "kpi", "month"], ignore_index=True
-    )
-    return overall, by_service
+    breakdown = result[~is_overall].sort_values(["dimension", "member", "kpi", "month"], ignore_index=True)
+    return overall, breakdown
+
+
+def by_service(breakdown: pd.DataFrame) -> pd.DataFrame:
+    """The service level of a breakdown frame: `service`, `kpi`, `month`, `value`, `weight`."""
+    rows = breakdown[breakdown["dimension"] == "service"] if len(breakdown) else breakdown
+    return rows.rename(columns={"member": "service"})[["service", *KPI_LONG_COLUMNS]].reset_index(drop=True)

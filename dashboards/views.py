@@ -50,14 +50,14 @@ def build_views(wh: Warehouse, f: Filters) -> Views:
     defaults = queries.default_targets(targets)
     target = lambda kpi: queries.target_value(targets, kpi)  # noqa: E731
 
-    overall, by_service = queries.kpi_monthly(wh, f)
+    overall, breakdown = queries.kpi_monthly(wh, f)
     dq = queries.dq_latest_results(wh)
-    wrong_way = improvement.wrong_way_moves(overall, by_service, defaults)
+    wrong_way = improvement.wrong_way_moves(overall, breakdown, defaults)
     # Before/after reads every month of the initiative's service, whatever period or service is selected.
     register = queries.improvement_register(wh)
     all_months = Filters(priorities=f.priorities, groups=f.groups)
-    history = by_service if all_months == f else queries.kpi_monthly(wh, all_months)[1]
-    before_after = improvement.before_after(history, register, targets)
+    history = breakdown if all_months == f else queries.kpi_monthly(wh, all_months)[1]
+    before_after = improvement.before_after(queries.by_service(history), register, targets)
 
     figs = {
         "sla_attainment": figures.sla_attainment_trend(

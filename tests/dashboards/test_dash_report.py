@@ -109,12 +109,31 @@ def test_report_file_is_self_contained_with_every_section(small_wh, tmp_path):
     assert result.problems == []
 
 
-def test_kpi_monthly_by_service_has_weights(small_wh):
+def test_kpi_monthly_breakdown_levels_and_weights(small_wh):
     with open_warehouse(small_wh) as wh:
-        frame = queries.kpi_monthly(wh, Filters())[1]
-    june_sla = frame[
-        (frame["kpi"] == "sla_resolution_attainment_pct") & (pd.to_datetime(frame["month"]) == "2026-06-01")
-    ]
-    # vpn June: T7, T9 breached, T8 met -> 33.3 % of 3; email: 50 % of 2
-    assert dict(zip(june_sla["service"], june_sla["weight"], strict=True)) == {"email": 2.0, "vpn": 3.0}
-    assert june_sla.set_index("service")["value"]["vpn"] == pytest.approx(100 / 3)
+        overall, breakdown = queries.kpi_monthly(wh, Filters())
+    june = pd.to_datetime(breakdown["month"]) == "2026-06-01"
+    sla = breakdown[june & (breakdown["kpi"] == "sla_resolution_attainment_pct")]
+    # vpn June: T7, T9 breached, T8 met -> 33.3 % of 3; email: 50 % of 2. Groups mirror services here.
+    services = sla[sla["dimension"] == "service"].set_index("member")
+    assert services["weight"].to_dict() == {"email": 2.0, "vpn": 3.0}
+    assert services.loc["vpn", "value"] == pytest.approx(100 / 3)
+    assert set(sla[sla["dimension"] == "assignment_group"]["member"]) == {"G1", "G2"}
+    # categories: network = T5 met, T6 breached -> 50 %; access = 33.3 %
+    categories = sla[sla["dimension"] == "category"].set_index("member")["value"].to_dict()
+    assert categories == pytest.approx({"network": 50.0, "access": 100 / 3})
+    overall_june = overall[(pd.to_datetime(overall["month"]) == "2026-06-01")].set_index("kpi")["value"]
+    assert overall_june["sla_resolution_attainment_pct"] == pytest.approx(40.0)
+    assert set(queries.by_service(breakdown).columns) == {"service", "kpi", "month", "value", "weight"}
+
+
+def test_wrong_way_view_names_the_driver(small_wh):
+    with open_warehouse(small_wh) as wh:
+        views = build_views(wh, Filters())
+    ranked = views.wrong_way.set_index("kpi")
+    # SLA 75 -> 40 (impact 35 / 3); vpn's within-effect 0.6 * (33.3 - 100) = -40 ties with G2's and access's
+    # (the same tickets); on a tie the service is named.
+    assert views.wrong_way["kpi"].iloc[0] == "sla_resolution_attainment_pct"
+    assert ranked.loc["sla_resolution_attainment_pct", "driver"] == "service vpn"
+    assert ranked.loc["sla_resolution_attainment_pct", "impact"] == pytest.approx(35 / 3)
+    assert ranked.loc["sla_resolution_attainment_pct", "driver_delta"] == pytest.approx(-40.0)

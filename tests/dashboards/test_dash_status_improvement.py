@@ -72,17 +72,17 @@ def test_format_value_units():
     assert format_value(None, "%") == "n/a"
 
 
-def _by_service_rows() -> pd.DataFrame:
+def _breakdown_rows() -> pd.DataFrame:
     # SLA attainment by service: email 50 -> 50 (2 then 2 decided), vpn 100 -> 33.3 (2 then 3 decided).
     rows = [
-        ("sla_resolution_attainment_pct", "email", "2026-05-01", 50.0, 2),
-        ("sla_resolution_attainment_pct", "email", "2026-06-01", 50.0, 2),
-        ("sla_resolution_attainment_pct", "vpn", "2026-05-01", 100.0, 2),
-        ("sla_resolution_attainment_pct", "vpn", "2026-06-01", 100.0 / 3, 3),
-        ("csat_mean", "email", "2026-05-01", 4.0, 10),
-        ("csat_mean", "email", "2026-06-01", 4.1, 10),
+        ("service", "email", "sla_resolution_attainment_pct", "2026-05-01", 50.0, 2),
+        ("service", "email", "sla_resolution_attainment_pct", "2026-06-01", 50.0, 2),
+        ("service", "vpn", "sla_resolution_attainment_pct", "2026-05-01", 100.0, 2),
+        ("service", "vpn", "sla_resolution_attainment_pct", "2026-06-01", 100.0 / 3, 3),
+        ("service", "email", "csat_mean", "2026-05-01", 4.0, 10),
+        ("service", "email", "csat_mean", "2026-06-01", 4.1, 10),
     ]
-    return pd.DataFrame(rows, columns=["kpi", "service", "month", "value", "weight"])
+    return pd.DataFrame(rows, columns=["dimension", "member", "kpi", "month", "value", "weight"])
 
 
 def test_wrong_way_ranks_beyond_threshold_and_names_driver():
@@ -96,13 +96,32 @@ def test_wrong_way_ranks_beyond_threshold_and_names_driver():
             "value": [75.0, 40.0, 5.0, 8.5, 4.0, 4.1],
         }
     )
-    result = wrong_way_moves(overall, _by_service_rows(), TARGETS)
+    result = wrong_way_moves(overall, _breakdown_rows(), TARGETS)
     assert list(result["kpi"]) == ["sla_resolution_attainment_pct", "mttr_business_hours_median"]
     assert result["impact"].tolist() == pytest.approx([35 / 3, 1.75])
     # vpn: share of June SLA outcomes 3/5 = 0.6, change 33.3 - 100 = -66.7 -> contribution -40; email 0
-    assert result.loc[0, "driver"] == "vpn"
+    assert result.loc[0, "driver"] == "service vpn"
     assert result.loc[0, "driver_delta"] == pytest.approx(-40.0)
     assert pd.isna(result.loc[1, "driver"])  # no by-service MTTR rows: driver unknown, not guessed
+
+
+def test_wrong_way_driver_can_be_a_group_or_category():
+    overall = pd.DataFrame(
+        {"kpi": ["sla_resolution_attainment_pct"] * 2, "month": ["2026-05-01", "2026-06-01"], "value": [90.0, 60.0]}
+    )
+    groups = pd.DataFrame(
+        [
+            # G9: 90 -> 20 with 4 of June's 5 group-level SLAs -> 0.8 * (20 - 90) = -56, beyond vpn's -40
+            ("assignment_group", "G9", "sla_resolution_attainment_pct", "2026-05-01", 90.0, 5),
+            ("assignment_group", "G9", "sla_resolution_attainment_pct", "2026-06-01", 20.0, 4),
+            ("assignment_group", "G1", "sla_resolution_attainment_pct", "2026-05-01", 90.0, 5),
+            ("assignment_group", "G1", "sla_resolution_attainment_pct", "2026-06-01", 90.0, 1),
+        ],
+        columns=["dimension", "member", "kpi", "month", "value", "weight"],
+    )
+    result = wrong_way_moves(overall, pd.concat([_breakdown_rows(), groups]), TARGETS)
+    assert result.loc[0, "driver"] == "assignment group G9"
+    assert result.loc[0, "driver_delta"] == pytest.approx(0.8 * (20.0 - 90.0))
 
 
 def test_wrong_way_move_within_threshold_is_not_listed():
@@ -110,14 +129,14 @@ def test_wrong_way_move_within_threshold_is_not_listed():
         {"kpi": ["sla_resolution_attainment_pct"] * 2, "month": ["2026-05-01", "2026-06-01"], "value": [96.0, 93.5]}
     )
     # worse by 2.5, threshold 3 -> not a wrong-way move
-    assert len(wrong_way_moves(overall, _by_service_rows(), TARGETS)) == 0
+    assert len(wrong_way_moves(overall, _breakdown_rows(), TARGETS)) == 0
 
 
 def test_wrong_way_needs_the_calendar_previous_month():
     overall = pd.DataFrame(
         {"kpi": ["sla_resolution_attainment_pct"] * 2, "month": ["2026-03-01", "2026-06-01"], "value": [99.0, 40.0]}
     )
-    assert len(wrong_way_moves(overall, _by_service_rows(), TARGETS)) == 0
+    assert len(wrong_way_moves(overall, _breakdown_rows(), TARGETS)) == 0
 
 
 def test_before_after_weighted_windows_and_improved_flag():
@@ -130,7 +149,7 @@ def test_before_after_weighted_windows_and_improved_flag():
             "start_date": [date(2026, 6, 15), date(2026, 6, 1)],
         }
     )
-    by_service = pd.DataFrame(
+    history = pd.DataFrame(
         {
             "kpi": ["mttr_business_hours_median"] * 5,
             "service": ["email"] * 5,
@@ -139,7 +158,7 @@ def test_before_after_weighted_windows_and_improved_flag():
             "weight": [1, 1, 3, 1, 1],
         }
     )
-    result = before_after(by_service, register, TARGETS, window_months=3)
+    result = before_after(history, register, TARGETS, window_months=3)
     email = result.iloc[0]
     # start month June; before = Mar..May weighted: (10*1 + 6*3) / 4 = 7.0 (Feb is outside the 3-month window)
     # after = Jun..Aug: (5*1 + 3*1) / 2 = 4.0; lower is better -> improved
