@@ -90,13 +90,15 @@ pieces as (
 )
 
 select
-    outage_id,
-    service,
-    change_id,
-    piece_kind,
-    piece_start,
-    piece_end,
-    weight,
-    piece_kind <> 'maintenance' as is_downtime
-from pieces
-where piece_end > piece_start
+    p.outage_id,
+    p.service,
+    p.change_id,
+    p.piece_kind,
+    p.piece_start,
+    p.piece_end,
+    p.weight,
+    p.piece_kind <> 'maintenance' as is_downtime,
+    i.is_open
+from pieces as p
+inner join intervals as i on p.outage_id = i.outage_id
+where p.piece_end > p.piece_start

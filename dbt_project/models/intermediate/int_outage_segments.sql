@@ -1,7 +1,6 @@
 {#- The cleaned downtime timeline of every service, as elementary segments of merged outages.
 
-    1. Downtime pieces of a service that overlap or touch are merged into one outage (cluster): overlapping
-       records are never double counted and a cluster is one outage for MTRS / MTBF.
+    1. Downtime pieces of a service that overlap or touch are merged into one outage (int_outage_clusters).
     2. Each cluster is cut at every piece boundary and at every approved-maintenance boundary inside it.
     3. Each elementary segment gets the MAX impact weight of the pieces covering it (a 50 % degradation
        under a full outage counts 100 %, not 150 %), or 0 when it lies inside approved maintenance.
@@ -13,43 +12,18 @@ with pieces as (
     select * from {{ ref('int_outage_pieces') }}
 ),
 
-downtime as (
-    select * from pieces where is_downtime
-),
-
-flagged as (
-    select
-        *,
-        case
-            when piece_start <= max(piece_end)
-                    over (
-                        partition by service order by piece_start, piece_end, outage_id, piece_kind
-                        rows between unbounded preceding and 1 preceding
-                    )
-                then 0
-            else 1
-        end as starts_cluster
-    from downtime
-),
-
 numbered as (
-    select
-        *,
-        sum(starts_cluster) over (
-            partition by service order by piece_start, piece_end, outage_id, piece_kind
-            rows between unbounded preceding and current row
-        ) as cluster_no
-    from flagged
+    select * from {{ ref('int_outage_clusters') }}
 ),
 
 clusters as (
-    select
+    select distinct
         service,
         cluster_no,
-        min(piece_start) as cluster_start,
-        max(piece_end) as cluster_end
+        outage_key,
+        cluster_start,
+        cluster_end
     from numbered
-    group by service, cluster_no
 ),
 
 -- approved maintenance, merged per service into disjoint intervals
@@ -113,23 +87,56 @@ maintenance_cuts as (
     where e.edge_at > c.cluster_start and e.edge_at < c.cluster_end
 ),
 
+-- Fast path: an outage made of one piece with no maintenance edge inside is its own single segment.
+cut_clusters as (
+    select distinct
+        service,
+        cluster_no
+    from maintenance_cuts
+),
+
+piece_counts as (
+    select
+        n.*,
+        count(*) over (partition by n.service, n.cluster_no) as pieces_in_cluster,
+        k.cluster_no is not null as has_maintenance_cut
+    from numbered as n
+    left join cut_clusters as k on n.service = k.service and n.cluster_no = k.cluster_no
+),
+
+simple_segments as (
+    select
+        service,
+        cluster_no,
+        piece_start as segment_start,
+        piece_end as segment_end,
+        weight as max_weight
+    from piece_counts
+    where pieces_in_cluster = 1 and not has_maintenance_cut
+),
+
+complex_pieces as (
+    select * from piece_counts
+    where pieces_in_cluster > 1 or has_maintenance_cut
+),
+
 cuts as (
     select
         service,
         cluster_no,
         piece_start as cut_at
-    from numbered
+    from complex_pieces
     union
     select
         service,
         cluster_no,
-        piece_end
-    from numbered
+        piece_end as cut_at
+    from complex_pieces
     union
     select
         service,
         cluster_no,
-        edge_at
+        edge_at as cut_at
     from maintenance_cuts
 ),
 
@@ -142,7 +149,7 @@ elementary as (
     from cuts
 ),
 
-weighted as (
+complex_segments as (
     select
         s.service,
         s.cluster_no,
@@ -150,7 +157,7 @@ weighted as (
         s.segment_end,
         max(p.weight) as max_weight
     from elementary as s
-    inner join numbered as p
+    inner join complex_pieces as p
         on
             s.service = p.service
             and s.cluster_no = p.cluster_no
@@ -158,6 +165,12 @@ weighted as (
             and s.segment_end <= p.piece_end
     where s.segment_end is not null
     group by s.service, s.cluster_no, s.segment_start, s.segment_end
+),
+
+weighted as (
+    select * from simple_segments
+    union all
+    select * from complex_segments
 ),
 
 excluded as (
@@ -178,31 +191,47 @@ services as (
 with_calendar as (
     select
         e.*,
-        s.calendar_id
+        s.calendar_id,
+        c.outage_key,
+        c.cluster_start,
+        c.cluster_end
     from excluded as e
+    inner join clusters as c on e.service = c.service and e.cluster_no = c.cluster_no
     left join services as s on e.service = s.service
+),
+
+-- 24/7 services read the clock as epoch seconds; only services with a calendar need the ASOF lookups
+clocked as (
+    select
+        x.*,
+        {{ epoch_seconds('x.segment_start') }} as clock_at_start,
+        {{ epoch_seconds('x.segment_end') }} as clock_at_end
+    from with_calendar as x
+    where x.calendar_id is null
+
+    union all
+
+    select
+        x.*,
+        {{ business_clock_at('b_start', 'x.segment_start') }} as clock_at_start,
+        {{ business_clock_at('b_end', 'x.segment_end') }} as clock_at_end
+    from with_calendar as x
+    {{ business_clock_join('b_start', 'x.calendar_id', 'x.segment_start') }}
+    {{ business_clock_join('b_end', 'x.calendar_id', 'x.segment_end') }}
+    where x.calendar_id is not null
 )
 
 select
-    x.service,
-    x.service || '@' || cast(c.cluster_start as varchar) as outage_key,
-    c.cluster_start as outage_start,
-    c.cluster_end as outage_end,
-    x.segment_start,
-    x.segment_end,
-    x.max_weight,
-    x.in_maintenance,
-    case when x.in_maintenance then 0.0 else x.max_weight end as downtime_weight,
-    x.calendar_id,
-    case
-        when x.calendar_id is null then {{ epoch_seconds('x.segment_start') }}
-        else {{ business_clock_at('b_start', 'x.segment_start') }}
-    end as clock_at_start,
-    case
-        when x.calendar_id is null then {{ epoch_seconds('x.segment_end') }}
-        else {{ business_clock_at('b_end', 'x.segment_end') }}
-    end as clock_at_end
-from with_calendar as x
-inner join clusters as c on x.service = c.service and x.cluster_no = c.cluster_no
-{{ business_clock_join('b_start', 'x.calendar_id', 'x.segment_start') }}
-{{ business_clock_join('b_end', 'x.calendar_id', 'x.segment_end') }}
+    service,
+    outage_key,
+    cluster_start as outage_start,
+    cluster_end as outage_end,
+    segment_start,
+    segment_end,
+    max_weight,
+    in_maintenance,
+    case when in_maintenance then 0.0 else max_weight end as downtime_weight,
+    calendar_id,
+    clock_at_start,
+    clock_at_end
+from clocked

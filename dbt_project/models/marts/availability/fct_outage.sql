@@ -34,26 +34,37 @@ agreed as (
     group by outage_key
 ),
 
-pieces as (
+clusters as (
     select
-        p.*,
-        o.outage_key
-    from {{ ref('int_outage_pieces') }} as p
-    {{ join_interval_containing('outages', 'o', 'p.service = o.service', 'p.piece_start', 'started_at', 'ended_at') }}
-    where p.is_downtime and p.piece_start < o.ended_at
+        *,
+        count(*) over (partition by outage_key) as pieces_in_outage
+    from {{ ref('int_outage_clusters') }}
 ),
 
+-- most outages are one record: no string aggregation needed (it dominates the cost at a million records)
 sources as (
     select
-        p.outage_key,
-        count(distinct p.outage_id) as source_record_count,
-        string_agg(distinct p.outage_id, ',' order by p.outage_id) as source_outage_ids,
-        string_agg(distinct p.piece_kind, ',' order by p.piece_kind) as piece_kinds,
-        string_agg(distinct p.change_id, ',' order by p.change_id) as change_ids,
-        bool_or(i.is_open) as is_open
-    from pieces as p
-    inner join {{ ref('int_outage_intervals') }} as i on p.outage_id = i.outage_id
-    group by p.outage_key
+        outage_key,
+        1 as source_record_count,
+        outage_id as source_outage_ids,
+        piece_kind as piece_kinds,
+        change_id as change_ids,
+        is_open
+    from clusters
+    where pieces_in_outage = 1
+
+    union all
+
+    select
+        outage_key,
+        count(distinct outage_id) as source_record_count,
+        string_agg(distinct outage_id, ',' order by outage_id) as source_outage_ids,
+        string_agg(distinct piece_kind, ',' order by piece_kind) as piece_kinds,
+        string_agg(distinct change_id, ',' order by change_id) as change_ids,
+        max(case when is_open then 1 else 0 end) = 1 as is_open
+    from clusters
+    where pieces_in_outage > 1
+    group by outage_key
 )
 
 select
