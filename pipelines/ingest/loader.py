@@ -31,6 +31,9 @@ from pipelines.settings import Settings
 
 INBOX_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".jsonl", ".ndjson", ".json")
 JSONL_DELIMITER = "\x1f"  # never present unescaped in valid JSON, so each line is one field
+# Physical line of a data record = record number + offset: CSV has a header line (exact unless a quoted field
+# spans lines before it); JSON lines are numbered by physical line; Parquet has no lines (row index, 1-based).
+LINE_OFFSET = {"csv": 1, "jsonl": 0, "parquet": 0}
 
 
 @dataclass
@@ -177,7 +180,8 @@ def _load(
     quarantine = f"{RAW_SCHEMA}.{QUARANTINE_TABLE}"
     common = f"{literal(str(info.path.resolve()))}, {literal(info.sha256)}, {load_id}, {literal(mapping.target)}"
     conn.execute(
-        f"INSERT INTO {quarantine} SELECT {common}, _line, _raw, _reason, {literal(at.isoformat())}::TIMESTAMPTZ "
+        f"INSERT INTO {quarantine} SELECT {common}, _row_number + {LINE_OFFSET[info.format]}, _raw, _reason, "
+        f"{literal(at.isoformat())}::TIMESTAMPTZ "
         f"FROM {checked} WHERE _reason IS NOT NULL ORDER BY _row_number"
     )
     if structural:
@@ -232,7 +236,7 @@ def _nullify(expr: str, null_values: tuple[str, ...]) -> str:
 
 
 def _source_sql(info: FileInfo, header: tuple[str, ...], adapter: Adapter, load_id: int) -> tuple[str, str]:
-    """FROM-clause relation of all-text source columns + _row_number + _line, and the raw-text expression."""
+    """FROM-clause relation of all-text source columns + _row_number, and the raw-text expression."""
     path = literal(str(info.path))
     if info.format == "csv":
         columns = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in header)
@@ -242,9 +246,7 @@ def _source_sql(info: FileInfo, header: tuple[str, ...], adapter: Adapter, load_
             f"quote='\"', escape='\"', nullstr=[{nulls}], null_padding=false, store_rejects=true, "
             f"rejects_table='_rejects_{load_id}_e', rejects_scan='_rejects_{load_id}_s', max_line_size=10000000)"
         )
-        source = (
-            f"(SELECT *, _row_number + 1 AS _line FROM (SELECT row_number() OVER () AS _row_number, * FROM {read}))"
-        )
+        source = f"(SELECT row_number() OVER () AS _row_number, * FROM {read})"
         # Empty fields read as NULL print as "" so the field count of the raw line stays visible.
         fields = ", ".join(f"coalesce({quote(n)}, '\"\"')" for n in header)
         raw = f"concat_ws({literal(info.delimiter)}, {fields})"
@@ -255,15 +257,12 @@ def _source_sql(info: FileInfo, header: tuple[str, ...], adapter: Adapter, load_
             for n in header
         )
         source = (
-            f"(SELECT _line AS _row_number, _line, _json, {fields} FROM {_jsonl_lines(info, f'_rejects_{load_id}')} "
+            f"(SELECT _line AS _row_number, _json, {fields} FROM {_jsonl_lines(info, f'_rejects_{load_id}')} "
             "WHERE json_valid(_json) AND starts_with(ltrim(_json), '{'))"
         )
         return source, "_json"
     fields = ", ".join(f"{_nullify(f'CAST({quote(n)} AS VARCHAR)', adapter.null_values)} AS {quote(n)}" for n in header)
-    source = (
-        f"(SELECT file_row_number + 1 AS _row_number, file_row_number + 1 AS _line, {fields} "
-        f"FROM read_parquet({path}, file_row_number=true))"
-    )
+    source = f"(SELECT file_row_number + 1 AS _row_number, {fields} FROM read_parquet({path}, file_row_number=true))"
     raw = f"CAST(json_object({', '.join(f'{literal(n)}, {quote(n)}' for n in header)}) AS VARCHAR)"
     return source, raw
 
@@ -328,7 +327,7 @@ def _renumber_after_rejects(conn: duckdb.DuckDBPyConnection, checked: str, rejec
     if conn.execute(f"SELECT count(*) FROM {rejects} WHERE good_before IS NOT NULL").fetchone()[0] == 0:
         return
     conn.execute(
-        f"""UPDATE {checked} SET _row_number = {checked}._row_number + shift.n, _line = {checked}._line + shift.n
+        f"""UPDATE {checked} SET _row_number = {checked}._row_number + shift.n
             FROM (SELECT c._row_number AS k, count(r.line) AS n FROM {checked} AS c
                   JOIN {rejects} AS r ON r.good_before < c._row_number GROUP BY c._row_number) AS shift
             WHERE {checked}._row_number = shift.k"""

@@ -45,41 +45,42 @@ def timestamp_expression(text: str, formats: tuple[str, ...], zone: str) -> str:
     )
 
 
-def check_expressions(column: Column, text: str, typed: str) -> list[str]:
-    """SQL expressions that are NULL when the value is fine, else a reason naming the column and value."""
+def check_expressions(column: Column, text: str, typed: str) -> list[tuple[str, str]]:
+    """(condition, message) pairs: the condition is true when the value breaks a rule; the message names the
+    column and the value."""
     name = column.name
     shown = f"'\"' || left({text}, 60) || '\"'"
-    checks: list[str] = []
+    checks: list[tuple[str, str]] = []
     if column.required:
-        checks.append(f"CASE WHEN {text} IS NULL THEN {literal(f'{name}: required value missing')} END")
+        checks.append((f"{text} IS NULL", literal(f"{name}: required value missing")))
     if column.type != "VARCHAR" and not column.allowed:  # an allowed-set miss already says the value is wrong
         kind = KINDS.get(column.type, f"not a {column.type}")
-        checks.append(
-            f"CASE WHEN {text} IS NOT NULL AND {typed} IS NULL THEN {literal(f'{name}: {kind} ')} || {shown} END"
-        )
+        checks.append((f"({text} IS NOT NULL AND {typed} IS NULL)", f"{literal(f'{name}: {kind} ')} || {shown}"))
     if column.allowed:
         allowed = ", ".join(literal(v) for v in column.allowed)
         listed = literal(f" not in allowed set ({', '.join(column.allowed)})")
         checks.append(
-            f"CASE WHEN {text} IS NOT NULL AND trim({text}) NOT IN ({allowed}) THEN "
-            f"{literal(f'{name}: value ')} || {shown} || {listed} END"
+            (
+                f"({text} IS NOT NULL AND trim({text}) NOT IN ({allowed}))",
+                f"{literal(f'{name}: value ')} || {shown} || {listed}",
+            )
         )
     if column.min_value is not None:
+        below = literal(f" below minimum {column.min_value:g}")
         checks.append(
-            f"CASE WHEN {typed} < {column.min_value} THEN "
-            f"{literal(f'{name}: ')} || {shown} || {literal(f' below minimum {column.min_value:g}')} END"
+            (f"coalesce({typed} < {column.min_value}, false)", f"{literal(f'{name}: ')} || {shown} || {below}")
         )
     if column.max_value is not None:
+        above = literal(f" above maximum {column.max_value:g}")
         checks.append(
-            f"CASE WHEN {typed} > {column.max_value} THEN "
-            f"{literal(f'{name}: ')} || {shown} || {literal(f' above maximum {column.max_value:g}')} END"
+            (f"coalesce({typed} > {column.max_value}, false)", f"{literal(f'{name}: ')} || {shown} || {above}")
         )
     return checks
 
 
-def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str, extra_reason: str | None = None) -> str:
-    """SELECT over `source` (VARCHAR source columns + `_row_number` + `_line`) yielding typed canonical columns,
-    `_row_number`, `_line`, `_extra`, `_reason` and (only for failing rows) `_raw`.
+def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str) -> str:
+    """SELECT over `source` (VARCHAR source columns + `_row_number`) yielding typed canonical columns,
+    `_row_number`, `_extra`, `_reason` and (only for failing rows) `_raw`.
 
     Three layers so each value is mapped once and the raw text is only built for failing rows.
     """
@@ -97,12 +98,16 @@ def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str, extr
         typed = typed_expression(column, text, mapping.timestamp_formats, zone)
         typed_cols.append(f"{typed} AS {quote('__t_' + column.name)}")
         reasons.extend(check_expressions(column, text, typed))
-    if extra_reason:
-        reasons.append(extra_reason)
-    reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL::VARCHAR"
+    if reasons:
+        # The cheap boolean test runs on every row; the message text is only built for the failing ones.
+        failed = " OR ".join(condition for condition, _ in reasons)
+        messages = ", ".join(f"CASE WHEN {condition} THEN {message} END" for condition, message in reasons)
+        reason = f"CASE WHEN {failed} THEN concat_ws('; ', {messages}) END"
+    else:
+        reason = "NULL::VARCHAR"
     outputs = ", ".join(f"{quote('__t_' + c.name)} AS {quote(c.name)}" for c in table.columns)
     return f"""
-SELECT _row_number, _line, {outputs}, _extra, _reason,
+SELECT _row_number, {outputs}, _extra, _reason,
        CASE WHEN _reason IS NOT NULL THEN {raw_text} END AS _raw
 FROM (
     SELECT *, {", ".join(typed_cols)}, {reason} AS _reason
