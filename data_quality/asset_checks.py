@@ -22,10 +22,14 @@ from dagster import (
     multi_asset_check,
 )
 
+from data_quality.dbt_results import record_dbt_tests_of_run
 from data_quality.results import write_results
 from data_quality.runner import AssetChecks, checks_by_asset
 from data_quality.specs import CheckResult, Severity, Status
 from pipelines.resources import WarehouseResource
+
+# Asset-key prefixes of dbt models (dagster-dbt keys a model by [schema, name]).
+DBT_SCHEMAS = ("staging", "intermediate", "marts")
 
 
 def to_dagster(result: CheckResult, asset_key: AssetKey) -> AssetCheckResult:
@@ -71,6 +75,9 @@ def build_asset_check(group: AssetChecks) -> AssetChecksDefinition:
         with warehouse.connect() as conn:
             results = group.run(conn, as_of=checked_at)
             write_results(conn, context.run.run_id, results, checked_at=checked_at)
+            if group.asset_key[0] in DBT_SCHEMAS:
+                # This check ran after the dbt build: put its dbt tests in the same history, under this run.
+                record_dbt_tests_of_run(conn, context.run.run_id)
         for result in results:
             yield to_dagster(result, asset_key)
 

@@ -8,13 +8,19 @@ not_null source test fails on it).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from dq_rows import insert_raw, new_warehouse, ticket
 
-from data_quality.dbt_results import dbt_test_results, latest_run_results_dir, record_dbt_test_results
+from data_quality.dbt_results import (
+    dbt_test_results,
+    latest_run_results_dir,
+    record_dbt_test_results,
+    record_dbt_tests_of_run,
+)
 from data_quality.runner import run_table_suite
 from data_quality.specs import Severity, Status
 from data_quality.sql_checks import check_layers
@@ -76,6 +82,20 @@ def test_dbt_outcomes_are_appended_under_the_run_id(built, tmp_path: Path):
     # only ticket_type fails
     assert written == rows[0] == 5
     assert rows[1] == 1
+
+
+def test_dbt_tests_of_a_dagster_run_are_recorded_once(built, tmp_path: Path):
+    _, target, _ = built
+    # dagster-dbt's folder name for an invocation in run abcdef1...: <op>-<run id[:7]>-<random>
+    shutil.copytree(target, tmp_path / "targets" / "itsm_dbt_models-abcdef1-0f0f0f0")
+    shutil.copytree(target, tmp_path / "targets" / "itsm_dbt_models-9999999-0f0f0f0")  # another run's
+    conn = new_warehouse(tmp_path / "results.duckdb")
+    try:
+        first = record_dbt_tests_of_run(conn, "abcdef12-3456", tmp_path / "targets")
+        second = record_dbt_tests_of_run(conn, "abcdef12-3456", tmp_path / "targets")
+    finally:
+        conn.close()
+    assert (first, second) == (5, 0)  # the 5 source tests once; the second check step finds them recorded
 
 
 def test_no_run_results_means_no_dbt_rows(tmp_path: Path):
