@@ -40,9 +40,9 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
         xaxis_title=x_title,
         yaxis_title=y_title,
         template="plotly_white",
-        margin={"l": 60, "r": 30, "t": 60, "b": 50},
-        height=380,
-        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 60, "r": 30, "t": 60, "b": 90},
+        height=420,
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
         hovermode="closest",
     )
     return fig
@@ -65,16 +65,20 @@ def empty_figure(title: str, message: str = NO_DATA_TEXT) -> go.Figure:
     return _layout(fig, title, None, None)
 
 
-def add_target_line(fig: go.Figure, target: float | None, label: str, secondary_y: bool = False) -> go.Figure:
-    """Horizontal dashed target line across the plot, named `target: <label>`; no-op when target is missing."""
+def add_target_line(
+    fig: go.Figure, target: float | None, label: str, unit: str = "", secondary_y: bool = False
+) -> go.Figure:
+    """Horizontal dashed target line named `target: <label>`, annotated "<label> target 95%"; no-op without a
+    target (reference data may not define one)."""
     if target is None or pd.isna(target):
         return fig
     fig.add_hline(
         y=float(target),
         line={"dash": "dash", "color": TARGET_COLOR, "width": 2},
         name=f"target: {label}",
-        annotation_text=f"target {label} {target:g}",
+        annotation_text=f"{label} target {target:g}{unit}",
         annotation_position="top left",
+        annotation_font={"color": TARGET_COLOR, "size": 11},
         yref="y2" if secondary_y else "y",
     )
     return fig
@@ -103,7 +107,7 @@ def sla_attainment_trend(frame: pd.DataFrame | None, target_pct: float | None = 
                 "met %{customdata[0]:,}, breached %{customdata[1]:,}<extra></extra>",
             )
         )
-    add_target_line(fig, target_pct, "%")
+    add_target_line(fig, target_pct, "SLA", "%")
     fig.update_yaxes(range=[0, 105])
     _monthly_axis(fig)
     return _layout(fig, title, "Month", "SLA attainment (%)")
@@ -132,7 +136,7 @@ def mttr_trend(frame: pd.DataFrame | None, target_hours: float | None = None) ->
                 "mean %{customdata[1]:.1f} h over %{customdata[0]:,} resolved<extra></extra>",
             )
         )
-    add_target_line(fig, target_hours, "median h")
+    add_target_line(fig, target_hours, "median", " h")
     _monthly_axis(fig)
     return _layout(fig, title, "Month", "Time to resolve (business hours)")
 
@@ -225,8 +229,8 @@ def change_rates_trend(
                 "of %{customdata[0]:,} implemented changes<extra></extra>",
             )
         )
-    add_target_line(fig, success_target_pct, "success %")
-    add_target_line(fig, failure_target_pct, "failure %")
+    add_target_line(fig, success_target_pct, "success", "%")
+    add_target_line(fig, failure_target_pct, "failure", "%")
     fig.update_yaxes(range=[0, 105])
     _monthly_axis(fig)
     return _layout(fig, title, "Month", "Share of changes (%)")

@@ -63,11 +63,13 @@ def free_port() -> int:
 
 @pytest.fixture
 def app_url(warehouse: Path, tmp_path: Path) -> Iterator[str]:
-    """The Dash app in its own process group on a free port; stopped by its PID (and group) afterwards."""
+    """The Dash app on a free port; stopped by its PID (and its process group) afterwards, whatever happens."""
     port = free_port()
     log = (tmp_path / "app.log").open("w")
+    # Started exactly as a user would (`itsm dashboard`), in its own session so the whole group can be stopped.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboards.app", "--warehouse", str(warehouse), "--port", str(port)],
+        [str(Path(sys.executable).with_name("itsm")), "dashboard", "--port", str(port)],
+        env={**os.environ, "ITSM_WAREHOUSE": str(warehouse)},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

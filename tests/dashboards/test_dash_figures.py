@@ -38,7 +38,8 @@ def test_sla_attainment_one_line_per_priority_with_target():
     fig = figures.sla_attainment_trend(frame, target_pct=95)
     assert [t.name for t in fig.data] == ["P1", "P3"]
     assert list(fig.data[1].y) == [66.7, 25.0]
-    assert target_lines(fig) == {"target: %": 95.0}
+    assert target_lines(fig) == {"target: SLA": 95.0}
+    assert [a.text for a in fig.layout.annotations] == ["SLA target 95%"]
     assert fig.layout.yaxis.title.text == "SLA attainment (%)"
     assert "breached" in fig.data[0].hovertemplate
 
@@ -63,7 +64,7 @@ def test_mttr_median_and_p90_with_target():
     fig = figures.mttr_trend(frame, target_hours=8)
     assert [t.name for t in fig.data] == ["median", "p90"]
     assert list(fig.data[0].y) == [5.0, 8.5]  # sorted by month
-    assert target_lines(fig) == {"target: median h": 8.0}
+    assert target_lines(fig) == {"target: median": 8.0}
     assert "business hours" in fig.layout.yaxis.title.text
     assert_no_data(figures.mttr_trend(pd.DataFrame(columns=frame.columns)))
 
@@ -118,7 +119,7 @@ def test_change_rates_four_series_and_two_targets():
     fig = figures.change_rates_trend(frame, success_target_pct=95, failure_target_pct=10)
     assert [t.name for t in fig.data] == ["success rate", "change failure rate", "emergency %", "unauthorized %"]
     assert list(fig.data[0].y) == [100.0, 80.0]
-    assert target_lines(fig) == {"target: success %": 95.0, "target: failure %": 10.0}
+    assert target_lines(fig) == {"target: success": 95.0, "target: failure": 10.0}
     assert_no_data(figures.change_rates_trend(pd.DataFrame()))
 
 
