@@ -55,6 +55,9 @@ def _datasets(request: ExtractRequest) -> list[Dataset]:
                     b.dbt_invocation_id,
                     b.dbt_version,
                     b.built_at as marts_built_at,
+                    b.invoked_by as marts_built_by,
+                    nullif(regexp_extract(b.dbt_target_path, '-([0-9a-f]{{7}})-[0-9a-f-]{{7}}$', 1), '')
+                        as dagster_run_id_prefix,
                     (select max(load_id) from raw.load_log where status = 'loaded') as last_load_id,
                     (select run_id from dq.check_results order by checked_at desc, run_id desc limit 1)
                         as latest_dq_run_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import platform
+import re
 import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
@@ -66,6 +67,12 @@ def code_version_label() -> str:
     return f"itsm-pipeline {info['package_version']}"
 
 
+def dagster_run_prefix(dbt_target_path: str | None) -> str | None:
+    """dagster-dbt names each invocation's target folder <op>-<run id[:7]>-<random 7>; recover the run prefix."""
+    match = re.search(r"-([0-9a-f]{7})-[0-9a-f-]{7}$", (dbt_target_path or "").rstrip("/"))
+    return match.group(1) if match else None
+
+
 def run_ids(conn: duckdb.DuckDBPyConnection, dagster_run_id: str | None = None) -> dict[str, object]:
     """The runs behind the data: last raw load, the dbt invocation that built the marts, the last check run."""
     ids: dict[str, object] = {"dagster_run_id": dagster_run_id}
@@ -73,10 +80,16 @@ def run_ids(conn: duckdb.DuckDBPyConnection, dagster_run_id: str | None = None) 
         row = first_row(conn, "select max(load_id) from raw.load_log where status = 'loaded'")
         ids["last_load_id"] = row[0] if row else None
     if relation_exists(conn, BUILD_INFO_RELATION):
-        row = first_row(conn, f"select dbt_invocation_id, dbt_version, built_at from {BUILD_INFO_RELATION} limit 1")
-        if row:
-            ids["dbt_invocation_id"], ids["dbt_version"] = row[0], row[1]
-            ids["marts_built_at"] = row[2].isoformat() if row[2] else None
+        cursor = conn.execute(f"select * from {BUILD_INFO_RELATION} limit 1")
+        names = [d[0] for d in cursor.description]
+        found = cursor.fetchall()
+        if found:
+            info = dict(zip(names, found[0], strict=True))
+            ids["dbt_invocation_id"] = info.get("dbt_invocation_id")
+            ids["dbt_version"] = info.get("dbt_version")
+            ids["marts_built_at"] = info["built_at"].isoformat() if info.get("built_at") else None
+            ids["marts_built_by"] = info.get("invoked_by")
+            ids["marts_dagster_run_id_prefix"] = dagster_run_prefix(info.get("dbt_target_path"))
     if relation_exists(conn, "dq.check_results"):
         row = first_row(
             conn,

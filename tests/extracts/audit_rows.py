@@ -230,7 +230,8 @@ def build_hand_warehouse(path: Path) -> Path:
     conn.execute(
         """create table marts.audit_build_info as
            select 'inv-123' as dbt_invocation_id, '1.11.16' as dbt_version,
-                  timestamptz '2026-11-21 00:05:00Z' as built_at"""
+                  timestamptz '2026-11-21 00:05:00Z' as built_at, 'dagster' as invoked_by,
+                  '/tmp/x/target/itsm_dbt_models-4f2a9c1-0b1c2d3' as dbt_target_path"""
     )
 
     ensure_results_table(conn)

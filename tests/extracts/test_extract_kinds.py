@@ -91,6 +91,8 @@ def test_lineage_names_files_behind_the_period(hand_warehouse_master: Path, tmp_
     assert per_table == [(1, "tickets", 2), (2, "changes", 4), (3, "outages", 1), (5, "surveys", 1)]
     build = rows(out / "build_info.parquet")
     assert [(b["dbt_invocation_id"], b["last_load_id"], b["latest_dq_run_id"]) for b in build] == [("inv-123", 5, "r2")]
+    # dagster-dbt target folder <op>-<run id[:7]>-<random>: the Dagster run that built the marts
+    assert build[0]["marts_built_by"] == "dagster" and build[0]["dagster_run_id_prefix"] == "4f2a9c1"
 
 
 @pytest.mark.parametrize("kind", ["changes", "sla-breaches", "data-quality", "lineage"])
@@ -102,6 +104,7 @@ def test_manifest_records_request_runs_rows_and_hashes(hand_warehouse_master: Pa
     assert manifest["code_version"]["git_commit"] or manifest["code_version"]["package_version"]
     assert manifest["run_ids"]["dbt_invocation_id"] == "inv-123"
     assert manifest["run_ids"]["last_load_id"] == 5 and manifest["run_ids"]["dq_run_id"] == "r2"
+    assert manifest["run_ids"]["marts_dagster_run_id_prefix"] == "4f2a9c1"
     listed = {f["name"]: f for f in manifest["files"]}
     for dataset in manifest["datasets"]:
         for suffix in ("csv", "parquet"):
