@@ -62,6 +62,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    import duckdb
+
     from dashboards.queries import Filters
     from dashboards.report import write_report
 
@@ -77,6 +79,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         result = write_report(settings.warehouse_path, settings.reports_dir, filters, png=args.png)
     except FileNotFoundError as err:
         print(err, file=sys.stderr)
+        return 1
+    except duckdb.IOException as err:  # another process holds the write lock (a pipeline run)
+        print(f"warehouse busy, try again when the run has finished: {err}", file=sys.stderr)
         return 1
     for problem in result.problems:
         print(f"note: no data from a source: {problem}", file=sys.stderr)

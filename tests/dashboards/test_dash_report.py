@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -137,3 +140,31 @@ def test_wrong_way_view_names_the_driver(small_wh):
     assert ranked.loc["sla_resolution_attainment_pct", "driver"] == "service vpn"
     assert ranked.loc["sla_resolution_attainment_pct", "impact"] == pytest.approx(35 / 3)
     assert ranked.loc["sla_resolution_attainment_pct", "driver_delta"] == pytest.approx(-40.0)
+
+
+def test_itsm_report_command_applies_filters_and_prints_the_path(small_wh, tmp_path):
+    env = {**os.environ, "ITSM_WAREHOUSE": str(small_wh), "ITSM_OUTPUT_DIR": str(tmp_path)}
+    itsm = str(Path(sys.executable).with_name("itsm"))
+    proc = subprocess.run(
+        [itsm, "report", "--service", "email", "--from", "2026-06", "--to", "2026-06"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "reports" / REPORT_NAME
+    assert str(path) in proc.stdout
+    text = path.read_text(encoding="utf-8")
+    assert "period 2026-06-01 to 2026-06-01; services: email" in text
+    # email, June: T5 met, T6 breached -> 50 %
+    assert 'data-kpi="sla_resolution_attainment_pct" data-value="50.000000"' in text
+
+
+def test_itsm_report_without_warehouse_fails_cleanly(tmp_path):
+    env = {**os.environ, "ITSM_WAREHOUSE": str(tmp_path / "none.duckdb"), "ITSM_OUTPUT_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("itsm")), "report"], env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 1
+    assert "No warehouse at" in proc.stderr
