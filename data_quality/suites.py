@@ -227,24 +227,39 @@ QUARANTINE = QuarantineCheck(
     description="rows rejected on load and kept in raw.quarantine (file, line, reason)",
 )
 
+
+def _raw_to_staging(table: Table) -> LayerReconciliation:
+    (key,) = table.key
+    return LayerReconciliation(
+        name=f"raw_to_staging__{table.name}",
+        source=f"raw.{table.name}",
+        target=f"staging.{staging_model(table.name)}",
+        key=key,
+        asset_key=staging_asset_key(table.name),
+        severity=B,
+        description=f"every raw {key} reaches staging exactly once",
+    )
+
+
+def _staging_to_mart(table: Table, mart: str, source_filter: tuple[str, str] | None = None) -> LayerReconciliation:
+    (key,) = table.key
+    where = f" (documented filter: {source_filter[0]} = {source_filter[1]})" if source_filter else ""
+    return LayerReconciliation(
+        name=f"staging_to_{mart}__{table.name}",
+        source=f"staging.{staging_model(table.name)}",
+        target=f"marts.{mart}",
+        key=key,
+        asset_key=("marts", mart),
+        severity=B,
+        source_filter=source_filter,
+        description=f"every {key} in staging{where} reaches {mart} exactly once; distinct totals match",
+    )
+
+
+# "Nothing lost" between layers, per single-key table (ticket_events has a compound key and no one-row mart).
 RECONCILIATIONS: tuple[LayerReconciliation, ...] = (
-    LayerReconciliation(
-        name="raw_to_staging__tickets",
-        source="raw.tickets",
-        target="staging.stg_raw__tickets",
-        key="ticket_id",
-        asset_key=staging_asset_key(TICKETS.name),
-        severity=B,
-        description="every raw ticket id reaches staging once",
-    ),
-    LayerReconciliation(
-        name="staging_to_fct_incident__tickets",
-        source="staging.stg_raw__tickets",
-        target="marts.fct_incident",
-        key="ticket_id",
-        asset_key=("marts", "fct_incident"),
-        severity=B,
-        source_filter=("ticket_type", "incident"),
-        description="every incident in staging reaches fct_incident once (documented filter: ticket_type = incident)",
-    ),
+    *(_raw_to_staging(t) for t in (TICKETS, CHANGES, OUTAGES, SURVEYS)),
+    _staging_to_mart(TICKETS, "fct_incident", ("ticket_type", "incident")),
+    _staging_to_mart(CHANGES, "fct_change"),
+    _staging_to_mart(SURVEYS, "fct_survey"),
 )
