@@ -25,7 +25,10 @@ def adapter_named(name: str) -> Adapter:
 
 def detect_adapter(header: tuple[str, ...], path: Path, override: str | None = None) -> Adapter:
     if override:
-        return adapter_named(override)
+        try:
+            return adapter_named(override)
+        except ValueError as err:
+            raise FileRejected(path, str(err)) from None
     for adapter in ADAPTERS:
         if adapter.matches(header, path):
             return adapter

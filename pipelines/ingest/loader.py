@@ -129,8 +129,10 @@ def ingest_file(
         result.status = "loaded"
         _log(conn, result, started_at, info.sha256)
         conn.execute("COMMIT")
-    except (FileRejected, duckdb.Error) as err:
-        conn.execute("ROLLBACK")
+    except BaseException as err:
+        conn.execute("ROLLBACK")  # whatever went wrong, nothing of this file stays behind
+        if not isinstance(err, FileRejected | duckdb.Error):
+            raise
         result.status = "rejected"
         result.rows_read = result.rows_loaded = result.rows_quarantined = 0
         result.tables = {}

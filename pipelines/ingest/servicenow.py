@@ -13,7 +13,9 @@ Forms:
   (sys_mod_count, sys_updated_at, row) and yield the latest snapshot as the ticket, and one ticket_events row
   per change of state, assignment_group, priority or assignee between consecutive good snapshots (event_at =
   the later snapshot's sys_updated_at, actor = its sys_updated_by). The first snapshot yields no event: the
-  first event's from_value says what the ticket started as.
+  first event's from_value says what the ticket started as. Snapshots stamped with the same sys_updated_at
+  (dates have minute resolution) count as one update: the net change of that minute, so the ticket_events key
+  (ticket, event_at, field) stays unique.
 - flat list: no `sys_mod_count`; one ticket per row (`state` or `incident_state`, `close_code` or
   `closed_code`).
 - change_request: header has `number` and `type` with planned/actual window columns (start_date, end_date,
@@ -225,10 +227,16 @@ class ServiceNowAdapter(Adapter):
         if mapping.variant != "event_log":
             return None
         ticket_cols = ", ".join(quote(c) for c in TICKETS.column_names)
+        order = "sys_mod_count NULLS FIRST, sys_updated_at, _row_number"
+        # Snapshots sharing one sys_updated_at (the export has minute resolution) collapse to the last of them,
+        # so each (ticket, event_at, field) - the ticket_events key - gets one net change.
+        collapsed = f"""(SELECT * FROM {checked} WHERE _reason IS NULL
+             QUALIFY row_number() OVER (PARTITION BY ticket_id, sys_updated_at
+                                        ORDER BY sys_mod_count DESC NULLS LAST, _row_number DESC) = 1)"""
         ordered = f"""(SELECT *, row_number() OVER w AS _seq_in_ticket,
                     {", ".join(f"lag({_as_text(f)}) OVER w AS {quote('_prev_' + f)}" for f in TRACKED_FIELDS)}
-             FROM {checked} WHERE _reason IS NULL
-             WINDOW w AS (PARTITION BY ticket_id ORDER BY sys_mod_count NULLS FIRST, sys_updated_at, _row_number))"""
+             FROM {collapsed} AS c
+             WINDOW w AS (PARTITION BY ticket_id ORDER BY {order}))"""
         latest = f"""
 SELECT {ticket_cols}, _row_number, _extra FROM {ordered} AS o
 QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY _seq_in_ticket DESC) = 1"""

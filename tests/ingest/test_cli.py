@@ -40,3 +40,11 @@ def test_ingest_help(capsys):
         main(["ingest", "--help"])
     assert exit_info.value.code == 0
     assert "--source-tz" in capsys.readouterr().out
+
+
+def test_unknown_adapter_name_rejects_instead_of_crashing(write, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ITSM_WAREHOUSE", str(tmp_path / "cli.duckdb"))
+    monkeypatch.setenv("ITSM_ADAPTER", "remedy")
+    path = write("tickets.csv", HEADER + "T1,incident,2026-01-05 09:00:00,new,2\n")
+    assert main(["ingest", str(path)]) == 1
+    assert "unknown adapter 'remedy'; choose one of probes, servicenow, jira, canonical" in capsys.readouterr().out

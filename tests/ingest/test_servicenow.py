@@ -299,3 +299,33 @@ def test_servicenow_source_time_zone_applies_to_its_dates(warehouse, write):
     warehouse.load(path, source_timezones={"servicenow": "Europe/Amsterdam"})
     # 1 July 09:00 in Amsterdam is CEST (UTC+2) -> 07:00 UTC
     assert warehouse.one("select opened_at from raw.tickets") == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
+
+
+def test_updates_within_the_same_minute_become_one_net_change(warehouse, write):
+    rows = [
+        HEADER,
+        snapshot("INC1", "New", 0, "u1", "1/3/2016 08:00", "3 - Moderate", "Group 1", "?"),
+        snapshot("INC1", "Active", 1, "u2", "1/3/2016 08:53", "3 - Moderate", "Group 1", "Ann"),
+        snapshot("INC1", "Awaiting User Info", 2, "u3", "1/3/2016 08:53", "3 - Moderate", "Group 1", "Ann"),
+        snapshot("INC1", "Active", 3, "u4", "1/3/2016 09:10", "3 - Moderate", "Group 2", "Ann"),
+        snapshot("INC1", "Active", 4, "u5", "1/3/2016 09:30", "3 - Moderate", "Group 3", "Ann"),
+        snapshot("INC1", "Active", 5, "u6", "1/3/2016 09:30", "3 - Moderate", "Group 2", "Ann"),
+    ]
+    [result] = warehouse.load(write("incident_event_log.csv", "\n".join(rows) + "\n"))
+    assert result.rows_loaded == 6
+    assert warehouse.rows(
+        "select event_at, field, from_value, to_value, actor from raw.ticket_events order by 1, 2"
+    ) == [
+        # 08:53: new -> in_progress -> awaiting_customer is one net change new -> awaiting_customer (by u3)
+        (datetime(2016, 3, 1, 8, 53, tzinfo=UTC), "assignee", None, "Ann", "u3"),
+        (datetime(2016, 3, 1, 8, 53, tzinfo=UTC), "state", "new", "awaiting_customer", "u3"),
+        (datetime(2016, 3, 1, 9, 10, tzinfo=UTC), "assignment_group", "Group 1", "Group 2", "u4"),
+        (datetime(2016, 3, 1, 9, 10, tzinfo=UTC), "state", "awaiting_customer", "in_progress", "u4"),
+        # 09:30: Group 2 -> 3 -> 2 within the minute nets to no change: no event
+    ]
+    assert (
+        warehouse.one(
+            "select count(*) from raw.ticket_events group by ticket_id, event_at, field order by 1 desc limit 1"
+        )
+        == 1
+    )
