@@ -46,3 +46,25 @@ def query(warehouse: Path, sql: str) -> list[dict[str, object]]:
         cursor = conn.execute(sql)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def dbt_build_output(args: list[str], warehouse: Path, work_dir: Path) -> tuple[int, str]:
+    """Run the real dbt CLI like the `dbt` fixture, but hand back (exit code, output) instead of failing:
+    for cases where a failing build IS the expected outcome (a blocking data-quality test)."""
+    import os
+    import subprocess
+    import sys
+
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    env = {
+        **os.environ,
+        "ITSM_WAREHOUSE": str(warehouse),
+        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_LOG_PATH": str(work_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout + proc.stderr

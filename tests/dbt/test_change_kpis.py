@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from kpi_raw_rows import insert_rows, new_warehouse, query
+from kpi_raw_rows import dbt_build_output, insert_rows, new_warehouse, query
 
 CHANGE_DEFAULTS = {"service": "erp", "assignment_group": "CAB", "change_type": "normal", "risk": "moderate"}
 
@@ -284,3 +284,17 @@ def test_change_reported_in_month_it_finished(warehouse: Path) -> None:
     assert _change_row(warehouse, "C2")["overrun_hours"] == pytest.approx(2.0)
     assert _change_row(warehouse, "C2")["overran_planned_window"] is True
     assert _change_row(warehouse, "C3")["overran_planned_window"] is False
+
+
+def test_unknown_close_code_blocks_the_change_marts(tmp_path: Path) -> None:
+    # The loader quarantines an unknown close code (contract allowed values); if one reaches raw anyway, the
+    # error-level accepted_values test on fct_change fails the build and dbt skips kpi_change_monthly, so the
+    # success rate is never computed with it silently dropped from the denominator.
+    path = new_warehouse(tmp_path / "itsm.duckdb")
+    insert_rows(path, "changes", [_change("BAD", requested_at="2026-03-01 00:00Z", close_code="done")])
+    code, output = dbt_build_output(
+        ["build", "--select", "+kpi_change_monthly", "--indirect-selection", "cautious"], path, tmp_path
+    )
+    assert code != 0
+    assert "FAIL 1 accepted_values_fct_change_close_code" in output
+    assert "SKIP relation marts.kpi_change_monthly" in output
