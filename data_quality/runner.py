@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from data_quality import sql_checks, suites
 from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite
 
+if TYPE_CHECKING:  # pandas is loaded by DuckDB's .df() only when a suite runs
+    import pandas as pd
+
 
 def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def load_frame(conn: duckdb.DuckDBPyConnection, suite: TableSuite):  # -> pandas.DataFrame
+def load_frame(conn: duckdb.DuckDBPyConnection, suite: TableSuite) -> pd.DataFrame:
     """Only the columns the suite needs (key + checked columns), never the whole table."""
     cols = ", ".join(_quote(c) for c in suite.columns)
     return conn.sql(f"select {cols} from {suite.relation}").df()

@@ -7,9 +7,13 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.resources import warehouse_connection
 from pipelines.settings import DBT_PROJECT_DIR, Settings
+
+if TYPE_CHECKING:
+    from data_quality.specs import CheckResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,7 +60,7 @@ def _dbt_target(args: argparse.Namespace) -> Path | None:
     return latest_run_results_dir(root)
 
 
-def format_summary(results: list, run_id: str) -> str:
+def format_summary(results: list[CheckResult], run_id: str) -> str:
     """One aligned line per check: status, severity, check, asset, failing count, sample keys."""
     from data_quality.specs import Status
 
