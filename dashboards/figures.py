@@ -327,7 +327,7 @@ def error_budget(frame: pd.DataFrame | None) -> go.Figure:
     Columns: `service`, `budget_minutes`, `budget_remaining_minutes` (negative when overspent), `burn_rate`
     (downtime / budget; 1 = budget fully spent).
     """
-    title = "Error budget remaining (latest month)"
+    title = "Error budget remaining and burn rate (latest month)"
     if _is_empty(frame, ["budget_remaining_minutes"]):
         return empty_figure(title)
     rows = frame.sort_values("service")
@@ -343,6 +343,8 @@ def error_budget(frame: pd.DataFrame | None) -> go.Figure:
                 ]
             },
             customdata=rows[["budget_minutes", "burn_rate"]].to_numpy(),
+            text=["" if pd.isna(b) else f"burn {b:.2f}x" for b in rows["burn_rate"]],
+            textposition="outside",
             hovertemplate="%{x}<br>remaining %{y:,.1f} of %{customdata[0]:,.1f} min<br>"
             "burn rate %{customdata[1]:.2f}<extra></extra>",
         )

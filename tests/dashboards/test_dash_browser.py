@@ -134,3 +134,38 @@ def test_app_filter_changes_tiles_and_figures(warehouse, browser, app_url, tmp_p
     assert (tmp_path / "app.png").stat().st_size > 50_000
     assert errors.messages == []
     page.close()
+
+
+def test_app_says_so_while_a_pipeline_holds_the_warehouse(warehouse, browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_selector('[data-kpi="sla_resolution_attainment_pct"]')
+    # A writer (as dbt or the loader would be) takes DuckDB's exclusive lock in another process.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); sys.stdin.read()",
+            str(warehouse),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        page.click("#filter-priority")
+        page.get_by_role("option", name="P1").click()
+        page.keyboard.press("Escape")
+        page.wait_for_selector("text=Warehouse not readable right now")
+        assert page.locator("[data-kpi]").count() == 0
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    # Lock released: the next change reads again (P1 only: T1 May met, T5 June met -> 100 %).
+    page.click("#filter-priority")
+    page.get_by_role("option", name="P3").click()
+    page.get_by_role("option", name="P3").click()
+    page.keyboard.press("Escape")
+    page.wait_for_selector('[data-kpi="sla_resolution_attainment_pct"][data-value="100.000000"]')
+    page.close()

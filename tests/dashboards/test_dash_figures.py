@@ -173,6 +173,7 @@ def test_error_budget_overspent_is_red_and_zero_line_drawn():
     assert list(fig.data[0].y) == [43.2, -43.2]
     assert list(fig.data[0].marker.color) == [figures.STATUS_COLORS["green"], figures.STATUS_COLORS["red"]]
     assert [s.name for s in fig.layout.shapes] == ["budget exhausted"]
+    assert list(fig.data[0].text) == ["burn 0.00x", "burn 2.00x"]
     assert_no_data(figures.error_budget(pd.DataFrame()))
 
 
