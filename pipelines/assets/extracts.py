@@ -82,7 +82,8 @@ def audit_extract(context: AssetExecutionContext, config: ExtractConfig, warehou
 @asset(
     key=AssetKey(["audit", "kpi_snapshots"]),
     group_name="extracts",
-    deps=list(itsm_dbt_models.keys),
+    # Only what it reads: marts.kpi_restatements reads this table, so depending on every dbt model would loop.
+    deps=[key for key in itsm_dbt_models.keys if key.path[-1] == "kpi_monthly_long"],
     description="Append a month's KPIs as reported to audit.kpi_snapshots; see `itsm close-period --help`.",
     kinds={"duckdb"},
 )

@@ -84,3 +84,20 @@ def test_period_close_asset(dagster_env, hand_warehouse: Path):
         assert conn.execute("select snapshot_id, kpi, kpi_value from audit.kpi_snapshots").fetchall() == [
             (1, "change_success_pct", 50.0)
         ]
+
+
+def test_definitions_wire_the_audit_assets():
+    from dagster import AssetKey
+
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    snapshots = AssetKey(["audit", "kpi_snapshots"])
+    # the close reads kpi_monthly_long; kpi_restatements reads what the close writes (no cycle)
+    assert graph.get(snapshots).parent_keys == {AssetKey(["marts", "kpi_monthly_long"])}
+    assert snapshots in graph.get(AssetKey(["marts", "kpi_restatements"])).parent_keys
+    refresh = set(defs.resolve_job_def("itsm_refresh").asset_layer.selected_asset_keys)
+    # every run publishes the analyst snapshot; extracts and closes only run when asked for
+    assert AssetKey(["analyst", "warehouse_snapshot"]) in refresh
+    assert AssetKey(["extracts", "audit_extract"]) not in refresh and snapshots not in refresh
+    assert {"audit_extract_job", "audit_close_period_job"} <= {job.name for job in defs.resolve_all_job_defs()}
