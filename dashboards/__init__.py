@@ -1,0 +1,1 @@
+"""Plotly dashboards over the KPI marts: figure builders, queries, the offline HTML report and the Dash app."""

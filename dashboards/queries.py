@@ -104,15 +104,6 @@ class Warehouse:
             return pd.DataFrame(columns=list(columns))
         return result
 
-    def has_table(self, schema: str, table: str) -> bool:
-        row = self.conn.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
-        ).fetchone()
-        views = self.conn.execute(
-            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?", [schema, table]
-        ).fetchone()
-        return bool(row[0] or views[0])
-
 
 @contextmanager
 def open_warehouse(path: Path) -> Iterator[Warehouse]:
