@@ -156,6 +156,6 @@ def test_close_period_on_demo(demo_warehouse: Path, env: dict[str, str], tmp_pat
     current = scalar(copy, "select count(*) from marts.kpi_monthly_long where period_month = date '2026-10-01'")
     assert snapshot == current > 0
     marts = scalar(copy, "select count(distinct source_mart) from audit.kpi_snapshots")
-    assert marts == 4  # incident, change, availability and satisfaction monthly KPIs
+    assert marts == 5  # incident, change, availability, satisfaction monthly KPIs and the service scorecard
     restated = scalar(copy, "select count(*) from marts.kpi_restatements where restatement_status <> 'unchanged'")
     assert restated == 0  # nothing changed since the close

@@ -24,7 +24,8 @@ from pipelines.extracts.verify import verify_extract
 from pipelines.ingest.schema import ensure_raw_schema
 
 SELECT = ["--select", "+kpi_restatements", "audit_build_info", "--indirect-selection", "cautious"]
-NORMAL = "assignment_group=g|change_type=normal|service=erp"
+NORMAL = ("kpi_change_monthly", "assignment_group=g|change_type=normal|service=erp")
+SCORECARD = ("kpi_service_monthly", "service=erp")
 
 
 def change(change_id: str, change_type: str, close_code: str) -> dict[str, object]:
@@ -36,13 +37,14 @@ def change(change_id: str, change_type: str, close_code: str) -> dict[str, objec
     }  # fmt: skip
 
 
-def restatements(warehouse: Path) -> dict[tuple[str, str], tuple]:
+def restatements(warehouse: Path) -> dict[tuple[str, str, str], tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         found = conn.execute(
-            """select dimension_key, kpi, reported_value, current_value, difference, restatement_status, snapshot_id
+            """select source_mart, dimension_key, kpi, reported_value, current_value, difference, restatement_status,
+                      snapshot_id
                from marts.kpi_restatements where period_month = date '2026-10-01'"""
         ).fetchall()
-    return {(r[0], r[1]): r[2:] for r in found}
+    return {(r[0], r[1], r[2]): r[3:] for r in found}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +97,7 @@ def test_close_writes_snapshot_and_verifiable_evidence(story: dict[str, object])
 def test_right_after_close_nothing_is_restated(story: dict[str, object]):
     before = story["before_correction"]
     assert len(before) == story["first"].rows
-    assert before[(NORMAL, "change_success_pct")] == (50.0, 50.0, 0.0, "unchanged", 1)
+    assert before[(*NORMAL, "change_success_pct")] == (50.0, 50.0, 0.0, "unchanged", 1)
     assert {status for *_, status, _ in before.values()} == {"unchanged"}
 
 
@@ -107,13 +109,17 @@ def test_second_close_is_refused_with_a_clear_message(story: dict[str, object]):
 def test_late_correction_shows_as_restated(story: dict[str, object]):
     after = story["after_correction"]
     # reported 1/2 = 50 %, current 2/2 = 100 %, difference +50 points
-    assert after[(NORMAL, "change_success_pct")] == (50.0, 100.0, 50.0, "restated", 1)
+    assert after[(*NORMAL, "change_success_pct")] == (50.0, 100.0, 50.0, "restated", 1)
     # failed / backed out: 1 -> 0 changes
-    assert after[(NORMAL, "changes_failed_or_backed_out")] == (1.0, 0.0, -1.0, "restated", 1)
+    assert after[(*NORMAL, "changes_failed_or_backed_out")] == (1.0, 0.0, -1.0, "restated", 1)
     # the volume did not change, and the emergency row did not either
-    assert after[(NORMAL, "changes_total")][3] == "unchanged"
-    emergency = [v for (dim, _), v in after.items() if "change_type=emergency" in dim]
+    assert after[(*NORMAL, "changes_total")][3] == "unchanged"
+    emergency = [v for (_, dim, _), v in after.items() if "change_type=emergency" in dim]
     assert emergency and all(v[3] == "unchanged" for v in emergency)
+    # The service scorecard restates too: erp's three changes, 2 of 3 successful (66.7 %) -> 3 of 3 (100 %).
+    reported, current, difference, status, _ = after[(*SCORECARD, "change_success_pct")]
+    assert (reported, current, status) == (pytest.approx(200 / 3), 100.0, "restated")
+    assert difference == pytest.approx(100 / 3)
 
 
 def test_forced_close_appends_a_new_as_reported_snapshot(story: dict[str, object]):
@@ -122,7 +128,7 @@ def test_forced_close_appends_a_new_as_reported_snapshot(story: dict[str, object
     # snapshot 1 is kept untouched (append-only); snapshot 2 is the new as-reported figure
     rows = story["first"].rows
     assert [s[:3] for s in story["snapshots"]] == [(1, False, rows), (2, True, rows)]
-    assert story["after_forced_close"][(NORMAL, "change_success_pct")] == (100.0, 100.0, 0.0, "unchanged", 2)
+    assert story["after_forced_close"][(*NORMAL, "change_success_pct")] == (100.0, 100.0, 0.0, "unchanged", 2)
 
 
 def test_python_and_dbt_define_the_same_snapshot_table(story: dict[str, object], tmp_path: Path):

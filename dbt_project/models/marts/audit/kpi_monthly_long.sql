@@ -2,12 +2,16 @@
     Period close snapshots these rows and kpi_restatements compares them later, so both read one definition.
     Columns of each mart are classified from the built relation: the month column; numeric and boolean
     measures (KPIs; a boolean such as target_met becomes 1 / 0); everything else, plus the integer columns
-    listed in var audit_integer_dimensions, as dimensions. -#}
+    listed in var audit_integer_dimensions, as dimensions. Text `*_status` columns (RAG labels) and the columns
+    in var audit_skipped_columns are left out. -#}
 {%- set kpi_marts = [
-    'kpi_incident_monthly', 'kpi_change_monthly', 'kpi_availability_monthly', 'kpi_satisfaction_monthly'
+    'kpi_incident_monthly', 'kpi_change_monthly', 'kpi_availability_monthly', 'kpi_satisfaction_monthly',
+    'kpi_service_monthly'
 ] -%}
 {%- set month_columns = ['month', 'period_month', 'month_start', 'period_start'] -%}
 {%- set integer_dimensions = var('audit_integer_dimensions', ['priority', 'tier', 'impact', 'urgency', 'year']) -%}
+{#- Derived labels (RAG `*_status`, follow from value and target, both kept) and pointers to other rows. -#}
+{%- set skipped_columns = var('audit_skipped_columns', ['previous_month']) -%}
 {%- set numeric_prefixes = ['DOUBLE', 'FLOAT', 'REAL', 'DECIMAL', 'NUMERIC', 'HUGEINT', 'BIGINT', 'INTEGER',
     'INT', 'SMALLINT', 'TINYINT', 'UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'BOOLEAN'] -%}
 
@@ -32,6 +36,8 @@
             {%- endfor -%}
             {%- if name in month_columns and not month_column -%}
                 {%- do month_column.append(name) -%}
+            {%- elif name.endswith('_status') or name in skipped_columns -%}
+                {#- not snapshotted -#}
             {%- elif ns.numeric and name not in integer_dimensions -%}
                 {%- do measures.append(name) -%}
             {%- else -%}
