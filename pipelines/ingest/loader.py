@@ -109,16 +109,14 @@ def ingest_file(
     result = LoadResult(path=path, status="rejected")
     try:
         info = inspect_file(path)
-        result.sha256 = info.sha256
-        previous = _previous_load(conn, info.sha256, skip_rejected)
-        if previous is not None:
-            result.status, result.load_id = "skipped_duplicate", previous
-            result.error = f"same bytes already loaded (load {previous})" if previous else ""
-            return result
     except FileRejected as err:
+        if _skip(conn, result, err.sha256, skip_rejected):
+            return result
         result.error = str(err)
         _log(conn, result, started_at, err.sha256)
         result.seconds = time.perf_counter() - started
+        return result
+    if _skip(conn, result, info.sha256, skip_rejected):
         return result
 
     load_id = _next_load_id(conn)
@@ -353,13 +351,22 @@ def _check_zone(conn: duckdb.DuckDBPyConnection, path: Path, zone: str, source: 
         raise FileRejected(path, f"unknown time zone {zone!r} configured for source {source!r}")
 
 
-def _previous_load(conn: duckdb.DuckDBPyConnection, sha256: str, include_rejected: bool) -> int | None:
+def _skip(conn: duckdb.DuckDBPyConnection, result: LoadResult, sha256: str, include_rejected: bool) -> bool:
+    """Same bytes loaded before (or, for inbox runs, rejected before): report the earlier load, add nothing."""
+    result.sha256 = sha256
+    if not sha256:
+        return False
     statuses = "('loaded', 'rejected')" if include_rejected else "('loaded')"
     row = conn.execute(
-        f"SELECT max(load_id) FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE} WHERE file_sha256 = ? AND status IN {statuses}",
+        f"""SELECT load_id, status FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE}
+            WHERE file_sha256 = ? AND status IN {statuses} ORDER BY load_id DESC LIMIT 1""",
         [sha256],
     ).fetchone()
-    return None if row[0] is None else int(row[0])
+    if row is None:
+        return False
+    result.status, result.load_id = "skipped_duplicate", int(row[0])
+    result.error = f"same bytes already {row[1]} in load {row[0]}"
+    return True
 
 
 def _next_load_id(conn: duckdb.DuckDBPyConnection) -> int:

@@ -19,13 +19,14 @@ def test_running_the_inbox_twice_adds_nothing(warehouse, write, tmp_path):
     write("tickets_jan.csv", HEADER + "INC1,incident,2026-01-05 09:00:00,new,2,Desk\nINC2,incident,bad,new,2,Desk\n")
     write("probes.csv", "service,checked_at,up\nweb,2026-01-01 00:00:00,0\nweb,2026-01-01 00:01:00,1\n")
     write("mystery.csv", "alpha,beta\n1,2\n")
+    write("blank.csv", "")  # rejected before any header is read
     settings = Settings(warehouse_path=warehouse.path, inbox_dir=tmp_path / "exports")
     first = ingest_inbox(warehouse.conn, settings)
     after_first = table_counts(warehouse)
     second = ingest_inbox(warehouse.conn, settings)
-    assert sorted(r.status for r in first) == ["loaded", "loaded", "rejected"]
+    assert sorted(r.status for r in first) == ["loaded", "loaded", "rejected", "rejected"]
     # The inbox run skips files already loaded and files already rejected with the same bytes.
-    assert [r.status for r in second] == ["skipped_duplicate"] * 3
+    assert [r.status for r in second] == ["skipped_duplicate"] * 4
     assert table_counts(warehouse) == after_first
     assert after_first == {
         "tickets": 1,
@@ -34,7 +35,7 @@ def test_running_the_inbox_twice_adds_nothing(warehouse, write, tmp_path):
         "outages": 1,
         "surveys": 0,
         "quarantine": 1,
-        "load_log": 3,
+        "load_log": 4,
     }
 
 
