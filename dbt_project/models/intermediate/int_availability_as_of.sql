@@ -6,7 +6,8 @@ with instants as (
     select
         min(started_at) as first_at,
         greatest(max(started_at), max(ended_at)) as last_at
-    from {{ ref('stg_raw__outages') }}
+    from {{ ref('int_outage_intervals') }}
+    where quality_status = 'ok'
     union all
     select
         min(requested_at) as first_at,

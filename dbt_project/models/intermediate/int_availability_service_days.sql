@@ -25,7 +25,7 @@ services as (
         o.service,
         cast(null as varchar) as calendar_id,
         cast(null as double) as availability_target
-    from {{ ref('stg_raw__outages') }} as o
+    from {{ ref('int_outage_intervals') }} as o
     where not exists (select 1 from reference_services as r where r.service = o.service)
 ),
 

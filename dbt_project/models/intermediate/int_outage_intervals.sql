@@ -1,7 +1,7 @@
 {#- One row per outage record, classified for the availability engine:
     - quality_status flags records that must not be counted (an end before the start); they stay visible here
       and in the data-quality test of this model, and are left out of every availability figure;
-    - open outages (no ended_at) run until the as-of instant;
+    - open outages (no ended_at) run until the as-of instant (applied in int_outage_pieces);
     - impact_weight: 1 for unplanned outages, impact_pct / 100 for degradations (100 % when impact_pct is
       missing, so a degradation nobody sized is never silently under-counted);
     - planned windows are "approved" only when they name a change with an approval timestamp; the approved part
@@ -18,10 +18,6 @@ changes as (
         planned_end,
         close_code
     from {{ ref('stg_raw__changes') }}
-),
-
-as_of as (
-    select as_of from {{ ref('int_availability_as_of') }}
 )
 
 select
@@ -35,7 +31,6 @@ select
     o.started_at,
     o.ended_at,
     o.ended_at is null as is_open,
-    coalesce(o.ended_at, greatest(a.as_of, o.started_at)) as effective_end_at,
     case
         when o.ended_at < o.started_at then 'ends_before_start'
         when o.impact_pct < 0 or o.impact_pct > 100 then 'impact_pct_out_of_range'
@@ -51,5 +46,4 @@ select
     c.planned_start as change_planned_start,
     c.planned_end as change_planned_end
 from outages as o
-cross join as_of as a
 left join changes as c on o.change_id = c.change_id

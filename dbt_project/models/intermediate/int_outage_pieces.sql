@@ -4,9 +4,18 @@
       maintenance windows without an approved change (unauthorized maintenance is downtime to the customer);
     - maintenance pieces: the approved part of a planned window. Nothing inside them counts as downtime.
     Records failing quality_status are left out (they are flagged by the tests on int_outage_intervals). -#}
-with intervals as (
-    select * from {{ ref('int_outage_intervals') }}
-    where quality_status = 'ok' and effective_end_at > started_at
+with as_of as (
+    select as_of from {{ ref('int_availability_as_of') }}
+),
+
+intervals as (
+    select
+        i.*,
+        -- an open outage runs until the as-of instant
+        coalesce(i.ended_at, greatest(a.as_of, i.started_at)) as effective_end_at
+    from {{ ref('int_outage_intervals') }} as i
+    cross join as_of as a
+    where i.quality_status = 'ok'
 ),
 
 approved as (
