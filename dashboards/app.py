@@ -21,7 +21,7 @@ from dashboards.figures import empty_figure
 from dashboards.queries import Filters, filter_options, open_warehouse
 from dashboards.report import CSS
 from dashboards.status import STATUS_LABELS, Tile, format_value
-from dashboards.views import FIGURE_IDS, SECTIONS, build_views
+from dashboards.views import FIGURE_IDS, REGISTER_HEADERS, SECTIONS, build_views, register_rows
 
 log = logging.getLogger(__name__)
 FILTER_IDS = ("filter-start", "filter-end", "filter-service", "filter-priority", "filter-group")
@@ -80,6 +80,8 @@ def _layout(warehouse_path: Path) -> html.Div:
                     [html.Div(dcc.Graph(id=f"fig-{fid}"), className="card") for fid in figure_ids], className="grid"
                 )
             )
+        if sid == "improvement":
+            children.append(html.Div(id="improvement-register"))
         sections.append(html.Section(children, id=sid))
     return html.Div(
         [
@@ -134,7 +136,7 @@ def create_app(warehouse_path: Path) -> Dash:
     app.layout = lambda: _layout(warehouse_path)  # re-read filter choices on each page load
 
     @app.callback(
-        [Output("tiles", "children"), Output("banner", "children")]
+        [Output("tiles", "children"), Output("banner", "children"), Output("improvement-register", "children")]
         + [Output(f"fig-{fid}", "figure") for fid in FIGURE_IDS],
         [Input(fid, "value") for fid in FILTER_IDS],
     )
@@ -145,7 +147,7 @@ def create_app(warehouse_path: Path) -> Dash:
                 views = build_views(wh, selection)
         except (FileNotFoundError, duckdb.IOException) as err:
             message = f"Warehouse not readable right now ({err}); retry in a moment."
-            return [], html.Div(message, className="banner note"), *[empty_figure(f, message) for f in FIGURE_IDS]
+            return [], html.Div(message, className="banner note"), [], *[empty_figure(f, message) for f in FIGURE_IDS]
         banner = []
         if len(views.blocking_failures):
             names = ", ".join(f"{r.check_name} ({r.asset})" for r in views.blocking_failures.itertuples())
@@ -166,7 +168,16 @@ def create_app(warehouse_path: Path) -> Dash:
                     className="banner note",
                 )
             )
-        return [_tile(t) for t in views.tiles], banner, *[views.figures[fid] for fid in FIGURE_IDS]
+        rows = register_rows(views.before_after)
+        register = (
+            html.Table(
+                [html.Tr([html.Th(h) for h in REGISTER_HEADERS]), *[html.Tr([html.Td(c) for c in r]) for r in rows]],
+                className="plain",
+            )
+            if rows
+            else []
+        )
+        return [_tile(t) for t in views.tiles], banner, register, *[views.figures[fid] for fid in FIGURE_IDS]
 
     return app
 

@@ -16,7 +16,7 @@ import plotly.offline
 from dashboards.export import export_pngs
 from dashboards.queries import Filters, open_warehouse
 from dashboards.status import STATUS_LABELS, Tile, format_value
-from dashboards.views import SECTIONS, Views, build_views
+from dashboards.views import REGISTER_HEADERS, SECTIONS, Views, build_views, register_rows
 
 REPORT_NAME = "itsm_report.html"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png"}}
@@ -99,22 +99,12 @@ def _problems_note(views: Views) -> str:
 
 
 def _register_table(views: Views) -> str:
-    rows = views.before_after
-    if len(rows) == 0:
+    rows = register_rows(views.before_after)
+    if not rows:
         return ""
-    body = "".join(
-        "<tr>"
-        f"<td>{html.escape(str(r.initiative_id))}</td><td>{html.escape(str(r.initiative))}</td>"
-        f"<td>{html.escape(str(r.service))}</td><td>{html.escape(str(r.kpi))}</td><td>{r.start_date}</td>"
-        f"<td>{format_value(r.before, r.unit)}</td><td>{format_value(r.after, r.unit)}</td>"
-        f"<td>{'n/a' if r.improved is None else ('improved' if r.improved else 'not improved')}</td></tr>"
-        for r in rows.itertuples()
-    )
-    return (
-        '<table class="plain" id="improvement-register"><tr><th>id</th><th>initiative</th><th>service</th>'
-        "<th>KPI</th><th>start</th><th>before</th><th>after</th><th>result</th></tr>"
-        f"{body}</table>"
-    )
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in REGISTER_HEADERS)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="plain" id="improvement-register"><tr>{head}</tr>{body}</table>'
 
 
 def render_html(views: Views, generated_at: datetime) -> str:

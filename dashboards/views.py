@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from dashboards import figures, improvement, queries
 from dashboards.queries import Filters, Warehouse
-from dashboards.status import Tile, build_tiles
+from dashboards.status import Tile, build_tiles, format_value
 
 # (section id, heading, figure ids in display order). Headings are what a reader (and the browser test) looks for.
 SECTIONS: list[tuple[str, str, list[str]]] = [
@@ -92,3 +92,23 @@ def build_views(wh: Warehouse, f: Filters) -> Views:
         before_after=before_after,
         problems=list(wh.problems),
     )
+
+
+REGISTER_HEADERS = ["id", "initiative", "service", "KPI", "start", "before", "after", "result"]
+
+
+def register_rows(before_after: pd.DataFrame) -> list[list[str]]:
+    """The improvement register with before/after values as display strings (report table and app table)."""
+    return [
+        [
+            str(r.initiative_id),
+            str(r.initiative),
+            str(r.service),
+            str(r.kpi),
+            str(r.start_date),
+            format_value(r.before, r.unit),
+            format_value(r.after, r.unit),
+            "n/a" if r.improved is None else ("improved" if r.improved else "not improved"),
+        ]
+        for r in before_after.itertuples()
+    ]

@@ -115,6 +115,8 @@ def test_app_filter_changes_tiles_and_figures(warehouse, browser, app_url, tmp_p
     page.wait_for_selector('[data-kpi="sla_resolution_attainment_pct"]')
     assert page.locator("h2").all_inner_texts() == [heading for _, heading, _ in SECTIONS]
     assert_tiles_show(page, expected_tiles(warehouse))
+    # header + the three initiatives of the improvement_register seed
+    assert page.locator("#improvement-register tr").count() == 4
     before = sla_trace_values(page)
     # P3 May: T2 breached, T3, T4 met -> 66.7 %; June: T6, T7, T9 breached, T8 met -> 25 %
     assert before["P3"] == pytest.approx([200 / 3, 25.0])
