@@ -207,3 +207,13 @@ def test_reference_not_seeded_is_not_applicable_never_a_pass(conn):
 def test_relation_not_built_is_not_applicable(conn):
     results = run_table_suite(conn, STG["staging.stg_raw__changes"])
     assert {r.status for r in results} == {Status.NOT_APPLICABLE}
+
+
+def test_column_missing_from_relation_errors_only_its_own_checks(conn):
+    conn.execute("create schema staging")
+    conn.execute("create table staging.stg_raw__tickets as select 'INC1' as ticket_id")  # no service column
+    conn.execute("create schema reference")
+    conn.execute("create table reference.services as select 'email' as service")
+    results = by_name(run_table_suite(conn, STG["staging.stg_raw__tickets"]))
+    assert results["stg_tickets__service__in_services"].status is Status.ERROR
+    assert results["stg_tickets__key_unique"].status is Status.PASSED
