@@ -6,6 +6,7 @@ sys_updated_by, sys_updated_at, contact_type, location, category, subcategory, c
 urgency, priority ("3 - Moderate"), assignment_group, assigned_to, problem_id, rfc, caused_by, closed_code,
 resolved_by, resolved_at, closed_at, plus u_service or business_service for the service. `?` means empty.
 Dates are d/m/Y H:M (`29/2/2016 04:57`), or ISO; naive, read in the `servicenow` source time zone.
+ticket_type comes from the number prefix: PRB -> problem, RITM/REQ/SCTASK -> request, anything else incident.
 
 Forms:
 - event log: the header has `sys_mod_count`. Each row is a snapshot of an incident after an update, many rows
@@ -152,7 +153,13 @@ class ServiceNowAdapter(Adapter):
             "source_made_sla": ("made_sla",),
         }
         columns: dict[str, str | None] = {name: coalesce(look, *cands) for name, cands in sources.items()}
-        columns["ticket_type"] = "'incident'"
+        # ServiceNow numbers carry their table: PRB problem, RITM/REQ/SCTASK request; else incident.
+        number = columns["ticket_id"] or "NULL"
+        columns["ticket_type"] = (
+            f"CASE WHEN {number} LIKE 'PRB%' THEN 'problem' "
+            f"WHEN {number} LIKE 'RITM%' OR {number} LIKE 'REQ%' OR {number} LIKE 'SCTASK%' THEN 'request' "
+            "ELSE 'incident' END"
+        )
         for name in ("priority", "impact", "urgency"):
             if columns[name]:
                 columns[name] = leading_number(columns[name])

@@ -206,20 +206,25 @@ def test_flat_incident_list(warehouse, write):
         INC0010001,2026-03-02 08:00:00,In Progress,1 - Critical,1 - High,1 - High,Service Desk,Ann,Bob,Email,,
         INC0010002,2026-03-02 09:00:00,Resolved,4 - Low,3 - Low,3 - Low,Network,Cy,Dee,VPN,Solved (Permanently),2026-03-03 10:00:00
         INC0010003,2026-03-02 10:00:00,On Hold,5 - Planning,3 - Low,3 - Low,Network,Cy,Dee,VPN,,
+        PRB0040001,2026-03-02 11:00:00,New,3 - Moderate,2 - Medium,2 - Medium,Network,Cy,Dee,VPN,,
+        RITM0050001,2026-03-02 12:00:00,Closed,4 - Low,3 - Low,3 - Low,Service Desk,Ann,Bob,Email,,
         """,
     )
     [result] = warehouse.load(path)
     assert (result.adapter, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
         "servicenow:incident",
-        3,
-        2,
+        5,
+        4,
         1,
     )
     assert warehouse.rows(
-        "select ticket_id, state, priority, impact, service, close_code from raw.tickets order by 1"
+        "select ticket_id, ticket_type, state, priority, impact, service, close_code from raw.tickets order by 1"
     ) == [
-        ("INC0010001", "in_progress", 1, 1, "Email", None),
-        ("INC0010002", "resolved", 4, 3, "VPN", "Solved (Permanently)"),
+        ("INC0010001", "incident", "in_progress", 1, 1, "Email", None),
+        ("INC0010002", "incident", "resolved", 4, 3, "VPN", "Solved (Permanently)"),
+        # the number prefix says which ServiceNow table the record came from
+        ("PRB0040001", "problem", "new", 3, 2, "VPN", None),
+        ("RITM0050001", "request", "closed", 4, 3, "Email", None),
     ]
     # ServiceNow's priority 5 (Planning) is outside the contract's 1-4: quarantined, not guessed.
     assert warehouse.one("select reason from raw.quarantine") == 'priority: value "5" not in allowed set (1, 2, 3, 4)'
