@@ -2,15 +2,10 @@
     wins; otherwise the latest instant seen in the data (opened, responded, resolved, closed, any event),
     so rebuilding on the same inputs gives the same numbers (never the wall clock). -#}
 with instants as (
-    select max(opened_at) as at_ from {{ ref('stg_raw__tickets') }}
+    select greatest(max(opened_at), max(first_response_at), max(resolved_at), max(closed_at)) as at_
+    from {{ ref('stg_raw__tickets') }}
     union all
-    select max(first_response_at) from {{ ref('stg_raw__tickets') }}
-    union all
-    select max(resolved_at) from {{ ref('stg_raw__tickets') }}
-    union all
-    select max(closed_at) from {{ ref('stg_raw__tickets') }}
-    union all
-    select max(event_at) from {{ ref('stg_raw__ticket_events') }}
+    select max(event_at) from {{ ref('int_ticket_events') }}
 ),
 
 data_as_of as (

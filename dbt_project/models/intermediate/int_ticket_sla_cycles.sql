@@ -103,12 +103,12 @@ resolution as (
 -- Response clock: the export's first response, else the first sign that someone picked the ticket up.
 first_pickup as (
     select
-        e.ticket_id,
-        min(case when e.field = 'state' and e.to_value != 'new' then e.event_at end) as first_out_of_new_at,
-        min(case when e.field = 'assignment_group' and e.to_value is not null then e.event_at end)
+        ticket_id,
+        min(case when field = 'state' and to_value != 'new' then event_at end) as first_out_of_new_at,
+        min(case when field = 'assignment_group' and to_value is not null then event_at end)
             as first_assignment_at
-    from {{ ref('stg_raw__ticket_events') }} as e
-    group by e.ticket_id
+    from {{ ref('int_ticket_events') }}
+    group by ticket_id
 ),
 
 first_stop as (

@@ -16,14 +16,13 @@ with tickets as (
 
 priority_events as (
     select
-        e.ticket_id,
-        greatest(e.event_at, t.opened_at) as event_at,
-        e.from_value,
-        e.to_value,
-        row_number() over (partition by e.ticket_id order by e.event_at) as event_no
-    from {{ ref('stg_raw__ticket_events') }} as e
-    inner join tickets as t on e.ticket_id = t.ticket_id
-    where e.field = 'priority'
+        ticket_id,
+        event_at,
+        from_value,
+        to_value,
+        event_no
+    from {{ ref('int_ticket_events') }}
+    where field = 'priority'
 ),
 
 stretches as (

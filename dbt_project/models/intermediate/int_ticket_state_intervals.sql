@@ -1,7 +1,7 @@
 {#- One row per ticket per stretch of time in one canonical state, from field = 'state' events.
     The first stretch starts at opened_at in the first event's from_value ('new' when unknown); each event
     starts a stretch in its to_value; the last stretch is open (valid_to null). Events stamped before
-    opened_at are moved to opened_at (bad clocks) so stretches never start before the ticket. -#}
+    opened_at were moved to opened_at (int_ticket_events) so stretches never start before the ticket. -#}
 with tickets as (
     select
         ticket_id,
@@ -11,14 +11,13 @@ with tickets as (
 
 events as (
     select
-        e.ticket_id,
-        greatest(e.event_at, t.opened_at) as event_at,
-        e.from_value,
-        e.to_value,
-        row_number() over (partition by e.ticket_id order by e.event_at) as event_no
-    from {{ ref('stg_raw__ticket_events') }} as e
-    inner join tickets as t on e.ticket_id = t.ticket_id
-    where e.field = 'state'
+        ticket_id,
+        event_at,
+        from_value,
+        to_value,
+        event_no
+    from {{ ref('int_ticket_events') }}
+    where field = 'state'
 ),
 
 stretches as (

@@ -12,8 +12,8 @@ assignment_events as (
         event_at,
         from_value,
         to_value,
-        row_number() over (partition by ticket_id order by event_at) as event_no
-    from {{ ref('stg_raw__ticket_events') }}
+        event_no
+    from {{ ref('int_ticket_events') }}
     where field = 'assignment_group'
 ),
 
@@ -31,7 +31,7 @@ assignments as (
 
 state_logged as (
     select distinct ticket_id
-    from {{ ref('stg_raw__ticket_events') }}
+    from {{ ref('int_ticket_events') }}
     where field = 'state'
 ),
 

@@ -1,0 +1,82 @@
+{#- The SLA clock cut into spans: each cycle (int_ticket_sla_cycles) intersected with the ticket's state
+    stretches and policy periods, so every span has one state and one policy. A span is paused when its
+    state is one of the policy's pause states. A still-running span (no end) is measured up to
+    int_sla_as_of. pause_clamped flags a paused stretch that the data says continued past the cycle's stop
+    (bad data: the pause is cut at the stop). Kept apart from the clock lookups of int_ticket_sla_pieces:
+    as one query DuckDB plans the range joins and the ASOF joins together about 200x slower. -#}
+with cycles as (
+    select * from {{ ref('int_ticket_sla_cycles') }}
+),
+
+stretches as (
+    select * from {{ ref('int_ticket_state_intervals') }}
+),
+
+periods as (
+    select * from {{ ref('int_ticket_sla_policy_periods') }}
+),
+
+as_of as (
+    select as_of from {{ ref('int_sla_as_of') }}
+),
+
+pieces as (
+    select
+        c.ticket_id,
+        c.metric,
+        c.cycle_no,
+        s.stretch_no,
+        p.period_no,
+        s.state,
+        p.policy_id,
+        p.priority,
+        p.target_seconds,
+        p.calendar_id,
+        (';' || p.pause_states || ';') like ('%;' || s.state || ';%') as is_paused,
+        greatest(c.started_at, s.valid_from, p.valid_from) as piece_start,
+        -- least() skips nulls here: a piece is open only when cycle, stretch and period all are.
+        case
+            when c.stopped_at is not null or s.valid_to is not null or p.valid_to is not null
+                then least(c.stopped_at, s.valid_to, p.valid_to)
+        end as piece_end,
+        c.stopped_at is not null and (s.valid_to is null or s.valid_to > c.stopped_at) as runs_past_stop
+    from cycles as c
+    inner join stretches as s
+        on c.ticket_id = s.ticket_id
+            and (c.stopped_at is null or c.stopped_at > s.valid_from)
+            and (s.valid_to is null or c.started_at < s.valid_to)
+    inner join periods as p
+        on c.ticket_id = p.ticket_id
+            and c.metric = p.metric
+            and (c.stopped_at is null or c.stopped_at > p.valid_from)
+            and (p.valid_to is null or c.started_at < p.valid_to)
+            and (s.valid_to is null or s.valid_to > p.valid_from)
+            and (p.valid_to is null or s.valid_from < p.valid_to)
+),
+
+measured as (
+    select
+        pieces.*,
+        coalesce(pieces.piece_end, greatest(pieces.piece_start, a.as_of)) as measured_end,
+        pieces.metric = 'resolution' and pieces.is_paused and pieces.runs_past_stop as pause_clamped
+    from pieces
+    cross join as_of as a
+    where pieces.piece_end is null or pieces.piece_end > pieces.piece_start
+)
+
+select
+    ticket_id,
+    metric,
+    cycle_no,
+    row_number() over (partition by ticket_id, metric, cycle_no order by piece_start) as piece_no,
+    state,
+    is_paused,
+    policy_id,
+    priority,
+    target_seconds,
+    calendar_id,
+    piece_start,
+    piece_end,
+    measured_end,
+    pause_clamped
+from measured
