@@ -269,3 +269,13 @@ def test_every_service_has_a_row_for_every_month(warehouse: Path) -> None:
     )
     # 8 reference services x 2 months (March, April)
     assert rows == [{"n": 16, "services": 8}]
+    # the range is 1 March .. 30 April (the as-of day): both months whole
+    coverage = query(
+        warehouse,
+        "select month, min(days_covered) as days, bool_or(is_partial_month) as partial"
+        " from marts.kpi_availability_monthly group by month order by month",
+    )
+    assert [(str(c["month"]), c["days"], c["partial"]) for c in coverage] == [
+        ("2026-03-01", 31, False),
+        ("2026-04-01", 30, False),
+    ]

@@ -35,7 +35,7 @@ select
     m.month,
     m.service_calendar,
     m.days_covered,
-    m.days_covered < extract(day from (m.month + interval 1 month - interval 1 day)) as is_partial_month,
+    m.days_covered < extract(day from (m.month + interval '1 month' - interval '1 day')) as is_partial_month,
     m.agreed_hours,
     m.downtime_hours,
     m.wall_clock_downtime_hours,
