@@ -12,11 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from browser_support import PageErrors, assert_tiles_show, expected_tiles, needs_chromium
 
+from dashboards import queries
 from dashboards.queries import Filters, open_warehouse
 from dashboards.report import REPORT_NAME
+from dashboards.status import rag_status
 from dashboards.views import SECTIONS, build_views
 
 pytestmark = pytest.mark.slow
@@ -67,3 +70,29 @@ def test_itsm_report_tiles_equal_duckdb_on_real_marts(demo_warehouse, demo_env, 
     assert (tmp_path / "demo_report.png").stat().st_size > 100_000
     assert errors.messages == []
     context.close()
+
+
+def test_per_service_kpis_and_status_agree_with_the_service_scorecard(demo_warehouse: Path):
+    """The dashboards' per-service numbers and RAG colours equal dbt's kpi_service_monthly, KPI by KPI."""
+    with open_warehouse(demo_warehouse) as wh:
+        mine = queries.by_service(queries.kpi_monthly(wh, Filters())[1])
+        targets = queries.kpi_targets(wh).set_index(["kpi", "service"])
+        kpis = sorted(set(mine["kpi"]))
+        columns = ", ".join(f"{k}, {k}_target, {k}_status" for k in kpis)
+        scorecard = wh.conn.execute(f"select service, month, {columns} from marts.kpi_service_monthly").df()
+    assert len(scorecard) > 0
+    mine = mine.assign(month=pd.to_datetime(mine["month"])).set_index(["service", "kpi", "month"])["value"]
+    compared = 0
+    for row in scorecard.itertuples(index=False):
+        for kpi in kpis:
+            theirs = getattr(row, kpi)
+            if pd.isna(theirs):
+                continue
+            key = (row.service, kpi, pd.Timestamp(row.month))
+            assert key in mine.index, key
+            assert mine[key] == pytest.approx(theirs, rel=1e-9, abs=1e-9), key
+            ref = targets.loc[(kpi, row.service)] if (kpi, row.service) in targets.index else targets.loc[(kpi, "*")]
+            status = rag_status(theirs, getattr(row, f"{kpi}_target"), ref["direction"], ref["amber_margin"])
+            assert status == getattr(row, f"{kpi}_status"), key
+            compared += 1
+    assert compared > 100  # 8 services x 12 months x several KPIs in the demo
