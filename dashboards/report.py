@@ -156,5 +156,6 @@ def write_report(
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(render_html(views, datetime.now(UTC)), encoding="utf-8")
     tmp.replace(path)  # readers never see a half-written report
+    seconds = time.perf_counter() - started  # the report itself; PNG export is timed apart (a browser per run)
     pngs = export_pngs(views.figures, out_dir / "png") if png else []
-    return ReportResult(path, time.perf_counter() - started, path.stat().st_size, pngs, views.problems)
+    return ReportResult(path, seconds, path.stat().st_size, pngs, views.problems)
