@@ -48,6 +48,17 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
     return fig
 
 
+def _wrap(text: str, width: int = 24) -> str:
+    """Break a long category label into lines (plotly axis labels do not wrap by themselves)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _monthly_axis(fig: go.Figure) -> go.Figure:
     """One tick per month labelled 'Jun 2026' (plotly would otherwise show days for a two-month series)."""
     fig.update_xaxes(tickformat="%b %Y", dtick="M1")
@@ -508,11 +519,14 @@ def wrong_way_kpis(frame: pd.DataFrame | None) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=rows["impact"],
-            y=rows["label"],
+            y=[_wrap(str(label)) for label in rows["label"]],
             orientation="h",
             name="impact",
             marker={"color": STATUS_COLORS["red"]},
-            text=[f"driver: {d}" for d in rows["driver"].fillna("n/a")],
+            text=[
+                f"{lat:.2f} vs {prev:.2f} · driver: {d}"
+                for lat, prev, d in zip(rows["latest"], rows["previous"], rows["driver"].fillna("n/a"), strict=True)
+            ],
             textposition="auto",
             customdata=rows[["previous", "latest", "delta", "unit", "driver", "driver_delta"]].to_numpy(),
             hovertemplate="%{y}<br>%{customdata[0]:.2f} -> %{customdata[1]:.2f} %{customdata[3]} "
@@ -521,6 +535,7 @@ def wrong_way_kpis(frame: pd.DataFrame | None) -> go.Figure:
         )
     )
     fig.add_vline(x=1, line={"dash": "dash", "color": TARGET_COLOR}, name="threshold")
+    fig.update_yaxes(automargin=True)
     return _layout(fig, title, "Wrong-way move (multiples of the threshold)", "KPI")
 
 

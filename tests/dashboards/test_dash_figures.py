@@ -265,7 +265,7 @@ def test_wrong_way_ranked_with_driver_and_threshold_line():
     fig = figures.wrong_way_kpis(frame)
     bar = fig.data[0]
     assert list(bar.y) == ["FCR", "SLA"]  # biggest impact drawn last = on top
-    assert list(bar.text) == ["driver: vpn", "driver: vpn"]
+    assert list(bar.text) == ["50.00 vs 75.00 · driver: vpn", "40.00 vs 75.00 · driver: vpn"]
     assert [s.name for s in fig.layout.shapes] == ["threshold"] and fig.layout.shapes[0].x0 == 1
     empty = figures.wrong_way_kpis(pd.DataFrame())
     assert "no KPI moved the wrong way" in empty.layout.annotations[0].text
@@ -367,3 +367,21 @@ def small_frames() -> dict[str, pd.DataFrame]:
             }
         ),
     }
+
+
+def test_long_kpi_labels_wrap_on_the_wrong_way_axis():
+    frame = pd.DataFrame(
+        {
+            "label": ["Implemented changes linked to an incident or unplanned outage"],
+            "previous": [0.0],
+            "latest": [20.0],
+            "delta": [20.0],
+            "unit": ["%"],
+            "impact": [4.0],
+            "driver": [None],
+            "driver_delta": [None],
+        }
+    )
+    bar = figures.wrong_way_kpis(frame).data[0]
+    assert bar.y == ("Implemented changes<br>linked to an incident or<br>unplanned outage",)
+    assert bar.text == ("20.00 vs 0.00 · driver: n/a",)
