@@ -56,6 +56,8 @@ periods as (
     from stretches
 ),
 
+-- Each policy version is in force from its valid_from until the next version of the same ticket type,
+-- priority and metric (computed on the small seed, so tickets need one range join, no ranking).
 policies as (
     select
         policy_id,
@@ -65,48 +67,31 @@ policies as (
         target_minutes,
         calendar_id,
         coalesce(pause_states, '') as pause_states,
-        valid_from
+        valid_from,
+        lead(valid_from) over (partition by ticket_type, priority, metric order by valid_from) as valid_to
     from {{ ref('sla_policies') }}
-),
-
-candidates as (
-    select
-        p.ticket_id,
-        p.period_no,
-        p.priority,
-        p.valid_from,
-        p.valid_to,
-        pol.metric,
-        pol.policy_id,
-        pol.target_minutes,
-        pol.pause_states,
-        case
-            when pol.calendar_id = 'service' then coalesce(s.support_calendar_id, '{{ var("default_support_calendar") }}')
-            else pol.calendar_id
-        end as calendar_id,
-        row_number() over (
-            partition by p.ticket_id, p.period_no, pol.metric order by pol.valid_from desc
-        ) as recency
-    from periods as p
-    inner join tickets as t on p.ticket_id = t.ticket_id
-    inner join policies as pol
-        on t.ticket_type = pol.ticket_type
-            and p.priority = pol.priority
-            and pol.valid_from <= cast(t.opened_at as date)
-    left join {{ ref('services') }} as s on t.service = s.service
 )
 
 select
-    ticket_id,
-    metric,
-    period_no,
-    priority,
-    valid_from,
-    valid_to,
-    policy_id,
-    target_minutes,
-    cast(target_minutes as bigint) * 60 as target_seconds,
-    pause_states,
-    calendar_id
-from candidates
-where recency = 1
+    p.ticket_id,
+    pol.metric,
+    p.period_no,
+    p.priority,
+    p.valid_from,
+    p.valid_to,
+    pol.policy_id,
+    pol.target_minutes,
+    cast(pol.target_minutes as bigint) * 60 as target_seconds,
+    pol.pause_states,
+    case
+        when pol.calendar_id = 'service' then coalesce(s.support_calendar_id, '{{ var("default_support_calendar") }}')
+        else pol.calendar_id
+    end as calendar_id
+from periods as p
+inner join tickets as t on p.ticket_id = t.ticket_id
+inner join policies as pol
+    on t.ticket_type = pol.ticket_type
+        and p.priority = pol.priority
+        and pol.valid_from <= cast(t.opened_at as date)
+        and (pol.valid_to is null or pol.valid_to > cast(t.opened_at as date))
+left join {{ ref('services') }} as s on t.service = s.service

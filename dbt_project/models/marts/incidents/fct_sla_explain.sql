@@ -16,7 +16,8 @@ running as (
         coalesce(sum(counted_seconds) over (
             partition by ticket_id, metric, cycle_no order by piece_no
             rows between unbounded preceding and 1 preceding
-        ), 0) as counted_before_seconds
+        ), 0) as counted_before_seconds,
+        lead(piece_no) over (partition by ticket_id, metric, cycle_no order by piece_no) is null as is_last_piece
     from pieces
 ),
 
@@ -59,6 +60,7 @@ select
     r.counted_before_seconds,
     r.counted_before_seconds + r.counted_seconds as counted_after_seconds,
     r.pause_clamped,
+    r.is_last_piece,
     -- Already past the (new) target when the piece starts (a priority change lowered it), else the crossing.
     case
         when r.counted_before_seconds > r.target_seconds then r.piece_start

@@ -17,6 +17,7 @@ as_of as (
     select as_of from {{ ref('int_sla_as_of') }}
 ),
 
+-- One pass over the trace: sums, first crossing, and the last piece's policy (the one in force at the stop).
 totals as (
     select
         ticket_id,
@@ -25,28 +26,14 @@ totals as (
         sum(counted_seconds) as elapsed_business_seconds,
         sum(paused_seconds) as paused_business_seconds,
         min(target_crossed_at) as breach_at,
-        max(piece_no) as last_piece_no,
         count(distinct policy_id) > 1 as policy_changed,
-        {{ dbt.bool_or('pause_clamped') }} as pause_clamped
+        {{ dbt.bool_or('pause_clamped') }} as pause_clamped,
+        max(case when is_last_piece then policy_id end) as policy_id,
+        max(case when is_last_piece then priority end) as priority,
+        max(case when is_last_piece then calendar_id end) as calendar_id,
+        max(case when is_last_piece then target_seconds end) as target_seconds
     from trace
     group by ticket_id, metric, cycle_no
-),
-
-last_piece as (
-    select
-        t.ticket_id,
-        t.metric,
-        t.cycle_no,
-        t.policy_id,
-        t.priority,
-        t.calendar_id,
-        t.target_seconds
-    from trace as t
-    inner join totals as s
-        on t.ticket_id = s.ticket_id
-            and t.metric = s.metric
-            and t.cycle_no = s.cycle_no
-            and t.piece_no = s.last_piece_no
 ),
 
 -- The policy in force when the clock started (also the only one for a clock that stopped at once).
@@ -73,12 +60,12 @@ joined as (
         tk.ticket_type,
         c.metric,
         c.cycle_no,
-        coalesce(l.policy_id, i.policy_id) as policy_id,
+        coalesce(s.policy_id, i.policy_id) as policy_id,
         i.policy_id as initial_policy_id,
         coalesce(s.policy_changed, false) as policy_changed,
-        coalesce(l.priority, i.priority) as priority,
-        coalesce(l.calendar_id, i.calendar_id) as calendar_id,
-        coalesce(l.target_seconds, i.target_seconds) as target_seconds,
+        coalesce(s.priority, i.priority) as priority,
+        coalesce(s.calendar_id, i.calendar_id) as calendar_id,
+        coalesce(s.target_seconds, i.target_seconds) as target_seconds,
         c.started_at,
         c.stopped_at,
         c.stop_state,
@@ -99,10 +86,6 @@ joined as (
         on c.ticket_id = s.ticket_id
             and c.metric = s.metric
             and c.cycle_no = s.cycle_no
-    left join last_piece as l
-        on c.ticket_id = l.ticket_id
-            and c.metric = l.metric
-            and c.cycle_no = l.cycle_no
     cross join as_of as a
 ),
 
