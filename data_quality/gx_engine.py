@@ -106,21 +106,28 @@ def validate_frame(
     if built:
         gx_suite = gx.ExpectationSuite(name=suite.name, expectations=built)
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-        result_format = {
-            "result_format": "SUMMARY",
-            "partial_unexpected_count": SAMPLE_SIZE,
-            "unexpected_index_column_names": list(suite.key_columns),
-            "return_unexpected_index_query": False,
-        }
+        # No unexpected_index_column_names: with it GX builds a dict for every unexpected row (15 s for 225k
+        # failing rows of 1M). SUMMARY alone returns the frame index of the first failing rows; keys are looked
+        # up from those.
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
         validation = batch.validate(gx_suite, result_format=result_format)
         for evr in validation.results:
             exp = by_name[evr.expectation_config.meta["check_name"]]
-            results.append(_from_gx(suite, exp, evr))
+            results.append(_from_gx(suite, exp, evr, frame))
     order = {exp.name: i for i, exp in enumerate(suite.expectations)}
     return sorted(results, key=lambda r: order[r.check_name])
 
 
-def _from_gx(suite: TableSuite, exp: RowExpectation, evr: Any) -> CheckResult:
+def _sample_keys(frame: pd.DataFrame, index_list: list[Any], key_columns: tuple[str, ...]) -> list[str]:
+    """Key values of the sampled failing rows, each key once (a duplicated key appears once per offending row)."""
+    keys: list[str] = []
+    for item in index_list:
+        row = item if isinstance(item, dict) else frame.loc[item, list(key_columns)].to_dict()
+        keys.append(_format_key(row, key_columns))
+    return list(dict.fromkeys(keys))
+
+
+def _from_gx(suite: TableSuite, exp: RowExpectation, evr: Any, frame: pd.DataFrame) -> CheckResult:
     info = evr.exception_info or {}
     raised = info.get("raised_exception") if isinstance(info, dict) and "raised_exception" in info else None
     if raised is None and isinstance(info, dict):
@@ -133,9 +140,7 @@ def _from_gx(suite: TableSuite, exp: RowExpectation, evr: Any) -> CheckResult:
     unexpected = res.get("unexpected_count")
     if unexpected is None:
         return _error(suite, exp, f"GX returned no unexpected_count: {res}")
-    # dict.fromkeys: a duplicated key appears once per offending row; show each key once.
-    rows = res.get("partial_unexpected_index_list") or []
-    keys = list(dict.fromkeys(_format_key(r, suite.key_columns) for r in rows))
+    keys = _sample_keys(frame, res.get("partial_unexpected_index_list") or [], suite.key_columns)
     return CheckResult(
         check_name=exp.name,
         asset=suite.relation,
