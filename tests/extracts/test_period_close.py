@@ -23,7 +23,7 @@ from pipelines.extracts.request import ExtractError
 from pipelines.extracts.verify import verify_extract
 from pipelines.ingest.schema import ensure_raw_schema
 
-SELECT = ["--select", "+kpi_restatements", "audit_build_info", "--indirect-selection", "cautious"]
+SELECT = ["--select", "+kpi_restated_months", "audit_build_info", "--indirect-selection", "cautious"]
 NORMAL = ("kpi_change_monthly", "assignment_group=g|change_type=normal|service=erp")
 SCORECARD = ("kpi_service_monthly", "service=erp")
 
@@ -35,6 +35,13 @@ def change(change_id: str, change_type: str, close_code: str) -> dict[str, objec
         "actual_start": "2026-10-03 08:00Z", "actual_end": "2026-10-03 09:00Z", "close_code": close_code,
         "state": "closed",
     }  # fmt: skip
+
+
+def restated_month(warehouse: Path) -> tuple:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return conn.execute(
+            "select snapshot_id, kpis_restated > 0, is_restated from marts.kpi_restated_months"
+        ).fetchall()[0]
 
 
 def restatements(warehouse: Path) -> dict[tuple[str, str, str], tuple]:
@@ -64,6 +71,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> 
     story: dict[str, object] = {"warehouse": warehouse}
     story["first"] = close_period("2026-10", warehouse, out)
     story["before_correction"] = restatements(warehouse)
+    story["month_before_correction"] = restated_month(warehouse)
     with pytest.raises(ExtractError) as refused:
         close_period("2026-10", warehouse, out)
     story["refusal"] = str(refused.value)
@@ -72,8 +80,10 @@ def story(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> 
         insert_raw(conn, "changes", change("C2", "normal", "successful"), 2, 1, file="changes_oct_corrected.csv")
     dbt(["build", *SELECT], warehouse, root)
     story["after_correction"] = restatements(warehouse)
+    story["month_after_correction"] = restated_month(warehouse)
     story["forced"] = close_period("2026-10", warehouse, out, force=True)
     story["after_forced_close"] = restatements(warehouse)
+    story["month_after_forced_close"] = restated_month(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         story["snapshots"] = conn.execute(
             f"""select snapshot_id, forced, count(*), any_value(manifest_sha256) from {SNAPSHOT_TABLE}
@@ -99,6 +109,7 @@ def test_right_after_close_nothing_is_restated(story: dict[str, object]):
     assert len(before) == story["first"].rows
     assert before[(*NORMAL, "change_success_pct")] == (50.0, 50.0, 0.0, "unchanged", 1)
     assert {status for *_, status, _ in before.values()} == {"unchanged"}
+    assert story["month_before_correction"] == (1, False, False)
 
 
 def test_second_close_is_refused_with_a_clear_message(story: dict[str, object]):
@@ -120,6 +131,8 @@ def test_late_correction_shows_as_restated(story: dict[str, object]):
     reported, current, difference, status, _ = after[(*SCORECARD, "change_success_pct")]
     assert (reported, current, status) == (pytest.approx(200 / 3), 100.0, "restated")
     assert difference == pytest.approx(100 / 3)
+    # what the dashboards read: October is flagged as restated
+    assert story["month_after_correction"] == (1, True, True)
 
 
 def test_forced_close_appends_a_new_as_reported_snapshot(story: dict[str, object]):
@@ -129,6 +142,7 @@ def test_forced_close_appends_a_new_as_reported_snapshot(story: dict[str, object
     rows = story["first"].rows
     assert [s[:3] for s in story["snapshots"]] == [(1, False, rows), (2, True, rows)]
     assert story["after_forced_close"][(*NORMAL, "change_success_pct")] == (100.0, 100.0, 0.0, "unchanged", 2)
+    assert story["month_after_forced_close"] == (2, False, False)
 
 
 def test_python_and_dbt_define_the_same_snapshot_table(story: dict[str, object], tmp_path: Path):
