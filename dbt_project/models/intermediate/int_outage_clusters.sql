@@ -38,7 +38,8 @@ bounds as (
         service,
         cluster_no,
         min(piece_start) as cluster_start,
-        max(piece_end) as cluster_end
+        max(piece_end) as cluster_end,
+        count(*) as pieces_in_cluster
     from numbered
     group by service, cluster_no
 )
@@ -49,6 +50,7 @@ select
     n.cluster_no,
     b.cluster_start,
     b.cluster_end,
+    b.pieces_in_cluster,
     n.outage_id,
     n.change_id,
     n.piece_kind,

@@ -98,7 +98,6 @@ cut_clusters as (
 piece_counts as (
     select
         n.*,
-        count(*) over (partition by n.service, n.cluster_no) as pieces_in_cluster,
         k.cluster_no is not null as has_maintenance_cut
     from numbered as n
     left join cut_clusters as k on n.service = k.service and n.cluster_no = k.cluster_no
@@ -173,12 +172,52 @@ weighted as (
     select * from complex_segments
 ),
 
-excluded as (
+-- Inside approved maintenance? Maintenance edges inside a cluster are cuts, so a cluster without a cut lies
+-- wholly inside or wholly outside the (merged, disjoint) windows: one lookup of its start decides for all its
+-- segments. Only the segments of clusters with a cut are looked up one by one.
+cluster_flags as (
+    select
+        c.service,
+        c.cluster_no,
+        coalesce(c.cluster_start < m.window_end, false) as starts_in_maintenance,
+        k.cluster_no is not null as has_maintenance_cut
+    from clusters as c
+    left join cut_clusters as k on c.service = k.service and c.cluster_no = k.cluster_no
+    {{ join_interval_containing('maintenance', 'm', 'c.service = m.service', 'c.cluster_start', 'window_start', 'window_end') }}
+),
+
+flagged_segments as (
     select
         w.*,
-        coalesce(w.segment_start < m.window_end, false) as in_maintenance
+        f.starts_in_maintenance,
+        f.has_maintenance_cut
     from weighted as w
+    inner join cluster_flags as f on w.service = f.service and w.cluster_no = f.cluster_no
+),
+
+excluded as (
+    select
+        service,
+        cluster_no,
+        segment_start,
+        segment_end,
+        max_weight,
+        starts_in_maintenance as in_maintenance
+    from flagged_segments
+    where not has_maintenance_cut
+
+    union all
+
+    select
+        w.service,
+        w.cluster_no,
+        w.segment_start,
+        w.segment_end,
+        w.max_weight,
+        coalesce(w.segment_start < m.window_end, false) as in_maintenance
+    from flagged_segments as w
     {{ join_interval_containing('maintenance', 'm', 'w.service = m.service', 'w.segment_start', 'window_start', 'window_end') }}
+    where w.has_maintenance_cut
 ),
 
 services as (
