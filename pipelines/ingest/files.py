@@ -38,20 +38,26 @@ class FileInfo:
     format: str  # csv | jsonl | parquet
     header: tuple[str, ...] = ()  # column names as DuckDB will see them (deduplicated); filled for csv
     delimiter: str = ","
+    lines: int = 0  # physical lines (a last line without a newline counts)
 
 
-def hash_file(path: Path) -> tuple[str, int, bytes]:
-    """SHA-256, size and the first chunk of the file (for format sniffing and the header)."""
+def hash_file(path: Path) -> tuple[str, int, bytes, int]:
+    """SHA-256, size, the first chunk (for format sniffing and the header) and the number of physical lines.
+
+    The line count lets the loader tell whether any quoted CSV field spans lines (then record numbers and line
+    numbers differ and it works out exact lines)."""
     digest = hashlib.sha256()
-    size = 0
-    head = b""
+    size = newlines = 0
+    head = last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             if not head:
                 head = chunk[:HEAD_BYTES]
             digest.update(chunk)
+            newlines += chunk.count(b"\n")
             size += len(chunk)
-    return digest.hexdigest(), size, head
+            last = chunk[-1:]
+    return digest.hexdigest(), size, head, newlines + (1 if last not in (b"", b"\n") else 0)
 
 
 def check_head_encoding(path: Path, head: bytes) -> str:
@@ -109,15 +115,15 @@ def inspect_file(path: Path) -> FileInfo:
         raise FileRejected(path, "file not found")
     if path.is_dir():
         raise FileRejected(path, "is a directory, not a file")
-    sha256, size, head = hash_file(path)
+    sha256, size, head, lines = hash_file(path)
     try:
-        return _identify(path, sha256, size, head)
+        return _identify(path, sha256, size, head, lines)
     except FileRejected as err:
         err.sha256 = sha256
         raise
 
 
-def _identify(path: Path, sha256: str, size: int, head: bytes) -> FileInfo:
+def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int) -> FileInfo:
     if size == 0:
         raise FileRejected(path, "empty file (0 bytes)")
     if head.startswith(PARQUET_MAGIC):
@@ -136,4 +142,4 @@ def _identify(path: Path, sha256: str, size: int, head: bytes) -> FileInfo:
     if suffix == ".parquet":
         raise FileRejected(path, "unknown format: named .parquet but has no Parquet magic bytes")
     header, delimiter = _csv_header(path, text)
-    return FileInfo(path, sha256, size, "csv", header, delimiter)
+    return FileInfo(path, sha256, size, "csv", header, delimiter, lines)

@@ -31,8 +31,9 @@ from pipelines.settings import Settings
 
 INBOX_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".jsonl", ".ndjson", ".json")
 JSONL_DELIMITER = "\x1f"  # never present unescaped in valid JSON, so each line is one field
-# Physical line of a data record = record number + offset: CSV has a header line (exact unless a quoted field
-# spans lines before it); JSON lines are numbered by physical line; Parquet has no lines (row index, 1-based).
+# Physical line of a data record = record number + offset: CSV has a header line (when a quoted field spans
+# lines, _physical_lines works the real lines out); JSON lines are numbered by physical line; Parquet has no
+# lines (row index, 1-based).
 LINE_OFFSET = {"csv": 1, "jsonl": 0, "parquet": 0}
 
 
@@ -158,6 +159,11 @@ def _load(
     source, raw_text = _source_sql(info, header, adapter, load_id)
     conn.execute(f"CREATE TEMP TABLE {checked} AS {checked_select(mapping, source, raw_text, zone)}")
     structural = _structural_rejects(conn, info, load_id, rejects)
+    records = conn.execute(f"SELECT count(*) FROM {checked}").fetchone()[0] + structural
+    lines = None
+    if info.format == "csv" and info.lines != 1 + records:
+        # Some quoted field spans lines: record and line numbers part ways, so work the lines out exactly.
+        lines = _physical_lines(conn, info, header, adapter, load_id, rejects if structural else None)
     if structural:
         _renumber_after_rejects(conn, checked, rejects)
 
@@ -179,15 +185,21 @@ def _load(
 
     quarantine = f"{RAW_SCHEMA}.{QUARANTINE_TABLE}"
     common = f"{literal(str(info.path.resolve()))}, {literal(info.sha256)}, {load_id}, {literal(mapping.target)}"
+    line = f"_row_number + {LINE_OFFSET[info.format]}"
+    join = ""
+    if lines:
+        line, join = f"coalesce(l.line, {line})", f"LEFT JOIN {lines} AS l ON l.record = c._row_number"
     conn.execute(
-        f"INSERT INTO {quarantine} SELECT {common}, _row_number + {LINE_OFFSET[info.format]}, _raw, _reason, "
-        f"{literal(at.isoformat())}::TIMESTAMPTZ "
-        f"FROM {checked} WHERE _reason IS NOT NULL ORDER BY _row_number"
+        f"INSERT INTO {quarantine} SELECT {common}, {line}, _raw, _reason, {literal(at.isoformat())}::TIMESTAMPTZ "
+        f"FROM {checked} AS c {join} WHERE _reason IS NOT NULL ORDER BY _row_number"
     )
     if structural:
+        line, join = "r.line", ""
+        if lines:
+            line, join = "coalesce(l.line, r.line)", f"LEFT JOIN {lines} AS l ON l.record = r.line - 1"
         conn.execute(
-            f"INSERT INTO {quarantine} SELECT {common}, line, raw_text, reason, {literal(at.isoformat())}::TIMESTAMPTZ "
-            f"FROM {rejects} ORDER BY line"
+            f"INSERT INTO {quarantine} SELECT {common}, {line}, raw_text, reason, "
+            f"{literal(at.isoformat())}::TIMESTAMPTZ FROM {rejects} AS r {join} ORDER BY r.line"
         )
     good, bad = conn.execute(
         f"SELECT count(*) FILTER (WHERE _reason IS NULL), count(*) FILTER (WHERE _reason IS NOT NULL) FROM {checked}"
@@ -318,6 +330,48 @@ def _structural_rejects(conn: duckdb.DuckDBPyConnection, info: FileInfo, load_id
     return int(conn.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0])
 
 
+def _physical_lines(
+    conn: duckdb.DuckDBPyConnection,
+    info: FileInfo,
+    header: tuple[str, ...],
+    adapter: Adapter,
+    load_id: int,
+    rejects: str | None,
+) -> str:
+    """Temp table (record, line): the physical line each data record starts on, for files where quoted fields
+    span lines. DuckDB's reader (and the default rule) number lines as record + 1.
+
+    A second, read-only scan counts the line breaks inside each well-formed record (rejected records bring their
+    own raw text); a record starts after the header, the records before it and their inner line breaks.
+    Blank lines, which the reader skips, are not counted.
+    """
+    name = f"_lines_{load_id}"
+    columns = ", ".join(f"{literal(n)}: 'VARCHAR'" for n in header)
+    nulls = ", ".join(literal(v) for v in adapter.null_values)
+    text = f"concat_ws('', {', '.join(quote(n) for n in header)})"
+    conn.execute(
+        f"""CREATE TEMP TABLE {name}_good AS
+            SELECT row_number() OVER () AS k, length({text}) - length(replace({text}, chr(10), '')) AS nl
+            FROM read_csv({literal(str(info.path))}, columns={{{columns}}}, header=true, auto_detect=false,
+                          delim={literal(info.delimiter)}, quote='"', escape='"', nullstr=[{nulls}],
+                          null_padding=false, ignore_errors=true, max_line_size=10000000)"""
+    )
+    records = f"SELECT k AS record, nl FROM {name}_good"
+    if rejects:
+        # Good record k sits after every reject with good_before < k (as in _renumber_after_rejects).
+        records = f"""SELECT g.k + count(r.line) AS record, any_value(g.nl) AS nl
+                      FROM {name}_good AS g LEFT JOIN {rejects} AS r ON r.good_before < g.k GROUP BY g.k
+                      UNION ALL
+                      SELECT line - 1, length(raw_text) - length(replace(raw_text, chr(10), '')) FROM {rejects}"""
+    conn.execute(
+        f"""CREATE TEMP TABLE {name} AS
+            SELECT record, 1 + record + coalesce(sum(nl) OVER (ORDER BY record
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS line
+            FROM ({records})"""
+    )
+    return name
+
+
 def _renumber_after_rejects(conn: duckdb.DuckDBPyConnection, checked: str, rejects: str) -> None:
     """CSV good rows were numbered without the rejected lines; shift them back to their record numbers.
 
@@ -341,7 +395,9 @@ def _temp_exists(conn: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def _drop_temp(conn: duckdb.DuckDBPyConnection, load_id: int) -> None:
-    for name in (f"_checked_{load_id}", f"_rejects_{load_id}", f"_rejects_{load_id}_e", f"_rejects_{load_id}_s"):
+    names = ("_checked", "_rejects", "_rejects_{}_e", "_rejects_{}_s", "_lines", "_lines_{}_good")
+    for pattern in names:
+        name = pattern.format(load_id) if "{}" in pattern else f"{pattern}_{load_id}"
         conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
 

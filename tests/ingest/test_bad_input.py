@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,28 @@ def test_real_rabobank_incidents_quarantine_priority_5_and_read_in_amsterdam_tim
     # IM0000013 opened 2012-08-10 11:27:59 Amsterdam summer time (UTC+2) -> 09:27:59 UTC
     opened = warehouse.one("select opened_at from raw.tickets where ticket_id = 'IM0000013'")
     assert opened.isoformat() == "2012-08-10T09:27:59+00:00"
+
+
+def test_line_numbers_stay_physical_when_quoted_fields_span_lines(warehouse, write):
+    # Jira-style multi-line descriptions: record numbers and line numbers part ways.
+    path = write(
+        "tickets_multiline.csv",
+        "ticket_id,ticket_type,opened_at,state,priority,description\n"
+        'T1,incident,2026-01-05 09:00:00,new,2,"line one\nline two\nline three"\n'  # lines 2-4
+        "T2,incident,2026-01-05 09:00:00,new,9,ok\n"  # line 5: unknown priority
+        'T3,incident,2026-01-05 09:00:00,new,2,"x\ny",surplus\n'  # lines 6-7: too many fields
+        'T4,incident,2026-01-05 09:00:00,new,2,"a\nb"\n'  # lines 8-9
+        "T5,incident,2026-13-05 09:00:00,new,2,bad date\n",  # line 10: bad date
+    )
+    [result] = warehouse.load(path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 2, 3)
+    assert [(line, raw.split(",")[0]) for line, raw, _, _ in quarantine(warehouse)] == [
+        (5, "T2"),
+        (6, "T3"),
+        (10, "T5"),
+    ]
+    # record numbers (lineage) still count records, not lines
+    assert warehouse.rows("select ticket_id, _row_number from raw.tickets order by 1") == [("T1", 1), ("T4", 4)]
+    assert json.loads(warehouse.one("select _extra::varchar from raw.tickets where ticket_id = 'T1'")) == {
+        "description": "line one\nline two\nline three"
+    }
