@@ -35,10 +35,7 @@ agreed as (
 ),
 
 clusters as (
-    select
-        *,
-        count(*) over (partition by outage_key) as pieces_in_outage
-    from {{ ref('int_outage_clusters') }}
+    select * from {{ ref('int_outage_clusters') }}
 ),
 
 -- most outages are one record: no string aggregation needed (it dominates the cost at a million records)
@@ -51,7 +48,7 @@ sources as (
         change_id as change_ids,
         is_open
     from clusters
-    where pieces_in_outage = 1
+    where pieces_in_cluster = 1
 
     union all
 
@@ -63,7 +60,7 @@ sources as (
         string_agg(distinct change_id, ',' order by change_id) as change_ids,
         max(case when is_open then 1 else 0 end) = 1 as is_open
     from clusters
-    where pieces_in_outage > 1
+    where pieces_in_cluster > 1
     group by outage_key
 )
 
