@@ -37,6 +37,7 @@ bounds as (
     select
         service,
         cluster_no,
+        service || '@' || cast(min(piece_start) as varchar) as outage_key,
         min(piece_start) as cluster_start,
         max(piece_end) as cluster_end,
         count(*) as pieces_in_cluster
@@ -45,7 +46,7 @@ bounds as (
 )
 
 select
-    b.service || '@' || cast(b.cluster_start as varchar) as outage_key,
+    b.outage_key,
     n.service,
     n.cluster_no,
     b.cluster_start,
