@@ -70,10 +70,12 @@ def test_dagster_run_recorded_its_checks_before_itsm_check(checked):
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         runs = conn.execute(
             """select run_id, count(*) filter (where engine = 'great_expectations'),
-                      bool_or(check_name = 'staging_to_fct_incident__tickets' and status = 'passed')
+                      bool_or(check_name = 'staging_to_fct_incident__tickets' and status = 'passed'),
+                      count(*) filter (where engine = 'dbt')
                from dq.check_results group by run_id order by min(checked_at)"""
         ).fetchall()
     assert len(runs) >= 2  # the Dagster asset checks of `itsm run`, then `itsm check`
     dagster_run = runs[0]
     assert dagster_run[1] > 0
     assert dagster_run[2]  # every incident in staging reached fct_incident during the run
+    assert dagster_run[3] > 0  # the dbt tests of that run's `dbt build`, recorded under the same run id
