@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -214,7 +215,12 @@ def generate(warehouse: Path, tickets: int) -> None:
         print(f"raw: {counts.fetchone()} tickets / events in {warehouse}")
 
 
-def dbt_build(warehouse: Path, work: Path, threads: int) -> tuple[float, list[tuple[str, float]]]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def dbt_build(warehouse: Path, work: Path, threads: int) -> tuple[float, float, list[tuple[str, float]]]:
     env = {
         **os.environ,
         "ITSM_WAREHOUSE": str(warehouse),
@@ -225,28 +231,30 @@ def dbt_build(warehouse: Path, work: Path, threads: int) -> tuple[float, list[tu
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt), "build", "--select", *MARTS, "--indirect-selection", "cautious", "--threads", str(threads)]
     cmd += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu_start
     if proc.returncode != 0:
         sys.exit(f"dbt build failed:\n{proc.stdout[-4000:]}")
     results = json.loads((work / "target" / "run_results.json").read_text())["results"]
     timings = sorted(((r["unique_id"], r["execution_time"]) for r in results), key=lambda x: -x[1])
-    return elapsed, timings
+    return elapsed, cpu, timings
 
 
-def business_time_race(warehouse: Path) -> tuple[int, float, float]:
+def business_time_race(warehouse: Path) -> tuple[int, tuple[float, float], tuple[float, float]]:
+    """Row count, then (wall s, CPU s) of the cumulative and of the week-exploding method (DuckDB runs in-process,
+    so process CPU time counts its threads)."""
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute("SET TimeZone = 'UTC'")
         conn.execute("SET enable_progress_bar = false")
         conn.execute(INTERVALS_SQL)
         intervals = conn.execute("SELECT count(*) FROM bench_intervals").fetchone()[0]
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         conn.execute(CUMULATIVE_SQL)
-        cumulative = time.perf_counter() - start
-        start = time.perf_counter()
+        cumulative = (time.perf_counter() - start, time.process_time() - cpu_start)
+        start, cpu_start = time.perf_counter(), time.process_time()
         conn.execute(WEEKLY_SQL)
-        weekly = time.perf_counter() - start
+        weekly = (time.perf_counter() - start, time.process_time() - cpu_start)
         diff = conn.execute(
             """SELECT count(*) FROM bench_cumulative AS c LEFT JOIN bench_weekly AS w USING (ticket_id)
                WHERE abs(c.business_seconds - coalesce(w.business_seconds, 0)) > 1e-6"""
@@ -268,8 +276,10 @@ def main() -> None:
     generate(warehouse, args.tickets)
     print(f"generated in {time.perf_counter() - start:.1f} s")
 
-    elapsed, timings = dbt_build(warehouse, args.work, args.threads)
-    print(f"\ndbt build of the SLA + incident KPI marts (models + tests, start-up included): {elapsed:.1f} s")
+    print(f"load average before the build: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    elapsed, cpu, timings = dbt_build(warehouse, args.work, args.threads)
+    print(f"\ndbt build of the SLA + incident KPI marts (models + tests, start-up included): {elapsed:.1f} s wall")
+    print(f"  CPU time of the dbt process: {cpu:.1f} s (on an idle {os.cpu_count()}-core machine wall >= CPU / cores)")
     print(f"  {'PASS' if elapsed < 60 else 'MISS'} target < 60 s; slowest nodes:")
     for unique_id, seconds in timings[:10]:
         print(f"  {seconds:7.2f} s  {unique_id}")
@@ -279,10 +289,12 @@ def main() -> None:
 
     intervals, cumulative, weekly = business_time_race(warehouse)
     print(f"\nbusiness time of {intervals:,} opened -> resolved intervals (identical results):")
-    print(f"  cumulative clock (ASOF per endpoint): {cumulative:.2f} s")
-    print(f"  week-exploding:                       {weekly:.2f} s")
-    ratio = weekly / cumulative
-    print(f"  {ratio:.1f}x faster - {'PASS' if ratio >= 10 else 'MISS'} target >= 10x")
+    print(f"  cumulative clock (ASOF per endpoint): {cumulative[0]:.2f} s wall, {cumulative[1]:.2f} s CPU")
+    print(f"  week-exploding:                       {weekly[0]:.2f} s wall, {weekly[1]:.2f} s CPU")
+    ratio, cpu_ratio = weekly[0] / cumulative[0], weekly[1] / cumulative[1]
+    verdict = "PASS" if ratio >= 10 else "MISS"
+    print(f"  {ratio:.1f}x faster wall, {cpu_ratio:.1f}x CPU - {verdict} target >= 10x")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -349,3 +349,31 @@ def test_explain_trace_sums_to_the_sla_row(sla_warehouse: Path) -> None:
     # on hold Fri 12:00 -> Mon 11:00 = 71 h wall clock, 7.5 h of it business, 63.5 h outside hours
     assert rows[2]["business_seconds"] == 7.5 * H
     assert rows[2]["outside_hours_seconds"] == 63.5 * H
+
+
+@pytest.mark.parametrize(
+    ("calendar_id", "zone", "expected_seconds"),
+    [
+        # 2026: 261 weekdays (starts Thu, 365 days) - 8 UK bank holidays, all on weekdays = 253 x 8.5 h
+        ("uk_business", "Europe/London", 253 * 8.5 * H),
+        # 261 weekdays - 11 US holidays on weekdays (Jul 3 observed) = 250 x 10 h
+        ("us_business", "America/New_York", 250 * 10 * H),
+        # 365 x 24 h
+        ("24x7", "UTC", 365 * 24 * H),
+    ],
+)
+def test_business_clock_over_a_year(sla_warehouse: Path, calendar_id: str, zone: str, expected_seconds: float) -> None:
+    """B(local new year 2027) - B(local new year 2026) by ASOF lookups, as macros/business_clock.sql does."""
+    [row] = query(
+        sla_warehouse,
+        f"""with instants as (
+                select 1 as k, timezone('{zone}', timestamp '2026-01-01 00:00:00') as t
+                union all select 2, timezone('{zone}', timestamp '2027-01-01 00:00:00'))
+            select max(case when k = 2 then b end) - max(case when k = 1 then b end) as seconds
+            from (select i.k, s.cum_business_seconds_at_start
+                      + case when s.is_business then epoch(i.t) - epoch(s.segment_start_utc) else 0 end as b
+                  from instants as i
+                  asof join intermediate.int_calendar_business_segments as s
+                    on s.calendar_id = '{calendar_id}' and i.t >= s.segment_start_utc)""",
+    )
+    assert row["seconds"] == expected_seconds
