@@ -19,7 +19,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboards.figures import empty_figure
 from dashboards.queries import Filters, filter_options, open_warehouse
-from dashboards.report import CSS
+from dashboards.report import CSS, PLOTLY_CONFIG
 from dashboards.status import STATUS_LABELS, Tile, format_value
 from dashboards.views import FIGURE_IDS, REGISTER_HEADERS, SECTIONS, build_views, register_rows
 
@@ -77,7 +77,11 @@ def _layout(warehouse_path: Path) -> html.Div:
         if figure_ids:
             children.append(
                 html.Div(
-                    [html.Div(dcc.Graph(id=f"fig-{fid}"), className="card") for fid in figure_ids], className="grid"
+                    [
+                        html.Div(dcc.Graph(id=f"fig-{fid}", config=PLOTLY_CONFIG), className="card")
+                        for fid in figure_ids
+                    ],
+                    className="grid",
                 )
             )
         if sid == "improvement":
