@@ -13,12 +13,13 @@ from pipelines.extracts.spec import Dataset, ExtractKind
 
 # The customer's survey comments on the ticket are free text: dropped unless --include-comments.
 _BREACHED = """
-    select
-        s.*, t.service, t.assignment_group, t.assignee, t.caller,
-        (select string_agg(v.comment, ' | ' order by v.survey_id) from staging.stg_raw__surveys as v
-         where v.ticket_id = s.ticket_id and v.comment is not null) as survey_comment
+    select s.*, t.service, t.assignment_group, t.assignee, t.caller, c.survey_comment
     from marts.fct_ticket_sla as s
     inner join staging.stg_raw__tickets as t on s.ticket_id = t.ticket_id
+    left join (
+        select ticket_id, string_agg(comment, ' | ' order by survey_id) as survey_comment
+        from staging.stg_raw__surveys where comment is not null group by ticket_id
+    ) as c on s.ticket_id = c.ticket_id
     where s.breached and s.breach_at >= $start_ts and s.breach_at < $end_ts
       and ($service is null or t.service = $service)
 """
