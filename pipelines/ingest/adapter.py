@@ -34,6 +34,9 @@ class Mapping:
     timestamp_formats: tuple[str, ...] = ()  # strptime formats for naive timestamps; empty = ISO cast
     variant: str = ""  # e.g. "event_log", shown in the load log next to the adapter name
     quarantine_table: str = ""  # raw table named in quarantine rows; default: table.name
+    # One source row per record: an exact repeat of an earlier row is a duplicate and goes to quarantine.
+    # False for snapshot logs (ServiceNow audit form), where consecutive rows may map to identical values.
+    one_row_per_record: bool = True
 
     @property
     def target(self) -> str:

@@ -182,6 +182,7 @@ class ServiceNowAdapter(Adapter):
             extra_columns=extra,
             timestamp_formats=DATE_FORMATS,
             variant="event_log" if event_log else "incident",
+            one_row_per_record=not event_log,
         )
 
     def _change_mapping(self, header: tuple[str, ...], path: Path) -> Mapping:

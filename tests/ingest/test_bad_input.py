@@ -57,6 +57,27 @@ def test_row_level_problems_are_quarantined_with_line_raw_text_and_reason(wareho
     assert warehouse.rows("select ticket_id, _row_number from raw.tickets order by 1") == [("INC1", 1), ("INC6", 6)]
 
 
+def test_a_repeated_row_is_quarantined_as_a_duplicate_and_loaded_once(warehouse, write):
+    path = write(
+        "tickets.csv",
+        HEADER
+        + "INC1,incident,2026-01-05 09:00:00,new,2\n"  # line 2: loaded
+        + "INC2,incident,2026-01-05 10:00:00,new,3\n"  # line 3: loaded
+        + "INC1,incident,2026-01-05 09:00:00,new,2\n"  # line 4: same values as line 2 -> quarantine
+        + "INC1,incident,2026-01-05 09:00:00,new,1\n",  # line 5: same key, new priority -> a correction, loaded
+    )
+    [result] = warehouse.load(path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 3, 1)
+    assert quarantine(warehouse) == [
+        (4, "INC1,incident,2026-01-05 09:00:00,new,2", "duplicate row: every value equals data record 1", "tickets")
+    ]
+    assert warehouse.rows("select ticket_id, priority, _row_number from raw.tickets order by 3") == [
+        ("INC1", 2, 1),
+        ("INC2", 3, 2),
+        ("INC1", 1, 4),
+    ]
+
+
 def test_numbers_out_of_range_and_non_numbers(warehouse, write):
     path = write(
         "surveys.csv",
