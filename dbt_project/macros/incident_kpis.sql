@@ -48,7 +48,11 @@ select
     cast(sum(case when is_resolved and reopens > 0 then 1 else 0 end) as bigint) as resolved_reopened,
     100.0 * sum(case when is_resolved and reopens > 0 then 1 else 0 end)
     / nullif(sum(case when is_resolved then 1 else 0 end), 0) as reopen_pct,
-    avg(reassignments) as reassignments_mean
+    avg(reassignments) as reassignments_mean,
+    cast(sum(case when reassignments = 0 then 1 else 0 end) as bigint) as reassigned_0,
+    cast(sum(case when reassignments = 1 then 1 else 0 end) as bigint) as reassigned_1,
+    cast(sum(case when reassignments = 2 then 1 else 0 end) as bigint) as reassigned_2,
+    cast(sum(case when reassignments >= 3 then 1 else 0 end) as bigint) as reassigned_3_plus
 from incidents
 group by period_start, service, priority, assignment_group, category, channel
 {%- endmacro %}

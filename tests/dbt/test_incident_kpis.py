@@ -140,6 +140,7 @@ def test_monthly_kpis_for_january_cohort(kpi_warehouse: Path) -> None:
     assert row["reopen_pct"] == pytest.approx(25)  # I3 of 4 resolved
     assert row["resolved_by_first_group_pct"] == pytest.approx(75)  # all but I2
     assert row["reassignments_mean"] == pytest.approx(0.2)  # one move over five incidents
+    assert (row["reassigned_0"], row["reassigned_1"], row["reassigned_2"], row["reassigned_3_plus"]) == (4, 1, 0, 0)
 
 
 def test_daily_kpis_split_the_cohort_by_opening_day(kpi_warehouse: Path) -> None:
