@@ -49,8 +49,9 @@ ui: setup
 dashboard: setup
 	$(VENV)/bin/itsm dashboard
 
+# Each benchmark prints its own figures; see README, Performance.
 bench: setup
-	$(VENV)/bin/python bench/ingest.py
+	for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf warehouse build .dagster dbt_project/target data/inbox
