@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.extracts.connection import LOCKED_HINT, first_row, relation_exists, set_session, snapshot_path
+from pipelines.extracts.connection import first_row, relation_exists, set_session
 from pipelines.extracts.manifest import code_version_label, run_ids
 from pipelines.extracts.request import ExtractError, parse_month
 from pipelines.extracts.runner import ExtractResult, materialize
@@ -63,8 +63,8 @@ def _connect_writable(warehouse: Path) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
             raise ExtractError(
-                LOCKED_HINT.format(path=warehouse, snap=snapshot_path(warehouse)).split(", or read")[0]
-                + "; a close needs to write, so it cannot use the snapshot"
+                f"the warehouse {warehouse} is locked by another process (a pipeline run is writing). A close "
+                "writes audit.kpi_snapshots, so it needs the live warehouse: retry when the run has finished"
             ) from err
         raise
     set_session(conn)

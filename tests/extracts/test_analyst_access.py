@@ -106,6 +106,9 @@ def test_pipeline_writing_while_analysts_read(cli, hand_warehouse: Path, publish
         with pytest.raises(duckdb.IOException, match="lock"):
             publish_snapshot(hand_warehouse)
         assert sha256_file(published) == before
+        # 5. A period close needs to write: refused with the reason.
+        proc = cli(["close-period", "2026-10"], hand_warehouse)
+        assert proc.returncode == 1 and "locked by another process" in proc.stderr
         assert writer.poll() is None, "the writer finished too early for this test to prove anything"
     finally:
         assert writer.wait(timeout=60) == 0
