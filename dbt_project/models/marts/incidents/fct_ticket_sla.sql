@@ -26,7 +26,7 @@ totals as (
         sum(counted_seconds) as elapsed_business_seconds,
         sum(paused_seconds) as paused_business_seconds,
         min(target_crossed_at) as breach_at,
-        count(distinct policy_id) > 1 as policy_changed,
+        min(policy_id) != max(policy_id) as policy_changed,
         {{ dbt.bool_or('pause_clamped') }} as pause_clamped,
         max(case when is_last_piece then policy_id end) as policy_id,
         max(case when is_last_piece then priority end) as priority,
