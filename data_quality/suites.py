@@ -48,7 +48,11 @@ ORDERED_PAIRS: dict[str, tuple[tuple[str, str, bool, Severity], ...]] = {
 
 # Referential links checked on the latest rows (staging): a missing service changes which calendar applies.
 SERVICE_REFERENCE = "reference.services.service"
-REFERENCE_LINKS: dict[str, tuple[str, ...]] = {TICKETS.name: ("service",), CHANGES.name: ("service",)}
+REFERENCE_LINKS: dict[str, tuple[str, ...]] = {
+    TICKETS.name: ("service",),
+    CHANGES.name: ("service",),
+    OUTAGES.name: ("service",),  # availability targets and service-hours calendars come from the reference
+}
 
 # Freshness: the newest business timestamp per raw table, and how old it may be.
 FRESHNESS_COLUMNS: dict[str, tuple[str, float]] = {
