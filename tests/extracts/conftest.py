@@ -1,21 +1,15 @@
-"""Fixtures for the extract tests: one hand-built warehouse shared read-only, and a CLI runner."""
+"""Fixtures for the extract tests: one hand-built warehouse shared read-only, and an in-process CLI runner."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
+from audit_cli import KEY, CliResult
 from audit_rows import build_hand_warehouse
-
-ITSM = Path(sys.executable).with_name("itsm")
-KEY = "test-key-one"
 
 
 @pytest.fixture(scope="session")
@@ -30,27 +24,6 @@ def hand_warehouse(hand_warehouse_master: Path, tmp_path: Path) -> Path:
     path.parent.mkdir()
     shutil.copyfile(hand_warehouse_master, path)
     return path
-
-
-def itsm(args: list[str], warehouse: Path, key: str | None = KEY, **extra_env: str) -> subprocess.CompletedProcess:
-    """Run `itsm` as a user would, against `warehouse`, with outputs beside it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ITSM_")}
-    env.update(
-        ITSM_WAREHOUSE=str(warehouse),
-        ITSM_OUTPUT_DIR=str(warehouse.parent / "build"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        **extra_env,
-    )
-    if key is not None:
-        env["ITSM_PSEUDONYM_KEY"] = key
-    return subprocess.run([str(ITSM), *args], env=env, capture_output=True, text=True, check=False)
-
-
-@dataclass
-class CliResult:
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture
@@ -71,7 +44,3 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
         return CliResult(code, out, err)
 
     return run
-
-
-def rows(path: Path) -> list[dict[str, object]]:
-    return pq.read_table(path).to_pylist()

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import ITSM
+from audit_cli import ITSM
 
 from pipelines.extracts.analyst import publish_snapshot
 

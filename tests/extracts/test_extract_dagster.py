@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import KEY
+from audit_cli import KEY
 
 from pipelines.extracts.verify import verify_extract
 

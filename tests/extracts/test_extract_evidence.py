@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import itsm as itsm_process
+from audit_cli import itsm as itsm_process
 
 OCTOBER = ["--from", "2026-10-01", "--to", "2026-10-31"]
 

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import KEY, rows
+from audit_cli import KEY, rows
 
 from pipelines.extracts.request import ExtractRequest
 from pipelines.extracts.runner import run_extract

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from pathlib import Path
 
-from conftest import rows
+from audit_cli import rows
 
 from pipelines.extracts.privacy import PERSON_FIELDS, is_person_column, pseudonym
 

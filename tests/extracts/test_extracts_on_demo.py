@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ITSM, rows
+from audit_cli import ITSM, rows
 
 from pipelines.extracts.connection import snapshot_path
 from pipelines.extracts.writer import sha256_file

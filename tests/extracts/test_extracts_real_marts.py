@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from audit_cli import KEY, rows
 from audit_rows import insert_raw
-from conftest import KEY, rows
 
 from pipelines.extracts.request import ExtractRequest
 from pipelines.extracts.runner import run_extract
