@@ -86,8 +86,12 @@ def close_period(
     out_root: Path,
     force: bool = False,
     dagster_run_id: str | None = None,
+    publish: bool = True,
 ) -> CloseResult:
-    """Snapshot the month's KPIs; the evidence extract goes to `out_root/period-close/<YYYY-MM>-snapshot-<id>`."""
+    """Snapshot the month's KPIs; the evidence extract goes to `out_root/period-close/<YYYY-MM>-snapshot-<id>`.
+
+    Afterwards the analyst snapshot is republished (unless `publish` is false) so `itsm sql` sees the close.
+    """
     month, _ = parse_month(period)
     conn = _connect_writable(warehouse)
     try:
@@ -147,6 +151,12 @@ def close_period(
             conn.execute("ROLLBACK")
             shutil.rmtree(extract.out_dir, ignore_errors=True)
             raise
-        return CloseResult(period, snapshot_id, table.num_rows, bool(earlier), extract)
+        result = CloseResult(period, snapshot_id, table.num_rows, bool(earlier), extract)
     finally:
         conn.close()
+    # Analysts read the snapshot: republish it so the close (and kpi_restatements) shows there at once.
+    if publish:
+        from pipelines.extracts.analyst import publish_snapshot
+
+        publish_snapshot(warehouse)
+    return result

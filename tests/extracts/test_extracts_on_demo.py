@@ -163,3 +163,5 @@ def test_close_period_on_demo(demo_warehouse: Path, env: dict[str, str], tmp_pat
     assert marts == 5  # incident, change, availability, satisfaction monthly KPIs and the service scorecard
     restated = scalar(copy, "select count(*) from marts.kpi_restatements where restatement_status <> 'unchanged'")
     assert restated == 0  # nothing changed since the close
+    # the close republished the analyst snapshot, so analysts see it at once
+    assert scalar(snapshot_path(copy), "select count(*) from audit.kpi_snapshots") == snapshot
