@@ -1,5 +1,7 @@
 {#- The SLA clock pieces (int_ticket_sla_spans) with the policy calendar's business clock at both ends:
-    business seconds of a piece = b_end - b_start, one ASOF lookup per endpoint (never a per-day explosion). -#}
+    business seconds of a piece = b_end - b_start, one ASOF lookup per endpoint (never a per-day explosion).
+    Ephemeral: inlined into fct_sla_explain, which saves writing and re-reading millions of rows. -#}
+{{ config(materialized='ephemeral') }}
 select
     m.ticket_id,
     m.metric,
