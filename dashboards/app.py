@@ -162,6 +162,8 @@ def create_app(warehouse_path: Path) -> Dash:
                     id="dq-blocking-banner",
                 )
             )
+        if note := views.restated_note():
+            banner.append(html.Div(note, className="banner note", id="restated-note"))
         if views.problems:
             banner.append(
                 html.Div(

@@ -35,6 +35,7 @@ MART_TABLES = (
     "kpi_change_monthly",
     "kpi_availability_monthly",
     "kpi_satisfaction_monthly",
+    "kpi_restated_months",
 )
 REFERENCE_TABLES = ("kpi_targets", "services", "improvement_register")
 
@@ -451,6 +452,16 @@ def quarantine_counts(wh: Warehouse) -> pd.DataFrame:
         """select coalesce(target_table, '(unknown)') as target_table, reason, count(*) as rows
            from raw.quarantine group by all order by rows desc, target_table, reason""",
         columns=["target_table", "reason", "rows"],
+    )
+
+
+def restated_months(wh: Warehouse) -> pd.DataFrame:
+    """Closed months whose KPIs moved since they were reported (audit mart kpi_restated_months):
+    `period_month`, `closed_at`, `kpis_restated`, `kpis_compared`."""
+    return wh.frame(
+        f"""select period_month, closed_at, kpis_restated, kpis_compared from {MARTS}.kpi_restated_months
+            where is_restated order by period_month""",
+        columns=["period_month", "closed_at", "kpis_restated", "kpis_compared"],
     )
 
 

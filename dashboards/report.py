@@ -115,6 +115,8 @@ def render_html(views: Views, generated_at: datetime) -> str:
         parts = [f'<section id="{sid}"><h2>{html.escape(heading)}</h2>']
         if sid == "overview":
             parts.append('<div class="tiles">' + "".join(tile_html(t) for t in views.tiles) + "</div>")
+            if note := views.restated_note():
+                parts.append(f'<div class="banner note" id="restated-note">{html.escape(note)}</div>')
         cards = "".join(
             '<div class="card">'
             + views.figures[fid].to_html(

@@ -41,7 +41,19 @@ class Views:
     dq_results: pd.DataFrame
     wrong_way: pd.DataFrame
     before_after: pd.DataFrame
+    restated: pd.DataFrame = field(default_factory=pd.DataFrame)
     problems: list[str] = field(default_factory=list)
+
+    def restated_note(self) -> str | None:
+        """One sentence naming the closed months whose figures changed since they were reported, or None."""
+        if len(self.restated) == 0:
+            return None
+        months = ", ".join(
+            f"{pd.Timestamp(r.period_month):%b %Y} ({r.kpis_restated} of {r.kpis_compared} KPIs, "
+            f"closed {pd.Timestamp(r.closed_at):%Y-%m-%d})"
+            for r in self.restated.itertuples()
+        )
+        return f"Restated since their close: {months}. Figures shown are the current ones."
 
 
 def build_views(wh: Warehouse, f: Filters) -> Views:
@@ -90,6 +102,7 @@ def build_views(wh: Warehouse, f: Filters) -> Views:
         dq_results=dq,
         wrong_way=wrong_way,
         before_after=before_after,
+        restated=queries.restated_months(wh),
         problems=list(wh.problems),
     )
 

@@ -151,6 +151,13 @@ def build_small_warehouse(path: Path) -> Path:
                from survey_rows group by all"""
         )
         conn.execute("drop table survey_rows")
+        # The audit mart's view of closed months: April and May closed, May's figures moved since.
+        conn.execute(
+            """create table marts.kpi_restated_months as select * from (values
+                 (date '2026-04-01', 's1', timestamptz '2026-05-02 06:00:00+00', 12, 0, false),
+                 (date '2026-05-01', 's2', timestamptz '2026-06-02 06:00:00+00', 12, 3, true)
+               ) as t(period_month, snapshot_id, closed_at, kpis_compared, kpis_restated, is_restated)"""
+        )
         # dq.check_results as data_quality/results.py writes it (the columns the dashboards read).
         conn.execute(
             """create table dq.check_results (run_id varchar, check_name varchar, asset varchar, severity varchar,

@@ -108,6 +108,7 @@ def test_report_file_is_self_contained_with_every_section(small_wh, tmp_path):
     assert not re.search(r"<script[^>]+src=", text)
     assert 'data-kpi="sla_resolution_attainment_pct" data-value="40.000000"' in text
     assert 'id="dq-blocking-banner"' in text and "outage_start_before_end" in text
+    assert "Restated since their close: May 2026 (3 of 12 KPIs, closed 2026-06-02)" in text
     # CSI-003 (email MTTR from June): before = May email {2, 10} -> 6.0 h, after = June {3, 12} -> 7.5 h
     assert "<td>CSI-003</td>" in text and "<td>6.0 h</td><td>7.5 h</td><td>not improved</td>" in text
     assert result.size_bytes < 15_000_000
