@@ -11,6 +11,9 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from pipelines.settings import Settings
+from pipelines.warehouse import open_warehouse, warehouse_connection
+
+__all__ = ["WarehouseResource", "open_warehouse", "warehouse_connection"]
 
 
 class WarehouseResource(ConfigurableResource):
@@ -52,21 +55,3 @@ class WarehouseResource(ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         yield from open_warehouse(Path(self.warehouse_path), read_only=read_only)
-
-
-def open_warehouse(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Generator body shared by the resource and the CLI: open, hand out, always close."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    elif not path.exists():
-        raise FileNotFoundError(f"No warehouse at {path}: run `make demo` or `itsm run` first.")
-    # TimeZone is set on the session: DuckDB 2.0 rejects it in connect(config=...) before ICU is loaded.
-    conn = duckdb.connect(str(path), read_only=read_only)
-    try:
-        conn.execute("SET TimeZone = 'UTC'")
-        yield conn
-    finally:
-        conn.close()
-
-
-warehouse_connection = contextmanager(open_warehouse)

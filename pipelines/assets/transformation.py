@@ -1,6 +1,7 @@
 """dbt models as Dagster assets (dagster-dbt). dbt tests surface as asset checks on the models they test."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,9 +13,32 @@ from pipelines.settings import DBT_PROJECT_DIR
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` the manifest is re-parsed on load; everywhere else `make` prepares it once (`dbt parse`)
-# so loading definitions stays cheap.
-DBT_PROJECT.prepare_if_dev()
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    """True when a model, macro, seed or project file changed after the manifest was written."""
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds"):
+        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > built for p in sources)
+
+
+# `make` prepares the manifest once (`dbt parse`) so loading definitions stays cheap; it is re-parsed here only
+# when missing or older than the dbt sources (an edited model must never run against an old graph).
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+if _manifest_is_stale(DBT_PROJECT):
+    subprocess.run(
+        [
+            str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt",
+            *("parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)),
+            *("--target-path", str(Path(DBT_PROJECT.manifest_path).parent)),
+        ],
+        check=True,
+    )
 
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -25,11 +49,10 @@ def itsm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    executable = Path(sys.executable).with_name("dbt")
     return DbtCliResource(
         project_dir=DBT_PROJECT,
         profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(executable) if executable.exists() else "dbt",
+        dbt_executable=str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt",
     )
 
 

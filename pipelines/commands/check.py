@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.resources import warehouse_connection
 from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.warehouse import warehouse_connection
 
 if TYPE_CHECKING:
     from data_quality.specs import CheckResult

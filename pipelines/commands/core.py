@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines.resources import warehouse_connection
 from pipelines.settings import Settings
+from pipelines.warehouse import warehouse_connection
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

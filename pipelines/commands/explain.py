@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from pipelines.resources import warehouse_connection
 from pipelines.settings import Settings
+from pipelines.warehouse import warehouse_connection
 
 SLA_SQL = """
 select metric, cycle_no, policy_id, initial_policy_id, calendar_id, target_minutes, started_at, stopped_at,

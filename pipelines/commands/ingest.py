@@ -47,7 +47,7 @@ def expand(paths: list[Path]) -> list[Path]:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from pipelines.ingest.loader import LoadResult, ingest_files
-    from pipelines.resources import warehouse_connection
+    from pipelines.warehouse import warehouse_connection
 
     settings = Settings.from_env()
     if args.adapter:
