@@ -32,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     extract.add_argument("--out", required=True, type=Path, help="folder to create (must be new or empty)")
     extract.add_argument("--include-comments", action="store_true", help="include free-text comments")
     extract.add_argument(
+        "--allow-failed-checks",
+        action="store_true",
+        help="extract even though the latest data-quality run failed a blocking check (recorded in the manifest)",
+    )
+    extract.add_argument(
         "--no-pseudonymize", action="store_true", help="write person fields in clear (recorded in the manifest)"
     )
     extract.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
@@ -113,6 +118,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             service=args.service,
             pseudonymize=not args.no_pseudonymize,
             include_comments=args.include_comments,
+            allow_failed_checks=args.allow_failed_checks,
         )
         result = run_extract(
             request,

@@ -24,6 +24,8 @@ class ExtractRequest:
     service: str | None = None
     pseudonymize: bool = True
     include_comments: bool = False
+    # Publishing numbers whose latest data-quality run failed a blocking check needs an explicit override.
+    allow_failed_checks: bool = False
 
     def __post_init__(self) -> None:
         if self.date_from > self.date_to:

@@ -42,6 +42,30 @@ def query_dataset(conn, dataset: Dataset, params: dict[str, object]) -> pa.Table
     return conn.sql(sql, params=bind(sql, params)).to_arrow_table()
 
 
+# Kinds that report on the checks and the loads themselves: useful evidence precisely when a check failed.
+CHECK_EVIDENCE_KINDS = ("data-quality", "lineage")
+
+
+def refuse_on_blocking_failures(conn) -> None:
+    """Numbers behind a failed blocking check must not reach an auditor unannounced (the data-quality gate)."""
+    if not relation_exists(conn, "dq.check_results"):
+        return
+    row = first_row(
+        conn,
+        """select run_id, count(*), string_agg(distinct check_name, ', ' order by check_name)
+           from dq.check_results
+           where run_id = (select run_id from dq.check_results order by checked_at desc limit 1)
+             and severity = 'blocking' and passed is false
+           group by run_id""",
+    )
+    if row:
+        raise ExtractError(
+            f"the latest data-quality run ({row[0]}) failed {row[1]} blocking check(s): {row[2]}. Its numbers must "
+            "not be published: see `itsm check`, fix the data and `itsm run` again, or pass --allow-failed-checks "
+            "to extract anyway (the manifest records it); nothing written"
+        )
+
+
 def check_ready(conn, kind: ExtractKind, request: ExtractRequest) -> None:
     """Refuse clearly when marts are missing or the period has no data at all."""
     missing = [rel for rel in kind.requires if not relation_exists(conn, rel)]
@@ -50,6 +74,8 @@ def check_ready(conn, kind: ExtractKind, request: ExtractRequest) -> None:
             f"extract {kind.name!r} needs {', '.join(missing)}, which the warehouse does not have yet: "
             "run `itsm run` (or `make demo`) first; nothing written"
         )
+    if kind.name not in CHECK_EVIDENCE_KINDS and not request.allow_failed_checks:
+        refuse_on_blocking_failures(conn)
     row = first_row(conn, kind.coverage_sql, bind(kind.coverage_sql, request.params()))
     if not row or not row[0]:
         scope = f" for service {request.service!r}" if request.service else ""

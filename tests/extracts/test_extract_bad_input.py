@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -89,3 +90,27 @@ def test_failure_while_writing_leaves_nothing(cli, hand_warehouse: Path, tmp_pat
     assert proc.returncode != 0
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".x")]
+
+
+def test_failed_blocking_check_stops_the_extract_unless_allowed(cli, hand_warehouse: Path, tmp_path: Path):
+    # A newer check run (r3) failed a blocking check: its numbers must not be published silently.
+    with duckdb.connect(str(hand_warehouse)) as conn:
+        conn.execute(
+            """insert into dq.check_results (run_id, check_name, asset, severity, passed, observed_value,
+               failing_row_count, failing_keys_sample, checked_at, status, check_type, engine, details)
+               values ('r3', 'tickets_key_unique', 'staging.stg_raw__tickets', 'blocking', false, 2.0, 2,
+                       '["T1"]', '2026-11-21 06:00Z', 'failed', 'unique', 'sql', 'hand-made')"""
+        )
+    out = tmp_path / "x"
+    args = ["extract", "changes", "--from", "2026-10-01", "--to", "2026-10-31", "--no-pseudonymize", "--out", str(out)]
+    assert_refused(cli(args, hand_warehouse), "failed 1 blocking check(s): tickets_key_unique", tmp_path, out)
+    # The data-quality extract is the evidence of that failure: it is never blocked.
+    dq_out = tmp_path / "dq"
+    dq_args = ["extract", "data-quality", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(dq_out)]
+    assert cli([*dq_args, "--no-pseudonymize"], hand_warehouse).returncode == 0
+    # An explicit override extracts, and the manifest says both the override and the failure.
+    allowed = cli([*args, "--allow-failed-checks"], hand_warehouse)
+    assert allowed.returncode == 0, allowed.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["request"]["allow_failed_checks"] is True
+    assert manifest["run_ids"]["dq_blocking_failed"] == 1
