@@ -1,14 +1,16 @@
 """dbt models as Dagster assets (dagster-dbt). dbt tests surface as asset checks on the models they test."""
 
 import os
+import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
@@ -43,9 +45,31 @@ if _manifest_is_stale(DBT_PROJECT):
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def partial_parse_cache() -> Path:
+    """dbt's parse state kept beside the warehouse it was parsed for. The profile names the warehouse path, so
+    dbt re-parses the whole project (3-9 s here) whenever the state comes from another warehouse, e.g. the one
+    `make` parsed for; per-warehouse state makes every later run a partial parse (dbt re-checks file hashes,
+    profile and vars itself and re-parses whatever changed)."""
+    warehouse = Settings.from_env().warehouse_path
+    return warehouse.with_name(f"{warehouse.name}.{PARTIAL_PARSE}")
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR)
 def itsm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    # The folder name dagster-dbt would choose (<op>-<run id[:7]>-<random>; audit_build_info traces runs by it)
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target = Path(os.environ.get("DBT_TARGET_PATH", "target")) / name
+    state, cache = DBT_PROJECT_DIR / target / PARTIAL_PARSE, partial_parse_cache()
+    if cache.exists():  # dagster-dbt copies the project's own state only when the folder has none
+        state.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache, state)
+    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    if state.exists() and cache.parent.exists():
+        shutil.copyfile(state, cache.with_suffix(".tmp"))
+        os.replace(cache.with_suffix(".tmp"), cache)
 
 
 def dbt_resource() -> DbtCliResource:
