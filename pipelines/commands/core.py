@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pipelines.extracts.connection import snapshot_path
 from pipelines.settings import Settings
 from pipelines.warehouse import warehouse_connection
 
@@ -47,7 +48,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     print(f"warehouse: {settings.warehouse_path}\ninbox:     {settings.inbox_dir}", flush=True)
     ok = run_refresh()
-    print(f"run {'succeeded' if ok else 'FAILED'}; outputs under {settings.output_dir}")
+    print(f"\nrun {'succeeded' if ok else 'FAILED (see the step errors above; `itsm check` shows failed checks)'}")
+    outputs = {
+        "warehouse": settings.warehouse_path,
+        "analyst copy": snapshot_path(settings.warehouse_path),
+        "report": settings.reports_dir / "itsm_report.html",
+    }
+    for label, path in outputs.items():
+        print(f"{label + ':':14}{path}{'' if path.exists() else '  (not written)'}")
     return 0 if ok else 1
 
 
