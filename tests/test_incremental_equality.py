@@ -24,6 +24,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ITSM = Path(sys.executable).with_name("itsm")
 SERVICES = ("email", "erp", "vpn", "crm", "website", "payroll")
 # Relations whose rows describe the build, not the data.
