@@ -24,6 +24,7 @@ import duckdb
 from pipelines.ingest.adapter import Adapter, Mapping, literal, quote
 from pipelines.ingest.contract import LOAD_LOG_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, TABLES
 from pipelines.ingest.detect import detect_adapter
+from pipelines.ingest.duplicates import quarantine_repeated_rows
 from pipelines.ingest.files import FileInfo, FileRejected, inspect_file
 from pipelines.ingest.schema import ensure_raw_schema
 from pipelines.ingest.validate import checked_select
@@ -166,6 +167,8 @@ def _load(
         lines = _physical_lines(conn, info, header, adapter, load_id, rejects if structural else None)
     if structural:
         _renumber_after_rejects(conn, checked, rejects)
+    if mapping.one_row_per_record:
+        quarantine_repeated_rows(conn, checked, mapping.table)
 
     lineage = (
         f"{literal(str(info.path.resolve()))}, {literal(info.sha256)}, _row_number, "
@@ -177,10 +180,15 @@ def _load(
         columns = TABLES[table_name].column_names
         target = ", ".join(quote(c) for c in columns)
         lineage_cols = "_source_file, _file_sha256, _row_number, _loaded_at, _load_id, _extra"
-        written = conn.execute(
-            f"INSERT INTO {RAW_SCHEMA}.{table_name} ({target}, {lineage_cols}) "
-            f"SELECT {target}, {lineage} FROM ({select}) AS derived"
-        ).fetchone()[0]
+        # Raw rows carry their own _row_number, so their physical order is free: let DuckDB write in parallel.
+        conn.execute("SET preserve_insertion_order = false")
+        try:
+            written = conn.execute(
+                f"INSERT INTO {RAW_SCHEMA}.{table_name} ({target}, {lineage_cols}) "
+                f"SELECT {target}, {lineage} FROM ({select}) AS derived"
+            ).fetchone()[0]
+        finally:
+            conn.execute("RESET preserve_insertion_order")
         result.tables[table_name] = int(written)
 
     quarantine = f"{RAW_SCHEMA}.{QUARANTINE_TABLE}"

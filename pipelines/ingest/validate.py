@@ -106,28 +106,14 @@ def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str) -> s
     else:
         reason = "NULL::VARCHAR"
     outputs = ", ".join(f"{quote('__t_' + c.name)} AS {quote(c.name)}" for c in table.columns)
-    typed = f"""
-    SELECT *, {", ".join(typed_cols)}, {reason} AS _reason
-    FROM (SELECT *, {mapped}, {extra} AS _extra FROM {source}) AS mapped"""
-    final = f"""
-SELECT _row_number, {outputs}, _extra, _reason,
-       CASE WHEN _reason IS NOT NULL THEN {raw_text} END AS _raw"""
-    if not mapping.one_row_per_record:
-        return f"{final}\nFROM ({typed}) AS typed"
-    # A repeated row (every value equal to an earlier row's) would be loaded twice: quarantine the repeats.
-    # Only rows whose value hash occurs more than once pay for the exact comparison (a window over all
-    # columns); a hash aggregate over every row is cheap.
-    every_value = ", ".join(quote("__t_" + c.name) for c in table.columns) + ", _extra"
-    same = f"PARTITION BY {every_value}"
-    duplicate = (
-        f"CASE WHEN row_number() OVER ({same} ORDER BY _row_number) > 1 THEN "
-        f"'duplicate row: every value equals data record ' || min(_row_number) OVER ({same}) END"
-    )
+    # `_hash` of every value lets the loader find repeated rows with one cheap aggregate (see duplicates.py).
+    hashed = ""
+    if mapping.one_row_per_record:
+        hashed = f", hash({', '.join(quote('__t_' + c.name) for c in table.columns)}, _extra) AS _hash"
     return f"""
-WITH typed AS MATERIALIZED ({typed}),
-hashed AS (SELECT *, hash({every_value}) AS _hash FROM typed),
-repeated AS (SELECT _hash FROM hashed GROUP BY _hash HAVING count(*) > 1)
-{final} FROM hashed ANTI JOIN repeated USING (_hash)
-UNION ALL
-{final} FROM (SELECT * REPLACE (coalesce(_reason, {duplicate}) AS _reason)
-              FROM hashed SEMI JOIN repeated USING (_hash)) AS repeats"""
+SELECT _row_number, {outputs}, _extra, _reason{hashed},
+       CASE WHEN _reason IS NOT NULL THEN {raw_text} END AS _raw
+FROM (
+    SELECT *, {", ".join(typed_cols)}, {reason} AS _reason
+    FROM (SELECT *, {mapped}, {extra} AS _extra FROM {source}) AS mapped
+) AS typed"""
