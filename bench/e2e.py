@@ -289,6 +289,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/itsm_bench_e2e"))
     parser.add_argument("--max-memory-gib", type=float, default=20.0, help="abort a run above this tree RSS")
+    parser.add_argument("--duckdb-memory", help="DuckDB memory_limit for dbt, e.g. 10GB (ITSM_DUCKDB_MEMORY_LIMIT)")
     parser.add_argument("--no-incremental", action="store_true", help="stop after the full refresh (b)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -319,6 +320,8 @@ def main() -> None:
         "DBT_TARGET_PATH": str(run_dir / "dbt_target"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    if args.duckdb_memory:
+        env["ITSM_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory
     limit = int(args.max_memory_gib * GIB)
 
     # The first run on a new warehouse also creates the schemas, loads the seeds and parses the dbt project for
