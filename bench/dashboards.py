@@ -81,7 +81,8 @@ def build(path: Path, tickets: int) -> None:
                count(*) filter (where response_sla_state = 'met') as response_sla_met,
                count(*) filter (where response_sla_state = 'breached') as response_sla_breached,
                count(*) filter (where is_first_contact_resolution) as first_contact_resolutions,
-               count(*) filter (where is_resolved and reopens > 0) as resolved_reopened
+               count(*) filter (where is_resolved or reopens > 0) as incidents_ever_resolved,
+               count(*) filter (where reopens > 0) as resolved_reopened
         from marts.fct_incident group by all"""
     )
     conn.execute(

@@ -535,7 +535,7 @@ def _kpi_long_sql(f: Filters) -> list[tuple[str, list]]:
                          / nullif(sum(response_sla_met) + sum(response_sla_breached), 0)
                          as sla_response_attainment_pct,
                        100.0 * sum(first_contact_resolutions) / nullif(sum(incidents_resolved), 0) as fcr_pct,
-                       100.0 * sum(resolved_reopened) / nullif(sum(incidents_resolved), 0) as reopen_pct,
+                       100.0 * sum(resolved_reopened) / nullif(sum(incidents_ever_resolved), 0) as reopen_pct,
                        sum(resolution_sla_met) + sum(resolution_sla_breached) as resolution_n,
                        sum(response_sla_met) + sum(response_sla_breached) as response_n,
                        sum(incidents_resolved) as resolved_n

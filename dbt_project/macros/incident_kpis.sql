@@ -45,9 +45,11 @@ select
     / nullif(sum(case when is_resolved then 1 else 0 end), 0) as fcr_pct,
     100.0 * sum(case when is_resolved_by_first_group then 1 else 0 end)
     / nullif(sum(case when is_resolved then 1 else 0 end), 0) as resolved_by_first_group_pct,
-    cast(sum(case when is_resolved and reopens > 0 then 1 else 0 end) as bigint) as resolved_reopened,
-    100.0 * sum(case when is_resolved and reopens > 0 then 1 else 0 end)
-    / nullif(sum(case when is_resolved then 1 else 0 end), 0) as reopen_pct,
+    -- "resolved tickets" = ever resolved: a reopened ticket still open was resolved once and counts
+    cast(sum(case when is_resolved or reopens > 0 then 1 else 0 end) as bigint) as incidents_ever_resolved,
+    cast(sum(case when reopens > 0 then 1 else 0 end) as bigint) as resolved_reopened,
+    100.0 * sum(case when reopens > 0 then 1 else 0 end)
+    / nullif(sum(case when is_resolved or reopens > 0 then 1 else 0 end), 0) as reopen_pct,
     avg(reassignments) as reassignments_mean,
     cast(sum(case when reassignments = 0 then 1 else 0 end) as bigint) as reassigned_0,
     cast(sum(case when reassignments = 1 then 1 else 0 end) as bigint) as reassigned_1,

@@ -10,6 +10,9 @@ response as (
         ticket_id,
         policy_id as response_policy_id,
         stopped_at as responded_at,
+        -- MTTA measures a real response (first response, first assignment or move out of 'new'); the response
+        -- clock also stops at resolution for a ticket nobody picked up, which is not a response time.
+        stop_state = 'responded' as is_responded,
         elapsed_business_seconds as response_business_seconds,
         breached as response_breached,
         sla_state as response_sla_state
@@ -48,6 +51,7 @@ select
     r.ticket_id,
     p.response_policy_id,
     p.responded_at,
+    p.is_responded,
     p.response_business_seconds,
     p.response_breached,
     p.response_sla_state,
@@ -58,8 +62,9 @@ select
     r.resolution_paused_business_seconds,
     r.resolution_breached,
     case
-        when r.resolution_breached then 'breached'
+        -- same order as fct_ticket_sla: a cancelled ticket leaves the attainment denominator
         when r.resolution_all_cancelled then 'cancelled'
+        when r.resolution_breached then 'breached'
         when r.resolution_running then 'in_progress'
         else 'met'
     end as resolution_sla_state

@@ -55,6 +55,7 @@ base as (
         end as reopens,
         coalesce(a.first_group, t.assignment_group) as first_assignment_group,
         o.responded_at,
+        o.is_responded,
         o.response_business_seconds,
         o.response_policy_id,
         o.response_sla_state,
@@ -101,8 +102,11 @@ select
     end as resolve_business_hours,
     case when b.is_resolved then b.resolution_sla_business_seconds / 3600.0 end as resolve_sla_business_hours,
     b.resolution_paused_business_seconds / 3600.0 as paused_business_hours,
-    ({{ epoch_seconds('b.responded_at') }} - {{ epoch_seconds('b.opened_at') }}) / 60.0 as response_calendar_minutes,
-    b.response_business_seconds / 60.0 as response_business_minutes,
+    case
+        when b.is_responded
+            then ({{ epoch_seconds('b.responded_at') }} - {{ epoch_seconds('b.opened_at') }}) / 60.0
+    end as response_calendar_minutes,
+    case when b.is_responded then b.response_business_seconds / 60.0 end as response_business_minutes,
     b.reassignments,
     b.reopens,
     b.is_resolved and b.reassignments = 0 and b.reopens = 0 as is_first_contact_resolution,

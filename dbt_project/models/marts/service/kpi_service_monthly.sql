@@ -24,6 +24,7 @@ incidents as (
         sum(resolution_sla_met) as resolution_sla_met,
         sum(resolution_sla_breached) as resolution_sla_breached,
         sum(first_contact_resolutions) as first_contact_resolutions,
+        sum(incidents_ever_resolved) as incidents_ever_resolved,
         sum(resolved_reopened) as resolved_reopened
     from {{ ref('kpi_incident_monthly') }}
     group by service, month
@@ -133,7 +134,7 @@ measured as (
         im.mttr_business_hours_median,
         im.mttr_calendar_hours_median,
         100.0 * i.first_contact_resolutions / nullif(i.incidents_resolved, 0) as fcr_pct,
-        100.0 * i.resolved_reopened / nullif(i.incidents_resolved, 0) as reopen_pct,
+        100.0 * i.resolved_reopened / nullif(i.incidents_ever_resolved, 0) as reopen_pct,
         coalesce(c.changes_total, 0) as changes_total,
         coalesce(c.changes_implemented, 0) as changes_implemented,
         100.0 * c.changes_successful / nullif(c.changes_with_outcome, 0) as change_success_pct,
