@@ -266,7 +266,11 @@ select
                     else 'red'
                 end
         end as {{ kpi }}_status,
-        {{ kpi }} - lag({{ kpi }}) over (partition by service order by month) as {{ kpi }}_mom_delta,
+        -- only against the calendar month before: a service-month gap must not compare with an older month
+        case
+            when lag(month) over (partition by service order by month) = {{ dbt.dateadd('month', -1, 'month') }}
+                then {{ kpi }} - lag({{ kpi }}) over (partition by service order by month)
+        end as {{ kpi }}_mom_delta,
     {% endfor %}
     lag(month) over (partition by service order by month) as previous_month
 from with_targets
