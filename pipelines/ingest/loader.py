@@ -180,15 +180,10 @@ def _load(
         columns = TABLES[table_name].column_names
         target = ", ".join(quote(c) for c in columns)
         lineage_cols = "_source_file, _file_sha256, _row_number, _loaded_at, _load_id, _extra"
-        # Raw rows carry their own _row_number, so their physical order is free: let DuckDB write in parallel.
-        conn.execute("SET preserve_insertion_order = false")
-        try:
-            written = conn.execute(
-                f"INSERT INTO {RAW_SCHEMA}.{table_name} ({target}, {lineage_cols}) "
-                f"SELECT {target}, {lineage} FROM ({select}) AS derived"
-            ).fetchone()[0]
-        finally:
-            conn.execute("RESET preserve_insertion_order")
+        written = conn.execute(
+            f"INSERT INTO {RAW_SCHEMA}.{table_name} ({target}, {lineage_cols}) "
+            f"SELECT {target}, {lineage} FROM ({select}) AS derived"
+        ).fetchone()[0]
         result.tables[table_name] = int(written)
 
     quarantine = f"{RAW_SCHEMA}.{QUARANTINE_TABLE}"
