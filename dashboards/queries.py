@@ -23,6 +23,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.warehouse import warehouse_connection
+
 log = logging.getLogger(__name__)
 
 MARTS = "marts"
@@ -109,17 +111,10 @@ class Warehouse:
 @contextmanager
 def open_warehouse(path: Path) -> Iterator[Warehouse]:
     """Open the DuckDB file read-only (the pipeline may be writing) and close it as soon as the page is built."""
-    if not Path(path).exists():
-        raise FileNotFoundError(f"No warehouse at {path}: run `make demo` or `itsm run` first.")
-    conn = duckdb.connect(str(path), read_only=True)
-    try:
-        # Set after connecting: passing TimeZone in connect()'s config fails here (icu not yet loaded at that point).
-        conn.execute("set TimeZone = 'UTC'")
+    with warehouse_connection(Path(path), read_only=True) as conn:
         # A missing table must be an error, not DuckDB picking up a same-named Python object from this module.
         conn.execute("set python_enable_replacements = false")
         yield Warehouse(conn)
-    finally:
-        conn.close()
 
 
 # --- reference data ------------------------------------------------------------------------------------------------
