@@ -7,7 +7,8 @@
         from x
         {{ business_clock_join('clk', 'x.calendar_id', 'x.opened_at') }}
 
-    B(t) is null when t is null or outside var calendar_start_date..calendar_end_date.
+    B(t) is null when t is null or outside var calendar_start_date..calendar_end_date (on DuckDB, up to the end of
+    the UTC hour holding the range end).
     Several timestamps of one row need one join each, with distinct aliases; for millions of rows it is
     faster to stack the timestamps into one column, join once and pivot back. -#}
 
@@ -15,14 +16,14 @@
     {{ return(adapter.dispatch('business_clock_join', 'itsm')(alias, calendar_expr, ts_expr)) }}
 {%- endmacro %}
 
-{#- ASOF: the last segment of the calendar starting at or before t (segments tile the range). -#}
+{#- One equi-join on (calendar, UTC hour of t) into int_calendar_clock_hours. -#}
 {% macro duckdb__business_clock_join(alias, calendar_expr, ts_expr) -%}
-    asof left join {{ ref('int_calendar_business_segments') }} as {{ alias }}
+    left join {{ ref('int_calendar_clock_hours') }} as {{ alias }}
         on {{ calendar_expr }} = {{ alias }}.calendar_id
-        and {{ ts_expr }} >= {{ alias }}.segment_start_utc
+        and {{ alias }}.hour_bucket = epoch_us({{ ts_expr }}) // 3600000000
 {%- endmacro %}
 
-{#- Portable range join (slower; engines without ASOF). -#}
+{#- Portable range join on the segments (slower; engines without the hour buckets). -#}
 {% macro default__business_clock_join(alias, calendar_expr, ts_expr) -%}
     left join {{ ref('int_calendar_business_segments') }} as {{ alias }}
         on {{ calendar_expr }} = {{ alias }}.calendar_id
@@ -30,8 +31,25 @@
         and {{ ts_expr }} < {{ alias }}.segment_end_utc
 {%- endmacro %}
 
-{#- B(t) in seconds (double) for the segment joined as `alias`. -#}
+{#- B(t) in seconds (double) for the row joined as `alias` by business_clock_join. -#}
 {% macro business_clock_at(alias, ts_expr) -%}
+    {{ return(adapter.dispatch('business_clock_at', 'itsm')(alias, ts_expr)) }}
+{%- endmacro %}
+
+{#- B at the start of t's hour + 60 s per business minute of the hour before t's minute + the seconds into
+    t's minute when that minute is business time. -#}
+{% macro duckdb__business_clock_at(alias, ts_expr) -%}
+    {%- set minute = 'cast((epoch_us(' ~ ts_expr ~ ') // 60000000) % 60 as integer)' -%}
+    {{ alias }}.cum_business_seconds_at_hour
+    + 60 * cast(bit_count({{ alias }}.business_minute_mask & ((cast(1 as ubigint) << {{ minute }}) - 1)) as bigint)
+    + case
+        when ({{ alias }}.business_minute_mask >> {{ minute }}) & 1 = 1
+            then (epoch_us({{ ts_expr }}) % 60000000) / 1000000.0
+        else 0
+    end
+{%- endmacro %}
+
+{% macro default__business_clock_at(alias, ts_expr) -%}
     case
         when {{ ts_expr }} < {{ alias }}.segment_end_utc
             then {{ alias }}.cum_business_seconds_at_start
