@@ -57,6 +57,9 @@ class TableSuite:
     asset_key: tuple[str, ...]  # Dagster asset the checks attach to
     key_columns: tuple[str, ...]  # reported as sample keys of failing rows
     expectations: tuple[RowExpectation, ...]
+    # True for raw tables: rows arrive in loads (`_load_id`) that never change once landed, so each load is
+    # validated once and its per-load outcome reused by later runs (data_quality/units.py).
+    per_load: bool = False
 
     @property
     def columns(self) -> list[str]:

@@ -151,6 +151,7 @@ def raw_suite(table: Table) -> TableSuite:
         asset_key=raw_asset_key(t),
         key_columns=(*table.key, "_load_id"),
         expectations=tuple(exps),
+        per_load=True,
     )
 
 

