@@ -377,3 +377,31 @@ def test_business_clock_over_a_year(sla_warehouse: Path, calendar_id: str, zone:
                     on s.calendar_id = '{calendar_id}' and i.t >= s.segment_start_utc)""",
     )
     assert row["seconds"] == expected_seconds
+
+
+def test_hour_bucket_clock_equals_the_segment_clock(sla_warehouse: Path) -> None:
+    """Every explain piece's business seconds come from the hour-bucket clock (macros/business_clock.sql on
+    DuckDB); recomputed here independently by ASOF lookups on the segments, they must agree exactly."""
+    rows = query(
+        sla_warehouse,
+        """with clock as (
+               select calendar_id, segment_start_utc, is_business, cum_business_seconds_at_start
+               from intermediate.int_calendar_business_segments),
+           reference as (
+               select x.calendar_id, x.business_seconds,
+                      (e.cum_business_seconds_at_start
+                       + case when e.is_business then epoch(x.measured_end) - epoch(e.segment_start_utc) else 0 end)
+                    - (s.cum_business_seconds_at_start
+                       + case when s.is_business then epoch(x.piece_start) - epoch(s.segment_start_utc) else 0 end)
+                      as reference_seconds
+               from marts.fct_sla_explain as x
+               asof join clock as s on x.calendar_id = s.calendar_id and x.piece_start >= s.segment_start_utc
+               asof join clock as e on x.calendar_id = e.calendar_id and x.measured_end >= e.segment_start_utc)
+           select count(*) as pieces,
+                  count(distinct calendar_id) as calendars,
+                  count(*) filter (where abs(business_seconds - reference_seconds) > 1e-6) as mismatches
+           from reference""",
+    )
+    assert rows[0]["pieces"] > 1000
+    assert rows[0]["calendars"] == 3  # uk_business, us_business and 24x7 all exercised
+    assert rows[0]["mismatches"] == 0

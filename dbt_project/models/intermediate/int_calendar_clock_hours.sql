@@ -8,7 +8,6 @@ with segments as (
     select
         calendar_id,
         is_business,
-        cum_business_seconds_at_start,
         epoch_us(segment_start_utc) // 1000000 as start_second,
         epoch_us(segment_end_utc) // 1000000 as end_second
     from {{ ref('int_calendar_business_segments') }}
@@ -56,30 +55,23 @@ minute_masks as (
         bit_or(
             ((cast(1 as ubigint) << cast((piece_end - piece_start) // 60 as integer)) - 1)
             << cast((piece_start // 60) % 60 as integer)
-        ) as business_minute_mask
+        ) as business_minute_mask,
+        sum(piece_end - piece_start) as business_seconds
     from business_hour_pieces
     group by calendar_id, hour_bucket
-),
-
-hour_starts as (
-    select
-        h.calendar_id,
-        h.hour_bucket,
-        s.cum_business_seconds_at_start
-        + case when s.is_business then h.hour_bucket * 3600 - s.start_second else 0 end
-            as cum_business_seconds_at_hour
-    from hours as h
-    asof inner join segments as s
-        on h.calendar_id = s.calendar_id
-            and h.hour_bucket * 3600 >= s.start_second
 )
 
+-- B at an hour's start = business seconds of all earlier hours (the range starts at B = 0). A running sum
+-- rather than an ASOF join into the segments: DuckDB plans that ASOF join badly here (25 s instead of 0.1 s).
 select
     h.calendar_id,
     h.hour_bucket,
-    cast(h.cum_business_seconds_at_hour as bigint) as cum_business_seconds_at_hour,
+    cast(coalesce(sum(m.business_seconds) over (
+        partition by h.calendar_id order by h.hour_bucket
+        rows between unbounded preceding and 1 preceding
+    ), 0) as bigint) as cum_business_seconds_at_hour,
     coalesce(m.business_minute_mask, cast(0 as ubigint)) as business_minute_mask
-from hour_starts as h
+from hours as h
 left join minute_masks as m
     on h.calendar_id = m.calendar_id
         and h.hour_bucket = m.hour_bucket
