@@ -10,10 +10,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, asset, materialize
-from dq_rows import insert_raw, log_load, new_warehouse, ticket
+from dagster import AssetKey, AssetSpec, MaterializeResult, asset, materialize, multi_asset
+from dq_rows import insert_raw, log_load, new_warehouse, ticket, ts
 
-from data_quality.asset_checks import build_asset_check
+from data_quality.asset_checks import build_asset_check, build_checks
 from data_quality.runner import checks_by_asset
 from pipelines.resources import WarehouseResource
 
@@ -101,3 +101,85 @@ def test_warning_failure_lets_downstream_run(tmp_path: Path):
     assert evaluations["raw_tickets__key_unique_per_load"].severity.value == "WARN"
     assert result.success
     assert _materialized(result) == {"raw/tickets", "incident_dashboard"}
+
+
+def test_one_step_checks_every_raw_table_and_blocks_what_follows(tmp_path: Path):
+    # The project's layout (build_checks): the checks of all raw tables in one Dagster step after ingestion.
+    # Like the ingest multi-asset: one step writes every raw table.
+    @multi_asset(specs=[AssetSpec(["raw", "tickets"]), AssetSpec(["raw", "surveys"])])
+    def ingest(warehouse: WarehouseResource):
+        conn = new_warehouse(warehouse.warehouse_path)
+        try:
+            insert_raw(conn, "tickets", [ticket("INC1"), ticket("INC2", priority=9)], load_id=1)
+            insert_raw(conn, "surveys", [{"survey_id": "S1", "sent_at": ts("2025-01-06 12:00"), "csat_score": 5}])
+        finally:
+            conn.close()
+        yield MaterializeResult(asset_key=["raw", "tickets"])
+        yield MaterializeResult(asset_key=["raw", "surveys"])
+
+    @asset(deps=[AssetKey(["raw", "surveys"])])
+    def survey_dashboard() -> str:
+        return "published"
+
+    groups = [g for g in checks_by_asset() if g.asset_key in (RAW_TICKETS, ("raw", "surveys"))]
+    (raw_layer,) = build_checks(groups)
+    warehouse = WarehouseResource(
+        warehouse_path=str(tmp_path / "itsm.duckdb"), inbox_dir=str(tmp_path), output_dir=str(tmp_path)
+    )
+    result = materialize(
+        [ingest, survey_dashboard, raw_layer],
+        resources={"warehouse": warehouse},
+        raise_on_error=False,
+    )
+    evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    assert raw_layer.node_def.name == "dq_raw_tables"
+    assert not evaluations[("raw/tickets", "raw_tickets__priority__in_set")].passed
+    assert evaluations[("raw/surveys", "raw_surveys__csat_score__in_range")].passed
+    # the blocking failure on raw/tickets fails the one check step, so nothing after it runs
+    assert _materialized(result) == {"raw/tickets", "raw/surveys"}
+    with duckdb.connect(str(tmp_path / "itsm.duckdb"), read_only=True) as conn:
+        recorded = conn.execute(
+            "select count(distinct asset), count(*) from dq.check_results where run_id = ?", [result.run_id]
+        ).fetchone()
+    # one row per evaluation, on raw.tickets, raw.surveys, raw.load_log and raw.quarantine
+    assert recorded == (4, len(evaluations))
+
+
+def test_bad_row_of_an_earlier_load_still_blocks_a_run_that_brings_only_a_clean_load(tmp_path: Path):
+    warehouse = WarehouseResource(
+        warehouse_path=str(tmp_path / "itsm.duckdb"), inbox_dir=str(tmp_path), output_dir=str(tmp_path)
+    )
+    (group,) = [g for g in checks_by_asset() if g.asset_key == RAW_TICKETS]
+
+    def run(rows: list[dict], load_id: int):
+        @asset(key=AssetKey(list(RAW_TICKETS)))
+        def raw_tickets(warehouse: WarehouseResource) -> None:
+            conn = new_warehouse(warehouse.warehouse_path)
+            try:
+                insert_raw(conn, "tickets", rows, load_id=load_id)
+                log_load(conn, load_id, len(rows), len(rows), 0)
+            finally:
+                conn.close()
+
+        @asset(deps=[AssetKey(list(RAW_TICKETS))])
+        def incident_dashboard() -> str:
+            return "published"
+
+        assets = [raw_tickets, incident_dashboard, build_asset_check(group)]
+        return materialize(assets, resources={"warehouse": warehouse}, raise_on_error=False)
+
+    first = run([ticket("INC1"), ticket("INC2", priority=9)], load_id=1)
+    second = run([ticket("INC3")], load_id=2)  # a clean load; load 1 is not validated again
+    for result in (first, second):
+        evaluation = _evaluations(result)["raw_tickets__priority__in_set"]
+        assert not result.success and not evaluation.passed
+        assert evaluation.metadata["failing_row_count"].value == 1
+        assert evaluation.metadata["failing_keys_sample"].value == '["INC2|1"]'
+        assert _materialized(result) == {"raw/tickets"}  # the dashboard is held back both times
+    with duckdb.connect(str(tmp_path / "itsm.duckdb"), read_only=True) as conn:
+        (details,) = conn.execute(
+            "select details from dq.check_results where run_id = ? and check_name = 'raw_tickets__priority__in_set'",
+            [second.run_id],
+        ).fetchone()
+    assert "1 of 3 rows unexpected" in details
+    assert "2 load(s) in raw.tickets: 1 validated now, 1 by earlier runs" in details
