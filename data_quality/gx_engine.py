@@ -86,7 +86,7 @@ def build_expectation(exp: RowExpectation, reference_values: dict[str, list[obje
     raise ValueError(f"unknown expectation kind {exp.kind!r} in {exp.name}")
 
 
-def _format_key(row: dict[str, Any], key_columns: tuple[str, ...]) -> str:
+def format_key(row: dict[str, Any], key_columns: tuple[str, ...]) -> str:
     parts = []
     for col in key_columns:
         value = row.get(col)
@@ -181,7 +181,7 @@ def to_check_result(suite: TableSuite, exp: RowExpectation, outcomes: Sequence[O
         failing_row_count=unexpected,
         failing_keys_sample=keys[:SAMPLE_SIZE],
         check_type=exp.kind,
-        engine="great_expectations",
+        engine=exp.engine,
         details=f"{exp.description}; {unexpected} of {element} rows unexpected (observed_value = unexpected %)"
         + (f"; {note}" if note else ""),
     )
@@ -192,7 +192,7 @@ def _sample_keys(frame: pd.DataFrame, index_list: list[Any], key_columns: tuple[
     keys: list[str] = []
     for item in index_list:
         row = item if isinstance(item, dict) else frame.loc[item, list(key_columns)].to_dict()
-        keys.append(_format_key(row, key_columns))
+        keys.append(format_key(row, key_columns))
     return list(dict.fromkeys(keys))
 
 
@@ -226,6 +226,6 @@ def _error(suite: TableSuite, exp: RowExpectation, message: str) -> CheckResult:
         severity=exp.severity,
         status=Status.ERROR,
         check_type=exp.kind,
-        engine="great_expectations",
+        engine=exp.engine,
         details=message,
     )

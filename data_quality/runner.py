@@ -32,7 +32,7 @@ def _not_applicable(suite: TableSuite, exp: RowExpectation, why: str) -> CheckRe
         exp.severity,
         Status.NOT_APPLICABLE,
         check_type=exp.kind,
-        engine="great_expectations",
+        engine=exp.engine,
         details=why,
     )
 

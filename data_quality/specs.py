@@ -31,6 +31,8 @@ class RowExpectation:
     """One row-level rule, validated by Great Expectations on a pandas frame of the columns it needs.
 
     kind is one of: not_null, unique, in_set, between, ordered, in_reference.
+    engine is great_expectations (GX on a pandas frame of the needed columns), or sql for `unique`: a GROUP BY count
+    in DuckDB, where GX would only add a pandas copy and a slower count (data_quality/sql_rows.py).
     - unique: `columns` together are unique (for raw: key + _load_id, i.e. unique within one load).
     - ordered: columns (a, b) with a <= b (a < b when strict); rows where either is null are ignored.
     - in_reference: values of columns[0] exist in `reference` ("schema.table.column"); nulls are ignored.
@@ -46,6 +48,7 @@ class RowExpectation:
     strict: bool = False
     reference: str | None = None
     description: str = ""
+    engine: str = "great_expectations"
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,11 @@ class TableSuite:
 
     @property
     def columns(self) -> list[str]:
-        """Only the columns the expectations and the key sample need, so 1M-row tables stay cheap to pull."""
+        """Only the columns the GX expectations and the key sample need, so 1M-row tables stay cheap to pull."""
         needed: list[str] = list(self.key_columns)
         for exp in self.expectations:
-            needed += [c for c in exp.columns if c not in needed]
+            if exp.engine == "great_expectations":
+                needed += [c for c in exp.columns if c not in needed]
         return needed
 
 

@@ -108,6 +108,8 @@ def raw_suite(table: Table) -> TableSuite:
             (*table.key, "_load_id"),
             W,
             description=f"{', '.join(table.key)} appears once per load (a repeat inside one file: the last row wins)",
+            # a GROUP BY count in DuckDB: GX's pandas route spent 3 s of 3.6 s on this rule for a 4.5M-event load
+            engine="sql",
         )
     )
     for col in table.columns:

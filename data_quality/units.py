@@ -35,6 +35,7 @@ from data_quality.frames import load_arrow, quote
 from data_quality.gx_engine import Outcome, to_check_result, validate_outcomes
 from data_quality.results import RESULTS_SCHEMA
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
+from data_quality.sql_rows import unique_outcome
 
 UNITS_TABLE = f"{RESULTS_SCHEMA}.check_units"
 UNITS_COLUMNS = (
@@ -72,6 +73,7 @@ def spec_hash(suite: TableSuite, exp: RowExpectation, reference_values: dict[str
     referenced = reference_values.get(exp.reference) if exp.reference else None
     payload = (
         _engine_versions(),
+        exp.engine,
         exp.kind,
         exp.columns,
         exp.value_set,
@@ -170,10 +172,13 @@ def run_suite(
             if (key := (hashes[e.name], unit.label, unit.fingerprint)) in stored
         }
         todo = tuple(e for e in suite.expectations if e.name not in have)
-        if todo:
-            narrowed = replace(suite, expectations=todo)
+        with_gx = tuple(e for e in todo if e.engine == "great_expectations")
+        fresh = {e.name: unique_outcome(conn, suite, e, unit.where, unit.params) for e in todo if e not in with_gx}
+        if with_gx:
+            narrowed = replace(suite, expectations=with_gx)
             rows = rows if rows is not None else load_arrow(conn, narrowed, unit.where, unit.params)
-            fresh = validate_outcomes(narrowed, rows.to_pandas(), reference_values)
+            fresh |= validate_outcomes(narrowed, rows.to_pandas(), reference_values)
+        if todo:
             have |= fresh
             validated += 1
             new_rows += [

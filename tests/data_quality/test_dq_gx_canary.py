@@ -168,3 +168,27 @@ def test_gx_batch_fingerprint_knob_still_exists():
 
     gx_context()
     assert pandas_execution_engine.HASH_THRESHOLD == 0
+
+
+KEYS = """(1, 'A', 1), (2, 'A', 1), (3, 'B', 1), (4, 'B', 2), (5, null, null), (6, null, null), (7, null, 1),
+          (8, 'C', 1), (9, 'A', 1)"""
+
+
+def test_sql_uniqueness_gives_the_answer_of_gx(conn):
+    # Key uniqueness inside a raw load is counted in DuckDB (engine "sql"); it must equal GX's own outcome.
+    from dataclasses import replace
+
+    from data_quality.gx_engine import validate_outcomes
+    from data_quality.sql_rows import unique_outcome
+
+    conn.execute(f"create or replace table main.keys as select * from (values {KEYS}) t(id, code, batch)")
+    exps = (RowExpectation("code", "unique", ("code",), B), RowExpectation("pair", "unique", ("code", "batch"), B))
+    suite = TableSuite("keys", "main.keys", ("keys",), ("id",), exps)
+    by_gx = validate_outcomes(suite, load_frame(conn, suite), {})
+    by_sql = {e.name: unique_outcome(conn, suite, replace(e, engine="sql")) for e in exps}
+    assert by_sql == by_gx
+    # code: A in ids 1, 2, 9 and B in 3, 4 repeat -> 5 rows; 3 null codes are not judged
+    assert (by_sql["code"].unexpected_count, by_sql["code"].missing_count) == (5, 3)
+    assert by_sql["code"].sample_keys == ("1", "2", "3", "4", "9")
+    # (code, batch): (A, 1) in ids 1, 2, 9 -> 3 rows; (null, null) twice is all-missing, not judged
+    assert (by_sql["pair"].unexpected_count, by_sql["pair"].missing_count, by_sql["pair"].element_count) == (3, 2, 9)
