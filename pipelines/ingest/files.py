@@ -39,15 +39,19 @@ class FileInfo:
     header: tuple[str, ...] = ()  # column names as DuckDB will see them (deduplicated); filled for csv
     delimiter: str = ","
     lines: int = 0  # physical lines (a last line without a newline counts)
+    # Carriage returns not followed by a newline (an upper bound: a pair split across read chunks counts too).
+    # A reader may end records at them, so `lines` bounds the record count only when this is 0.
+    lone_cr: int = 0
 
 
-def hash_file(path: Path) -> tuple[str, int, bytes, int]:
-    """SHA-256, size, the first chunk (for format sniffing and the header) and the number of physical lines.
+def hash_file(path: Path) -> tuple[str, int, bytes, int, int]:
+    """SHA-256, size, the first chunk (for format sniffing and the header), the number of physical lines and of
+    lone carriage returns (see FileInfo.lone_cr).
 
     The line count lets the loader tell whether any quoted CSV field spans lines (then record numbers and line
-    numbers differ and it works out exact lines)."""
+    numbers differ and it works out exact lines) and whether every record read was accounted for."""
     digest = hashlib.sha256()
-    size = newlines = 0
+    size = newlines = lone_cr = 0
     head = last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -55,9 +59,12 @@ def hash_file(path: Path) -> tuple[str, int, bytes, int]:
                 head = chunk[:HEAD_BYTES]
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            if b"\r" in chunk:  # a fast scan; counting pairs costs more than the hash, so only when needed
+                lone_cr += chunk.count(b"\r") - chunk.count(b"\r\n")
             size += len(chunk)
             last = chunk[-1:]
-    return digest.hexdigest(), size, head, newlines + (1 if last not in (b"", b"\n") else 0)
+    lines = newlines + (1 if last not in (b"", b"\n") else 0)
+    return digest.hexdigest(), size, head, lines, lone_cr
 
 
 def check_head_encoding(path: Path, head: bytes) -> str:
@@ -90,7 +97,7 @@ def _csv_header(path: Path, text: str) -> tuple[tuple[str, ...], str]:
     delimiter = max(CSV_DELIMITERS, key=first_line.count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
-    row = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
     names = [name.strip() for name in row]
     if not any(names):
         raise FileRejected(path, "empty header: line 1 has no column names")
@@ -115,15 +122,15 @@ def inspect_file(path: Path) -> FileInfo:
         raise FileRejected(path, "file not found")
     if path.is_dir():
         raise FileRejected(path, "is a directory, not a file")
-    sha256, size, head, lines = hash_file(path)
+    sha256, size, head, lines, lone_cr = hash_file(path)
     try:
-        return _identify(path, sha256, size, head, lines)
+        return _identify(path, sha256, size, head, lines, lone_cr)
     except FileRejected as err:
         err.sha256 = sha256
         raise
 
 
-def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int) -> FileInfo:
+def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int, lone_cr: int) -> FileInfo:
     if size == 0:
         raise FileRejected(path, "empty file (0 bytes)")
     if head.startswith(PARQUET_MAGIC):
@@ -134,7 +141,7 @@ def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int) -> Fi
         raise FileRejected(path, "empty file (only whitespace)")
     suffix = path.suffix.lower()
     if stripped.startswith("{") or suffix in (".jsonl", ".ndjson"):
-        return FileInfo(path, sha256, size, "jsonl")
+        return FileInfo(path, sha256, size, "jsonl", lines=lines, lone_cr=lone_cr)
     if stripped.startswith("<"):
         raise FileRejected(path, "unknown format: looks like XML/HTML, expected CSV, Parquet or JSON lines")
     if stripped.startswith("["):
@@ -142,4 +149,4 @@ def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int) -> Fi
     if suffix == ".parquet":
         raise FileRejected(path, "unknown format: named .parquet but has no Parquet magic bytes")
     header, delimiter = _csv_header(path, text)
-    return FileInfo(path, sha256, size, "csv", header, delimiter, lines)
+    return FileInfo(path, sha256, size, "csv", header, delimiter, lines, lone_cr)
