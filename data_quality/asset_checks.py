@@ -106,7 +106,11 @@ def build_checks(groups: Sequence[AssetChecks] | None = None) -> list[AssetCheck
     dbt = [g for g in groups if g.asset_key[0] in DBT_SCHEMAS]
     layers = [
         ("dq_raw_tables", raw, "Data-quality suites on the raw tables (data_quality/suites.py)"),
-        ("dq_dbt_models", dbt, "Data-quality suites and reconciliations on staging and marts (data_quality/suites.py)"),
+        (
+            "dq_staging_and_marts",
+            dbt,
+            "Data-quality suites and reconciliations on staging and marts (data_quality/suites.py)",
+        ),
     ]
     return [build_layer_check(members, name, text) for name, members, text in layers if members]
 
