@@ -84,3 +84,18 @@ def test_check_results_are_append_only_with_published_columns(tmp_path: Path):
     assert columns == [name for name, _ in RESULTS_COLUMNS]
     assert runs == [("run-a", 1), ("run-b", 2)]  # the second write added, nothing replaced
     assert json.loads(sample) == ["INC2|1"]
+
+
+def test_second_itsm_check_reuses_the_validated_load(env: Path, capsys):
+    _warehouse(env, [ticket("INC1"), ticket("INC2", priority=9)])
+    codes = [main(["check", "--as-of", "2025-01-07T00:00:00+00:00"]) for _ in range(2)]
+    capsys.readouterr()
+    with duckdb.connect(str(env), read_only=True) as conn:
+        rows = conn.execute(
+            """select failing_row_count, failing_keys_sample, details from dq.check_results
+               where check_name = 'raw_tickets__priority__in_set' order by checked_at"""
+        ).fetchall()
+    assert codes == [1, 1]  # INC2's priority 9 blocks both runs
+    assert [r[:2] for r in rows] == [(1, '["INC2|1"]'), (1, '["INC2|1"]')]
+    assert "1 validated now, 0 by earlier runs" in rows[0][2]
+    assert "0 validated now, 1 by earlier runs" in rows[1][2]
