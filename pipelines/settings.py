@@ -43,6 +43,9 @@ class Settings:
     default_timezone: str = "UTC"
     adapter_override: str | None = None
     pseudonym_key: str | None = None
+    # Rebuild every dbt model from scratch instead of refreshing only touched tickets (after an upgrade that
+    # changes a per-ticket model's columns, or to rule out any doubt about incremental state).
+    full_refresh: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -57,6 +60,7 @@ class Settings:
             default_timezone=env.get("ITSM_DEFAULT_TIMEZONE", base.default_timezone),
             adapter_override=env.get("ITSM_ADAPTER") or None,
             pseudonym_key=env.get("ITSM_PSEUDONYM_KEY") or None,
+            full_refresh=env.get("ITSM_FULL_REFRESH", "") not in ("", "0", "false"),
         )
         return replace(settings, **overrides) if overrides else settings
 

@@ -235,6 +235,29 @@ def test_the_incremental_chain_loaded_each_day_once(warehouses: tuple[Path, Path
         assert conn.execute("SELECT count(*) FROM raw.tickets").fetchone()[0] == 97
 
 
+def test_daily_runs_recomputed_only_the_touched_tickets(warehouses: tuple[Path, Path]) -> None:
+    """The per-ticket models were really incremental: after day 1 each run recomputed the tickets with new raw
+    rows plus those whose SLA clock was still running, not every ticket."""
+    incremental, _ = warehouses
+    with duckdb.connect(str(incremental), read_only=True) as conn:
+        runs = conn.execute(
+            "SELECT tickets_refreshed, refreshed_through_load_id FROM intermediate.int_ticket_refresh_watermark "
+            "ORDER BY refreshed_at"
+        ).fetchall()
+        newest_load = conn.execute(
+            "SELECT max(_load_id) FROM (SELECT _load_id FROM raw.tickets UNION ALL SELECT _load_id FROM "
+            "raw.ticket_events)"
+        ).fetchone()[0]
+    assert [through for _, through in runs][-1] == newest_load
+    refreshed = [count for count, _ in runs]
+    assert len(refreshed) == 3
+    assert refreshed[0] == 40  # first build: every ticket of day 1
+    # day 2: 30 new + 5 re-exported tickets, plus day-1 tickets with a running clock; fewer than all 70
+    assert 35 <= refreshed[1] < 70
+    # day 3: 20 new + 2 corrected (INC00003, INC00006), plus running clocks; fewer than all 90
+    assert 22 <= refreshed[2] < 90
+
+
 def test_late_corrections_reached_the_marts(warehouses: tuple[Path, Path]) -> None:
     incremental, _ = warehouses
     with duckdb.connect(str(incremental), read_only=True) as conn:
@@ -256,7 +279,10 @@ def test_late_corrections_reached_the_marts(warehouses: tuple[Path, Path]) -> No
 
 
 def test_every_mart_equals_the_full_refresh(warehouses: tuple[Path, Path]) -> None:
-    incremental, full = warehouses
+    assert_same_marts(*warehouses)
+
+
+def assert_same_marts(incremental: Path, full: Path) -> None:
     with duckdb.connect(str(incremental), read_only=True) as conn:
         conn.execute(f"ATTACH '{full}' AS full_refresh (READ_ONLY)")
         relations = mart_relations(conn, conn.execute("SELECT current_database()").fetchone()[0])
@@ -288,3 +314,19 @@ def test_every_mart_equals_the_full_refresh(warehouses: tuple[Path, Path]) -> No
         # not vacuous: the facts the incremental models will maintain hold rows
         facts = conn.execute("SELECT count(*) FROM marts.fct_incident").fetchone()[0]
         assert facts > 0
+
+
+def test_full_refresh_flag_rebuilds_every_ticket_with_the_same_marts(warehouses: tuple[Path, Path]) -> None:
+    """`itsm run --full-refresh` on the incrementally built warehouse recomputes all 90 tickets and changes no
+    mart row (runs last: it appends to the incremental warehouse)."""
+    incremental, full = warehouses
+    env = pipeline_env(incremental.parent / "rerun")
+    env["ITSM_WAREHOUSE"], env["ITSM_INBOX"] = str(incremental), str(incremental.parent / "inbox")
+    proc = subprocess.run([str(ITSM), "run", "--full-refresh"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-4000:]
+    with duckdb.connect(str(incremental), read_only=True) as conn:
+        last = conn.execute(
+            "SELECT tickets_refreshed FROM intermediate.int_ticket_refresh_watermark ORDER BY refreshed_at DESC"
+        ).fetchone()[0]
+    assert last == 90
+    assert_same_marts(incremental, full)

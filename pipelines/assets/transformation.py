@@ -66,7 +66,8 @@ def itsm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     if cache.exists():  # dagster-dbt copies the project's own state only when the folder has none
         state.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache, state)
-    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    args = ["build", "--full-refresh"] if Settings.from_env().full_refresh else ["build"]
+    yield from dbt.cli(args, context=context, target_path=target).stream()
     if state.exists() and cache.parent.exists():
         shutil.copyfile(state, cache.with_suffix(".tmp"))
         os.replace(cache.with_suffix(".tmp"), cache)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from pipelines.extracts.connection import snapshot_path
@@ -16,8 +17,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="ingest new exports from the inbox and materialize every asset (dbt, checks, dashboards)",
         description=(
             "Runs the Dagster job `itsm_refresh` in this process: ingest the inbox, build all dbt models and "
-            "tests, run the data-quality checks and write the dashboards. Exit code 1 when any step fails."
+            "tests, run the data-quality checks and write the dashboards. Exit code 1 when any step fails. "
+            "dbt recomputes only the tickets touched by new loads (plus those with a running SLA clock) "
+            "unless --full-refresh is given."
         ),
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every dbt model from scratch (same as ITSM_FULL_REFRESH=1); needed after an upgrade "
+        "that changes a per-ticket model's columns",
     )
     run.set_defaults(handler=cmd_run)
 
@@ -45,6 +54,8 @@ def run_refresh() -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.full_refresh:
+        os.environ["ITSM_FULL_REFRESH"] = "1"  # read by the dbt asset through Settings, in this process
     settings = Settings.from_env()
     print(f"warehouse: {settings.warehouse_path}\ninbox:     {settings.inbox_dir}", flush=True)
     ok = run_refresh()

@@ -1,7 +1,25 @@
-{#- The ticket event log read once for the SLA engine: the latest row per key (staging) with only the
-    columns the engine needs, events stamped before the ticket's opening moved to opened_at (bad clocks),
-    and event_no numbering each ticket's events of one field in time order. Materialized once because the
-    staging view deduplicates millions of rows on every read. -#}
+{#- The ticket event log read once for the SLA engine: the latest row per key (same rule as
+    stg_raw__ticket_events) with only the fields and columns the engine needs, events stamped before the
+    ticket's opening moved to opened_at (bad clocks), and event_no numbering each ticket's events of one
+    field in time order. Reads raw directly, filtered to the tickets refreshed in this run before the
+    latest-row window: DuckDB cannot push that filter through the staging view. -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ delete_refreshed_tickets() }}") }}
+-- depends_on: {{ ref('stg_raw__ticket_events') }}
+with latest as (
+    select
+        ticket_id,
+        event_at,
+        field,
+        from_value,
+        to_value
+    from {{ source('raw', 'ticket_events') }}
+    where
+        field in ('state', 'priority', 'assignment_group')
+        and ticket_id in (select r.ticket_id from {{ ref('int_tickets_to_refresh') }} as r)
+    qualify {{ latest_row_per_key(['ticket_id', 'event_at', 'field']) }}
+)
+
 select
     e.ticket_id,
     e.field,
@@ -9,6 +27,5 @@ select
     e.from_value,
     e.to_value,
     row_number() over (partition by e.ticket_id, e.field order by e.event_at) as event_no
-from {{ ref('stg_raw__ticket_events') }} as e
-inner join {{ ref('stg_raw__tickets') }} as t on e.ticket_id = t.ticket_id
-where e.field in ('state', 'priority', 'assignment_group')
+from latest as e
+inner join {{ ref('int_refreshed_tickets') }} as t on e.ticket_id = t.ticket_id

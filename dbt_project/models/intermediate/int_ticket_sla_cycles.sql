@@ -5,6 +5,8 @@
       next cycle; a cycle stops at the next move into resolved / closed / cancelled. The last cycle stops at
       tickets.resolved_at when that is at or after its start (the export's own resolution time wins over the
       event log for the final stop); cycles never stop before they start. -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ delete_refreshed_tickets() }}") }}
 with tickets as (
     select
         ticket_id,
@@ -13,11 +15,12 @@ with tickets as (
         resolved_at,
         closed_at,
         state
-    from {{ ref('stg_raw__tickets') }}
+    from {{ ref('int_refreshed_tickets') }}
 ),
 
 stretches as (
     select * from {{ ref('int_ticket_state_intervals') }}
+    where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
 -- Resolution clock: starts (opened, reopens) and stops (active -> terminal), in time order.
@@ -108,6 +111,7 @@ first_pickup as (
         min(case when field = 'assignment_group' and to_value is not null then event_at end)
             as first_assignment_at
     from {{ ref('int_ticket_events') }}
+    where {{ is_refreshed_ticket('ticket_id') }}
     group by ticket_id
 ),
 

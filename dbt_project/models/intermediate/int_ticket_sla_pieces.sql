@@ -1,5 +1,5 @@
 {#- The SLA clock pieces (int_ticket_sla_spans) with the policy calendar's business clock at both ends:
-    business seconds of a piece = b_end - b_start, one ASOF lookup per endpoint (never a per-day explosion).
+    business seconds of a piece = b_end - b_start, one clock lookup per endpoint (never a per-day explosion).
     Ephemeral: inlined into fct_sla_explain, which saves writing and re-reading millions of rows. -#}
 {{ config(materialized='ephemeral') }}
 select
@@ -23,3 +23,6 @@ select
 from {{ ref('int_ticket_sla_spans') }} as m
 {{ business_clock_join('clock_start', 'm.calendar_id', 'm.piece_start') }}
 {{ business_clock_join('clock_end', 'm.calendar_id', 'm.measured_end') }}
+-- Only the tickets refreshed in this run (all of them on a full refresh); filtered here, not in
+-- fct_sla_explain, because an ephemeral model cannot tell an incremental run from a full one.
+where m.ticket_id in (select r.ticket_id from {{ ref('int_tickets_to_refresh') }} as r)

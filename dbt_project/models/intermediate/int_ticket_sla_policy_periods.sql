@@ -4,6 +4,8 @@
     metric with the latest valid_from on or before the opening date (as-of opened_at); a priority change
     re-selects it from the change on. calendar_id 'service' resolves to the service's support calendar, or
     var default_support_calendar when the service is unknown or has none. -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ delete_refreshed_tickets() }}") }}
 with tickets as (
     select
         ticket_id,
@@ -11,7 +13,7 @@ with tickets as (
         opened_at,
         priority,
         service
-    from {{ ref('stg_raw__tickets') }}
+    from {{ ref('int_refreshed_tickets') }}
 ),
 
 priority_events as (
@@ -22,7 +24,7 @@ priority_events as (
         to_value,
         event_no
     from {{ ref('int_ticket_events') }}
-    where field = 'priority'
+    where {{ is_refreshed_ticket('ticket_id') }} and field = 'priority'
 ),
 
 stretches as (

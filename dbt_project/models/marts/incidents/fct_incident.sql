@@ -1,8 +1,10 @@
 {#- One row per incident: calendar and business resolution times, first response, reassignments,
     reopens, first-contact resolution and the SLA outcome. Counts come from the event log when the ticket
     has one, else from the export's own counters (flat exports carry reopen_count / reassignment_count). -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ delete_refreshed_tickets() }}") }}
 with tickets as (
-    select * from {{ ref('stg_raw__tickets') }}
+    select * from {{ ref('int_refreshed_tickets') }}
     where ticket_type = 'incident'
 ),
 
@@ -14,7 +16,7 @@ assignment_events as (
         to_value,
         event_no
     from {{ ref('int_ticket_events') }}
-    where field = 'assignment_group'
+    where {{ is_refreshed_ticket('ticket_id') }} and field = 'assignment_group'
 ),
 
 assignments as (
@@ -32,11 +34,12 @@ assignments as (
 state_logged as (
     select distinct ticket_id
     from {{ ref('int_ticket_events') }}
-    where field = 'state'
+    where {{ is_refreshed_ticket('ticket_id') }} and field = 'state'
 ),
 
 outcome as (
     select * from {{ ref('int_ticket_sla_outcome') }}
+    where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
 base as (

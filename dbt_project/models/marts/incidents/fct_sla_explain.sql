@@ -2,6 +2,9 @@
     counted, what was paused, how much of it fell outside the calendar's hours, the clock before and after
     it, and the instant the target was crossed when that happened inside it. `itsm explain TICKET_ID` prints
     this for one ticket. fct_ticket_sla is the sum of these rows. -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ delete_refreshed_tickets() }}") }}
+-- depends_on: {{ ref('int_tickets_to_refresh') }}
 with pieces as (
     select
         *,

@@ -1,16 +1,21 @@
 {#- One row per ticket x SLA metric (response, resolution) x cycle: the policy that applied, the clock's
     start and stop, business time counted and paused, when the target was crossed, and the outcome.
     Built from the explain trace, so every number here can be traced piece by piece. -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ delete_refreshed_tickets() }}") }}
 with cycles as (
     select * from {{ ref('int_ticket_sla_cycles') }}
+    where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
 periods as (
     select * from {{ ref('int_ticket_sla_policy_periods') }}
+    where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
 trace as (
     select * from {{ ref('fct_sla_explain') }}
+    where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
 as_of as (
@@ -81,7 +86,7 @@ joined as (
         on c.ticket_id = i.ticket_id
             and c.metric = i.metric
             and c.cycle_no = i.cycle_no
-    inner join {{ ref('stg_raw__tickets') }} as tk on c.ticket_id = tk.ticket_id
+    inner join {{ ref('int_refreshed_tickets') }} as tk on c.ticket_id = tk.ticket_id
     left join totals as s
         on c.ticket_id = s.ticket_id
             and c.metric = s.metric
@@ -125,5 +130,6 @@ select
     end as sla_state,
     case when stopped_at is null then target_seconds - elapsed_business_seconds end as time_left_business_seconds,
     pause_clamped,
-    as_of
+    -- Only a running clock depends on as_of; a stopped one keeps its numbers (and its row) across runs.
+    case when stopped_at is null then as_of end as as_of
 from outcome

@@ -1,0 +1,47 @@
+{#- Incremental refresh of the per-ticket models (the SLA chain and fct_incident).
+
+    Every per-ticket model depends only on the ticket's own rows plus reference data, so a run recomputes
+    just the tickets in int_tickets_to_refresh - those with raw rows from loads newer than the watermark
+    (minus var ticket_refresh_lookback_loads), plus those with a running SLA clock (their numbers move with
+    as_of) - deleting their old rows first (so rows that vanish go too) and appending the new ones.
+    Everything is recomputed when a per-ticket table is missing, the reference data or clock vars changed,
+    there is no watermark yet, or dbt runs with --full-refresh. int_ticket_refresh_watermark advances only
+    after every per-ticket model is built, so a failed run is simply redone by the next one. -#}
+
+{#- The per-ticket models, in build order; int_ticket_refresh_watermark depends on all of them. -#}
+{% macro ticket_refresh_models() -%}
+    {{ return([
+        'int_ticket_events', 'int_ticket_state_intervals', 'int_ticket_sla_policy_periods',
+        'int_ticket_sla_cycles', 'int_ticket_sla_spans', 'fct_sla_explain', 'fct_ticket_sla',
+        'int_ticket_sla_outcome', 'fct_incident',
+    ]) }}
+{%- endmacro %}
+
+{#- The existing relation of a model of this project, or none (read without ref(), so without a graph edge:
+    the refresh set looks at the previous run's tables, which ref() would turn into a cycle). -#}
+{% macro existing_model_relation(model_name) -%}
+    {%- if execute -%}
+        {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
+        {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- Condition for reading an upstream per-ticket table: only the tickets refreshed in this run. -#}
+{% macro is_refreshed_ticket(ticket_column) -%}
+    {%- set refresh = ref('int_tickets_to_refresh') -%}
+    {%- if is_incremental() -%}
+        {{ ticket_column }} in (select ticket_id from {{ refresh }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of every per-ticket model: drop the rows of the tickets about to be recomputed. -#}
+{% macro delete_refreshed_tickets() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where ticket_id in (select ticket_id from {{ ref('int_tickets_to_refresh') }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,59 @@
+{#- One row: which loads this run refreshes tickets for (macros/ticket_refresh.sql explains the scheme).
+    refresh_after_load_id null = recompute every ticket. -#}
+{%- set watermark = existing_model_relation('int_ticket_refresh_watermark') -%}
+{%- set missing = [] -%}
+{%- for model_name in ticket_refresh_models() -%}
+    {%- if existing_model_relation(model_name) is none -%}{%- do missing.append(model_name) -%}{%- endif -%}
+{%- endfor -%}
+-- Each seed row as text: the alias stands for the whole row (hence the AL05 exemptions).
+with reference_lines as (
+    select 'calendars|' || cast(c as varchar) as line from {{ ref('calendars') }} as c  -- noqa: AL05
+    union all
+    select 'holidays|' || cast(h as varchar) from {{ ref('holidays') }} as h  -- noqa: AL05
+    union all
+    select 'services|' || cast(s as varchar) from {{ ref('services') }} as s  -- noqa: AL05
+    union all
+    select 'sla_policies|' || cast(p as varchar) from {{ ref('sla_policies') }} as p  -- noqa: AL05
+    union all
+    select
+        'vars|{{ var("calendar_start_date") }}|{{ var("calendar_end_date") }}|{{ var("default_support_calendar") }}'
+),
+
+reference_data as (
+    select md5(string_agg(line, chr(10) order by line)) as reference_hash
+    from reference_lines
+),
+
+loads as (
+    select max(_load_id) as through_load_id
+    from (
+        select max(_load_id) as _load_id from {{ source('raw', 'tickets') }}
+        union all
+        select max(_load_id) from {{ source('raw', 'ticket_events') }}
+    ) as load_ids
+),
+
+previous as (
+    {% if watermark is not none and not flags.FULL_REFRESH and missing | length == 0 -%}
+        select
+            refreshed_through_load_id,
+            reference_hash
+        from {{ watermark }}
+        qualify row_number() over (order by refreshed_at desc) = 1
+    {%- else -%}
+        select
+            cast(null as bigint) as refreshed_through_load_id,
+            cast(null as varchar) as reference_hash
+    {%- endif %}
+)
+
+select
+    l.through_load_id,
+    case
+        when p.reference_hash = r.reference_hash
+            then coalesce(p.refreshed_through_load_id, 0) - {{ var('ticket_refresh_lookback_loads') }}
+    end as refresh_after_load_id,
+    r.reference_hash
+from loads as l
+cross join reference_data as r
+left join previous as p on true

@@ -1,0 +1,33 @@
+{#- The tickets the per-ticket models recompute in this run (macros/ticket_refresh.sql): every ticket when
+    int_ticket_refresh_bounds says so, else those with raw rows from newer loads plus those whose SLA clock
+    was still running in the previous build (their elapsed time and state move with as_of). -#}
+{%- set previous_sla = existing_model_relation('fct_ticket_sla') -%}
+with bounds as (
+    select refresh_after_load_id from {{ ref('int_ticket_refresh_bounds') }}
+),
+
+touched as (
+    select t.ticket_id
+    from {{ source('raw', 'tickets') }} as t
+    cross join bounds as b
+    where b.refresh_after_load_id is null or t._load_id > b.refresh_after_load_id
+
+    union
+
+    select e.ticket_id
+    from {{ source('raw', 'ticket_events') }} as e
+    cross join bounds as b
+    where b.refresh_after_load_id is not null and e._load_id > b.refresh_after_load_id
+    {%- if previous_sla is not none %}
+
+        union
+
+        select s.ticket_id
+        from {{ previous_sla }} as s
+        cross join bounds as b
+        where b.refresh_after_load_id is not null and s.stopped_at is null
+    {%- endif %}
+)
+
+select distinct ticket_id
+from touched
