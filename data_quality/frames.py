@@ -31,21 +31,29 @@ def column_types(conn: duckdb.DuckDBPyConnection, relation: str) -> dict[str, st
     return dict(rows)
 
 
-def select_sql(suite: TableSuite, types: dict[str, str], where: str = "true") -> str:
-    """A column the relation lacks is left out rather than failing the query: the expectations on it then report
-    an ERROR of their own (gx_engine.validate_outcomes) while the others still run."""
+def select_sql(suite: TableSuite, types: dict[str, str], where: str = "true", every_column: bool = False) -> str:
+    """The suite's GX columns (or, with every_column, those of all its rules) of the rows `where` selects.
+
+    A column the relation lacks is left out rather than failing the query: the expectations on it then report
+    an ERROR of their own (gx_engine.validate_outcomes) while the others still run.
+    """
+    wanted = suite.all_columns if every_column else suite.columns
     cols = [
         f"cast({quote(c)} as bigint) as {quote(c)}" if types[c] in WIDENED_INTEGERS else quote(c)
-        for c in suite.columns
+        for c in wanted
         if c in types
     ]
     return f"select {', '.join(cols) or 'null as no_columns'} from {suite.relation} where {where}"
 
 
 def load_arrow(
-    conn: duckdb.DuckDBPyConnection, suite: TableSuite, where: str = "true", params: Sequence[object] = ()
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    where: str = "true",
+    params: Sequence[object] = (),
+    every_column: bool = False,
 ) -> pa.Table:
-    sql = select_sql(suite, column_types(conn, suite.relation), where)
+    sql = select_sql(suite, column_types(conn, suite.relation), where, every_column)
     return conn.sql(sql, params=list(params) or None).to_arrow_table()
 
 

@@ -73,6 +73,14 @@ class TableSuite:
                 needed += [c for c in exp.columns if c not in needed]
         return needed
 
+    @property
+    def all_columns(self) -> list[str]:
+        """The key columns and the columns of every rule, whichever engine checks it."""
+        needed: list[str] = list(self.key_columns)
+        for exp in self.expectations:
+            needed += [c for c in exp.columns if c not in needed]
+        return needed
+
 
 @dataclass(frozen=True)
 class VolumeCheck:

@@ -221,3 +221,19 @@ def test_empty_raw_tables_pass_with_zero_rows_and_no_gx(tmp_path: Path):
     raw_rows = [r for r in run["results"] if r[0].startswith("raw_tickets__") and r[0].endswith("__not_null")]
     assert not run["gx_imported"]
     assert raw_rows and all(status == "passed" and count == 0 for _, status, count, _ in raw_rows)
+
+
+def test_relation_fingerprint_covers_the_columns_of_sql_rules(conn):
+    from data_quality.specs import RowExpectation, Severity, TableSuite
+
+    rules = (
+        RowExpectation("label_set", "not_null", ("label",), Severity.BLOCKING),
+        RowExpectation("code_unique", "unique", ("code",), Severity.BLOCKING, engine="sql"),
+    )
+    suite = TableSuite("t", "main.latest", ("t",), ("id",), rules)
+    conn.execute("create table main.latest as select * from (values (1, 'a', 'X'), (2, 'b', 'Y')) t(id, label, code)")
+    first = by_name(run_table_suite(conn, suite))["code_unique"]
+    conn.execute("update main.latest set code = 'X' where id = 2")  # only the SQL rule's column changed
+    second = by_name(run_table_suite(conn, suite))["code_unique"]
+    assert (first.status, second.status) == (Status.PASSED, Status.FAILED)
+    assert (second.failing_row_count, second.failing_keys_sample) == (2, ["1", "2"])  # both rows with code X
