@@ -39,19 +39,15 @@ class FileInfo:
     header: tuple[str, ...] = ()  # column names as DuckDB will see them (deduplicated); filled for csv
     delimiter: str = ","
     lines: int = 0  # physical lines (a last line without a newline counts)
-    # Carriage returns not followed by a newline (an upper bound: a pair split across read chunks counts too).
-    # A reader may end records at them, so `lines` bounds the record count only when this is 0.
-    lone_cr: int = 0
 
 
-def hash_file(path: Path) -> tuple[str, int, bytes, int, int]:
-    """SHA-256, size, the first chunk (for format sniffing and the header), the number of physical lines and of
-    lone carriage returns (see FileInfo.lone_cr).
+def hash_file(path: Path) -> tuple[str, int, bytes, int]:
+    """SHA-256, size, the first chunk (for format sniffing and the header) and the number of physical lines.
 
     The line count lets the loader tell whether any quoted CSV field spans lines (then record numbers and line
-    numbers differ and it works out exact lines) and whether every record read was accounted for."""
+    numbers differ and it works out exact lines)."""
     digest = hashlib.sha256()
-    size = newlines = lone_cr = 0
+    size = newlines = 0
     head = last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -59,12 +55,9 @@ def hash_file(path: Path) -> tuple[str, int, bytes, int, int]:
                 head = chunk[:HEAD_BYTES]
             digest.update(chunk)
             newlines += chunk.count(b"\n")
-            if b"\r" in chunk:  # a fast scan; counting pairs costs more than the hash, so only when needed
-                lone_cr += chunk.count(b"\r") - chunk.count(b"\r\n")
             size += len(chunk)
             last = chunk[-1:]
-    lines = newlines + (1 if last not in (b"", b"\n") else 0)
-    return digest.hexdigest(), size, head, lines, lone_cr
+    return digest.hexdigest(), size, head, newlines + (1 if last not in (b"", b"\n") else 0)
 
 
 def check_head_encoding(path: Path, head: bytes) -> str:
@@ -122,15 +115,15 @@ def inspect_file(path: Path) -> FileInfo:
         raise FileRejected(path, "file not found")
     if path.is_dir():
         raise FileRejected(path, "is a directory, not a file")
-    sha256, size, head, lines, lone_cr = hash_file(path)
+    sha256, size, head, lines = hash_file(path)
     try:
-        return _identify(path, sha256, size, head, lines, lone_cr)
+        return _identify(path, sha256, size, head, lines)
     except FileRejected as err:
         err.sha256 = sha256
         raise
 
 
-def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int, lone_cr: int) -> FileInfo:
+def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int) -> FileInfo:
     if size == 0:
         raise FileRejected(path, "empty file (0 bytes)")
     if head.startswith(PARQUET_MAGIC):
@@ -141,7 +134,7 @@ def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int, lone_
         raise FileRejected(path, "empty file (only whitespace)")
     suffix = path.suffix.lower()
     if stripped.startswith("{") or suffix in (".jsonl", ".ndjson"):
-        return FileInfo(path, sha256, size, "jsonl", lines=lines, lone_cr=lone_cr)
+        return FileInfo(path, sha256, size, "jsonl")
     if stripped.startswith("<"):
         raise FileRejected(path, "unknown format: looks like XML/HTML, expected CSV, Parquet or JSON lines")
     if stripped.startswith("["):
@@ -149,4 +142,4 @@ def _identify(path: Path, sha256: str, size: int, head: bytes, lines: int, lone_
     if suffix == ".parquet":
         raise FileRejected(path, "unknown format: named .parquet but has no Parquet magic bytes")
     header, delimiter = _csv_header(path, text)
-    return FileInfo(path, sha256, size, "csv", header, delimiter, lines, lone_cr)
+    return FileInfo(path, sha256, size, "csv", header, delimiter, lines)

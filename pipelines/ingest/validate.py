@@ -78,10 +78,9 @@ def check_expressions(column: Column, text: str, typed: str) -> list[tuple[str, 
     return checks
 
 
-def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str, row_hash: bool = True) -> str:
+def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str) -> str:
     """SELECT over `source` (VARCHAR source columns + `_row_number`) yielding typed canonical columns,
-    `_row_number`, `_extra`, `_reason`, (only for failing rows) `_raw`, and `_hash` when row_hash and the mapping
-    has one row per record (a loader that checks repeats after writing hashes the stored values instead).
+    `_row_number`, `_extra`, `_reason` and (only for failing rows) `_raw`.
 
     Three layers so each value is mapped once and the raw text is only built for failing rows.
     """
@@ -109,7 +108,7 @@ def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str, row_
     outputs = ", ".join(f"{quote('__t_' + c.name)} AS {quote(c.name)}" for c in table.columns)
     # `_hash` of every value lets the loader find repeated rows with one cheap aggregate (see duplicates.py).
     hashed = ""
-    if row_hash and mapping.one_row_per_record:
+    if mapping.one_row_per_record:
         hashed = f", hash({', '.join(quote('__t_' + c.name) for c in table.columns)}, _extra) AS _hash"
     return f"""
 SELECT _row_number, {outputs}, _extra, _reason{hashed},

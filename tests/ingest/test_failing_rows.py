@@ -1,8 +1,7 @@
-"""The direct load writes good rows straight to raw and finds failing rows afterwards (loader._load_direct).
-
-These cases aim at how it finds them: record numbers the insert skipped (at the start, in the middle, at the
-end), files whose lines do not bound their records (lone carriage returns), repeats removed after the write,
-and the same for JSON lines and Parquet. Every case checks that nothing is dropped: read = loaded + quarantined.
+"""Where failing rows sit and how records are numbered: first, middle and last rows, carriage-return line ends,
+repeats next to malformed lines, JSON lines and Parquet, and a file large enough for DuckDB to read it in
+parallel pieces (record numbers come from the order the checked rows were stored in, see
+loader._number_records). Every case checks that nothing is dropped: read = loaded + quarantined.
 """
 
 from __future__ import annotations
@@ -128,12 +127,58 @@ def test_parquet_failing_first_and_last_rows(warehouse, write, tmp_path):
     assert warehouse.rows("select ticket_id, _row_number from raw.tickets") == [("P2", 2)]
 
 
-def test_loading_leaves_the_connections_optimizer_settings_as_they_were(warehouse, write):
-    # The direct insert turns filter pushdown off for its one statement; the caller's settings must survive,
-    # whether the file loads, has failing rows or is rejected.
-    warehouse.conn.execute("SET disabled_optimizers = 'join_order'")
-    good = write("tickets.csv", "\n".join([HEADER, GOOD.format("T1"), "T2,incident,bad,new,2"]) + "\n")
+def test_record_numbers_follow_the_file_when_it_is_read_in_parallel_pieces(warehouse, tmp_path):
+    # 400,000 records (about 20 MB): DuckDB's CSV reader hands out pieces of about 8 MB to its threads. Every
+    # 50,000th record has an unknown priority and a malformed line sits after record 250,000.
+    path = tmp_path / "tickets.csv"
+    warehouse.conn.execute("SET threads = 2")
+    warehouse.conn.execute(
+        f"""COPY (SELECT 'T' || i AS ticket_id, 'incident' AS ticket_type, '2026-01-05 09:00:00' AS opened_at,
+                         'new' AS state, CASE WHEN i % 50000 = 0 THEN '9' ELSE '2' END AS priority
+                  FROM range(1, 400001) AS r(i)) TO '{path}' (HEADER)"""
+    )
+    lines = path.read_text().splitlines(keepends=True)
+    lines.insert(250001, "T-cut,incident\n")  # lines[k] is line k + 1: after T250000 (line 250,001), as 250,002
+    path.write_text("".join(lines))
+
+    [result] = warehouse.load(path)
+    # 400,001 records read: 400,000 - 8 loaded, 8 unknown priorities + 1 malformed line quarantined
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (400001, 399992, 9)
+    check_reconciles(warehouse.conn, result)
+    # T<i> is record i up to 250,000 and record i + 1 after the malformed line (record 250,001)
+    wrong = warehouse.one(
+        """select count(*) from raw.tickets
+           where _row_number <> cast(ticket_id[2:] as bigint) + (cast(ticket_id[2:] as bigint) > 250000)::int"""
+    )
+    assert wrong == 0
+    # file order without ORDER BY
+    assert (
+        warehouse.one(
+            "select count(*) from (select _row_number, lag(_row_number) over () as previous from raw.tickets) "
+            "where _row_number < previous"
+        )
+        == 0
+    )
+    # line = record + 1: T50000 on line 50,001, ..., T300000 (record 300,001) on line 300,002
+    assert [line for line, _, _ in quarantined(warehouse)] == [
+        50001,
+        100001,
+        150001,
+        200001,
+        250001,
+        250002,
+        300002,
+        350002,
+        400002,
+    ]
+
+
+def test_loading_keeps_the_connections_insertion_order_setting(warehouse, write):
+    # Record numbers need insertion order kept; the loader turns it on for its loads and puts it back after.
+    warehouse.conn.execute("SET preserve_insertion_order = false")
+    good = write("tickets.csv", "\n".join([HEADER, GOOD.format("T1"), "T2,incident,bad,new,2", GOOD.format("T3")]))
     rejected = write("tickets_bad.csv", "ticket_id,state\nT3,new\n")  # required columns missing
     results = warehouse.load(good, rejected)
     assert [r.status for r in results] == ["loaded", "rejected"]
-    assert warehouse.one("select current_setting('disabled_optimizers')") == "join_order"
+    assert warehouse.rows("select ticket_id, _row_number from raw.tickets order by 2") == [("T1", 1), ("T3", 3)]
+    assert warehouse.one("select current_setting('preserve_insertion_order')") is False
