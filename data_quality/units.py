@@ -33,7 +33,7 @@ import duckdb
 
 from data_quality.frames import load_arrow, quote
 from data_quality.gx_engine import Outcome, to_check_result, validate_outcomes
-from data_quality.results import RESULTS_SCHEMA
+from data_quality.results import RESULTS_SCHEMA, insert_rows
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
 from data_quality.sql_rows import unique_outcome
 
@@ -132,7 +132,7 @@ def store_outcomes(conn: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
         return
     try:
         ensure_units_table(conn)
-        conn.executemany(f"INSERT INTO {UNITS_TABLE} VALUES ({', '.join('?' for _ in UNITS_COLUMNS)})", rows)
+        insert_rows(conn, UNITS_TABLE, len(UNITS_COLUMNS), rows)
     except duckdb.Error as err:
         if "read-only" not in str(err):
             raise
