@@ -20,11 +20,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
+
+if TYPE_CHECKING:  # frames arrive from DuckDB's Arrow conversion; a run with nothing to validate needs no pandas
+    import pandas as pd
 
 SAMPLE_SIZE = 10
 
