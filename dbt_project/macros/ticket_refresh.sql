@@ -1,3 +1,5 @@
+-- noqa: disable=LT02
+-- (sqlfluff renders this file's jinja branches as SQL variants and misreads their indentation.)
 {#- Incremental refresh of the per-ticket models (the SLA chain and fct_incident).
 
     Every per-ticket model depends only on the ticket's own rows plus reference data, so a run recomputes
@@ -20,17 +22,24 @@
 {#- The existing relation of a model of this project, or none (read without ref(), so without a graph edge:
     the refresh set looks at the previous run's tables, which ref() would turn into a cycle). -#}
 {% macro existing_model_relation(model_name) -%}
-    {%- if execute -%}
-        {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
-        {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
-    {%- endif -%}
-    {{ return(none) }}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] if execute else none -%}
+    {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) if node else none -%}
+    {{ return(relation) }}
 {%- endmacro %}
 
-{#- Condition for reading an upstream per-ticket table: only the tickets refreshed in this run. -#}
+{#- True when this run recomputes every ticket (int_ticket_refresh_bounds, already built in this run). Asked
+    at compile time so that a full recompute skips the ticket filters altogether: semi-joins against a
+    million-row refresh set cost more than the work they select (and upset DuckDB's join planning). -#}
+{% macro refreshes_every_ticket() -%}
+    {%- set bounds = ref('int_ticket_refresh_bounds') -%}
+    {%- set result = run_query('select refresh_after_load_id is null from ' ~ bounds) if execute else none -%}
+    {{ return(result.columns[0].values()[0] if result else true) }}
+{%- endmacro %}
+
+{#- Condition for reading a per-ticket table: only the tickets refreshed in this run. -#}
 {% macro is_refreshed_ticket(ticket_column) -%}
     {%- set refresh = ref('int_tickets_to_refresh') -%}
-    {%- if is_incremental() -%}
+    {%- if not refreshes_every_ticket() -%}
         {{ ticket_column }} in (select ticket_id from {{ refresh }})
     {%- else -%}
         true
@@ -40,7 +49,10 @@
 {#- pre_hook of every per-ticket model: drop the rows of the tickets about to be recomputed. -#}
 {% macro delete_refreshed_tickets() -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where ticket_id in (select ticket_id from {{ ref('int_tickets_to_refresh') }})
+        delete from {{ this }}
+        {%- if not refreshes_every_ticket() %}
+        where ticket_id in (select ticket_id from {{ ref('int_tickets_to_refresh') }})
+        {%- endif %}
     {%- else -%}
         select 1
     {%- endif -%}

@@ -4,5 +4,5 @@
     Same rule and columns as stg_raw__tickets. -#}
 select * exclude (_extra)
 from {{ source('raw', 'tickets') }}
-where ticket_id in (select r.ticket_id from {{ ref('int_tickets_to_refresh') }} as r)
+where {{ is_refreshed_ticket('ticket_id') }}
 qualify {{ latest_row_per_key(['ticket_id']) }}

@@ -16,7 +16,7 @@ with latest as (
     from {{ source('raw', 'ticket_events') }}
     where
         field in ('state', 'priority', 'assignment_group')
-        and ticket_id in (select r.ticket_id from {{ ref('int_tickets_to_refresh') }} as r)
+        and {{ is_refreshed_ticket('ticket_id') }}
     qualify {{ latest_row_per_key(['ticket_id', 'event_at', 'field']) }}
 )
 

@@ -23,6 +23,5 @@ select
 from {{ ref('int_ticket_sla_spans') }} as m
 {{ business_clock_join('clock_start', 'm.calendar_id', 'm.piece_start') }}
 {{ business_clock_join('clock_end', 'm.calendar_id', 'm.measured_end') }}
--- Only the tickets refreshed in this run (all of them on a full refresh); filtered here, not in
--- fct_sla_explain, because an ephemeral model cannot tell an incremental run from a full one.
-where m.ticket_id in (select r.ticket_id from {{ ref('int_tickets_to_refresh') }} as r)
+-- Only the tickets refreshed in this run; filtered here, before the clock lookups, not in fct_sla_explain.
+where {{ is_refreshed_ticket('m.ticket_id') }}

@@ -5,6 +5,7 @@
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
           pre_hook="{{ delete_refreshed_tickets() }}") }}
 -- depends_on: {{ ref('int_tickets_to_refresh') }}
+-- depends_on: {{ ref('int_ticket_refresh_bounds') }}
 with pieces as (
     select
         *,
