@@ -22,8 +22,8 @@ def new_warehouse(path: Path) -> Path:
     return path
 
 
-def insert_rows(warehouse: Path, table: str, rows: Iterable[Mapping[str, object]]) -> None:
-    """Append rows to raw.<table>; timestamps are ISO strings with an explicit UTC offset ("...Z")."""
+def insert_rows(warehouse: Path, table: str, rows: Iterable[Mapping[str, object]], load_id: int = 1) -> None:
+    """Append rows to raw.<table> as load `load_id`; timestamps are ISO strings with an explicit UTC offset."""
     columns = TABLES[table].column_names
     lineage = ["_source_file", "_file_sha256", "_row_number", "_loaded_at", "_load_id"]
     with duckdb.connect(str(warehouse)) as conn:
@@ -33,7 +33,8 @@ def insert_rows(warehouse: Path, table: str, rows: Iterable[Mapping[str, object]
             unknown = set(row) - set(columns)
             if unknown:
                 raise ValueError(f"{table}: not contract columns: {sorted(unknown)}")
-            values = [row.get(c) for c in columns] + [f"hand_{table}.csv", "0" * 64, number, "2030-01-01 00:00Z", 1]
+            lineage_values = [f"hand_{table}.csv", "0" * 64, number, "2030-01-01 00:00Z", load_id]
+            values = [row.get(c) for c in columns] + lineage_values
             names = ", ".join(columns + lineage)
             marks = ", ".join("?" for _ in values)
             conn.execute(f"INSERT INTO raw.{table} ({names}) VALUES ({marks})", values)
