@@ -19,6 +19,17 @@
     ]) }}
 {%- endmacro %}
 
+{#- The materialization of every per-ticket model: append the recomputed tickets after deleting their rows.
+    on_schema_change='fail': a changed model needs `itsm run --full-refresh` rather than a silent guess. -#}
+{% macro per_ticket_model() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_refreshed_tickets() }}",
+    ) }}
+{%- endmacro %}
+
 {#- The existing relation of a model of this project, or none (read without ref(), so without a graph edge:
     the refresh set looks at the previous run's tables, which ref() would turn into a cycle). -#}
 {% macro existing_model_relation(model_name) -%}

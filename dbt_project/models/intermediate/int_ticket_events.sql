@@ -3,8 +3,7 @@
     ticket's opening moved to opened_at (bad clocks), and event_no numbering each ticket's events of one
     field in time order. Reads raw directly, filtered to the tickets refreshed in this run before the
     latest-row window: DuckDB cannot push that filter through the staging view. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{{ delete_refreshed_tickets() }}") }}
+{{ per_ticket_model() }}
 -- depends_on: {{ ref('stg_raw__ticket_events') }}
 with latest as (
     select

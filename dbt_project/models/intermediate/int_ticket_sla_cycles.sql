@@ -5,8 +5,7 @@
       next cycle; a cycle stops at the next move into resolved / closed / cancelled. The last cycle stops at
       tickets.resolved_at when that is at or after its start (the export's own resolution time wins over the
       event log for the final stop); cycles never stop before they start. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{{ delete_refreshed_tickets() }}") }}
+{{ per_ticket_model() }}
 with tickets as (
     select
         ticket_id,

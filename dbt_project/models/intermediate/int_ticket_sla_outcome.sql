@@ -1,8 +1,7 @@
 {#- One row per ticket with an SLA: the response clock and the resolution clock summed over its cycles.
     Resolution is breached when any cycle breached; in_progress while the last cycle runs; cancelled when
     every cycle was cancelled; met otherwise. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{{ delete_refreshed_tickets() }}") }}
+{{ per_ticket_model() }}
 with sla as (
     select * from {{ ref('fct_ticket_sla') }}
     where {{ is_refreshed_ticket('ticket_id') }}

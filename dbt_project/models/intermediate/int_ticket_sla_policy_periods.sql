@@ -4,8 +4,7 @@
     metric with the latest valid_from on or before the opening date (as-of opened_at); a priority change
     re-selects it from the change on. calendar_id 'service' resolves to the service's support calendar, or
     var default_support_calendar when the service is unknown or has none. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{{ delete_refreshed_tickets() }}") }}
+{{ per_ticket_model() }}
 with tickets as (
     select
         ticket_id,

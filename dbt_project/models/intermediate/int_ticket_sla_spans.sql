@@ -4,8 +4,7 @@
     int_sla_as_of. pause_clamped flags a paused stretch that the data says continued past the cycle's stop
     (bad data: the pause is cut at the stop). Kept apart from the clock lookups of int_ticket_sla_pieces:
     as one query DuckDB plans the range joins and the ASOF joins together about 200x slower. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{{ delete_refreshed_tickets() }}") }}
+{{ per_ticket_model() }}
 with cycles as (
     select * from {{ ref('int_ticket_sla_cycles') }}
     where {{ is_refreshed_ticket('ticket_id') }}

@@ -2,8 +2,7 @@
     The first stretch starts at opened_at in the first event's from_value ('new' when unknown); each event
     starts a stretch in its to_value; the last stretch is open (valid_to null). Events stamped before
     opened_at were moved to opened_at (int_ticket_events) so stretches never start before the ticket. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{{ delete_refreshed_tickets() }}") }}
+{{ per_ticket_model() }}
 with tickets as (
     select
         ticket_id,

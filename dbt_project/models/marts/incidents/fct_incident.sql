@@ -1,8 +1,7 @@
 {#- One row per incident: calendar and business resolution times, first response, reassignments,
     reopens, first-contact resolution and the SLA outcome. Counts come from the event log when the ticket
     has one, else from the export's own counters (flat exports carry reopen_count / reassignment_count). -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{{ delete_refreshed_tickets() }}") }}
+{{ per_ticket_model() }}
 with tickets as (
     select * from {{ ref('int_refreshed_tickets') }}
     where ticket_type = 'incident'

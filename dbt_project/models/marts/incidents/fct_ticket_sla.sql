@@ -1,8 +1,7 @@
 {#- One row per ticket x SLA metric (response, resolution) x cycle: the policy that applied, the clock's
     start and stop, business time counted and paused, when the target was crossed, and the outcome.
     Built from the explain trace, so every number here can be traced piece by piece. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          pre_hook="{{ delete_refreshed_tickets() }}") }}
+{{ per_ticket_model() }}
 with cycles as (
     select * from {{ ref('int_ticket_sla_cycles') }}
     where {{ is_refreshed_ticket('ticket_id') }}
