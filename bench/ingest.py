@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -140,6 +141,7 @@ def main() -> int:
         return 0
 
     figures = {}
+    load_before = os.getloadavg()
     for phase in ("bare", "ours"):
         proc = subprocess.run(
             [sys.executable, __file__, "--rows", str(args.rows), "--dir", str(args.dir), "--phase", phase],
@@ -154,6 +156,8 @@ def main() -> int:
     peak_gib = ours["peak_kib"] / 1024 / 1024
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.0f} MB" for p in files)
     print(f"files: {sizes}")
+    # Other work on the machine moves wall times; the 1-minute load average before and after says how much.
+    print(f"load average (1 min): {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"bare read_csv: {bare['rows']:>10,} rows in {bare['seconds']:6.2f} s = {bare_rate:>12,.0f} rows/s")
     print(f"our ingest:    {ours['rows']:>10,} rows in {ours['seconds']:6.2f} s = {our_rate:>12,.0f} rows/s")
     print(f"  loaded {ours['loaded']:,}, quarantined {ours['quarantined']:,}; per file (s): {ours['per_file']}")

@@ -281,7 +281,8 @@ def _source_sql(info: FileInfo, header: tuple[str, ...], adapter: Adapter, load_
             f"rejects_table='_rejects_{load_id}_e', rejects_scan='_rejects_{load_id}_s', max_line_size=10000000)"
         )
         # Numbered after the checked rows are stored (_number_records): row_number() OVER () here would run
-        # the whole read, typing and checking on one thread (measured: the 5M-row load took 1.9x as long).
+        # the whole read, typing and checking on one thread (measured on the 1M + 5M-row bench, quiet machine:
+        # 5.4 s instead of 4.3 s).
         source = f"(SELECT NULL::BIGINT AS _row_number, * FROM {read})"
         # Empty fields read as NULL print as "" so the field count of the raw line stays visible.
         fields = ", ".join(f"coalesce({quote(n)}, '\"\"')" for n in header)
