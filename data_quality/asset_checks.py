@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
+import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -71,6 +72,20 @@ def _specs(group: AssetChecks) -> list[AssetCheckSpec]:
     ]
 
 
+def run_guarded(group: AssetChecks, conn: duckdb.DuckDBPyConnection, checked_at: datetime) -> list[CheckResult]:
+    """The group's results; if a check raises, every check of this group is recorded as an ERROR (an error blocks
+    like a failure) and the other assets sharing the step are still checked and recorded."""
+    try:
+        return group.run(conn, as_of=checked_at)
+    except Exception as err:  # any failure of a check is reported as that check's error
+        asset = ".".join(group.asset_key)
+        message = f"the checks of {asset} raised {type(err).__name__}: {err}"
+        return [
+            CheckResult(name, asset, severity, Status.ERROR, engine="runner", details=message)
+            for name, severity, _ in group.check_specs
+        ]
+
+
 def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str) -> AssetChecksDefinition:
     """One multi-asset check (one step) running the checks of several assets, each result on its own asset."""
     groups = list(groups)
@@ -79,7 +94,7 @@ def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str
     def _dq_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
         checked_at = datetime.now(UTC)
         with warehouse.connect() as conn:
-            evaluated = [(group, group.run(conn, as_of=checked_at)) for group in groups]
+            evaluated = [(group, run_guarded(group, conn, checked_at)) for group in groups]
             write_results(conn, context.run.run_id, [r for _, results in evaluated for r in results], checked_at)
             if any(group.asset_key[0] in DBT_SCHEMAS for group in groups):
                 # These checks ran after the dbt build: put its dbt tests in the same history, under this run.

@@ -14,7 +14,8 @@ from dagster import AssetKey, AssetSpec, MaterializeResult, asset, materialize, 
 from dq_rows import insert_raw, log_load, new_warehouse, ticket, ts
 
 from data_quality.asset_checks import build_asset_check, build_checks
-from data_quality.runner import checks_by_asset
+from data_quality.runner import AssetChecks, checks_by_asset
+from data_quality.specs import LayerReconciliation, Severity
 from pipelines.resources import WarehouseResource
 
 RAW_TICKETS = ("raw", "tickets")
@@ -183,3 +184,41 @@ def test_bad_row_of_an_earlier_load_still_blocks_a_run_that_brings_only_a_clean_
         ).fetchone()
     assert "1 of 3 rows unexpected" in details
     assert "2 load(s) in raw.tickets: 1 validated now, 1 by earlier runs" in details
+
+
+def test_a_check_that_raises_is_an_error_and_the_others_in_its_step_still_run(tmp_path: Path):
+    @multi_asset(specs=[AssetSpec(["raw", "tickets"]), AssetSpec(["raw", "surveys"])])
+    def ingest(warehouse: WarehouseResource):
+        conn = new_warehouse(warehouse.warehouse_path)
+        try:
+            insert_raw(conn, "tickets", [ticket("INC1"), ticket("INC2", priority=9)])
+        finally:
+            conn.close()
+        yield MaterializeResult(asset_key=["raw", "tickets"])
+        yield MaterializeResult(asset_key=["raw", "surveys"])
+
+    (tickets,) = [g for g in checks_by_asset() if g.asset_key == RAW_TICKETS]
+    # a reconciliation whose filter column does not exist: DuckDB raises a binder error inside the check
+    broken = LayerReconciliation(
+        "raw_surveys__broken",
+        "raw.surveys",
+        "raw.tickets",
+        "ticket_id",
+        ("raw", "surveys"),
+        Severity.WARNING,
+        source_filter=("no_such_column", "x"),
+    )
+    (layer,) = build_checks([tickets, AssetChecks(asset_key=("raw", "surveys"), reconciliations=(broken,))])
+    warehouse = WarehouseResource(
+        warehouse_path=str(tmp_path / "itsm.duckdb"), inbox_dir=str(tmp_path), output_dir=str(tmp_path)
+    )
+    result = materialize([ingest, layer], resources={"warehouse": warehouse}, raise_on_error=False)
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["raw_surveys__broken"].passed
+    assert evaluations["raw_surveys__broken"].metadata["status"].value == "error"
+    assert evaluations["raw_tickets__priority__in_set"].metadata["failing_keys_sample"].value == '["INC2|1"]'
+    with duckdb.connect(str(tmp_path / "itsm.duckdb"), read_only=True) as conn:
+        (status, details) = conn.execute(
+            "select status, details from dq.check_results where check_name = 'raw_surveys__broken'"
+        ).fetchone()
+    assert status == "error" and "BinderException" in details
