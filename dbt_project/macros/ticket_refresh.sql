@@ -43,7 +43,9 @@
     million-row refresh set cost more than the work they select (and upset DuckDB's join planning). -#}
 {% macro refreshes_every_ticket() -%}
     {%- set bounds = ref('int_ticket_refresh_bounds') -%}
-    {%- set result = run_query('select refresh_after_load_id is null from ' ~ bounds) if execute else none -%}
+    {#- Not built yet (dbt compile / docs generate on a new warehouse): nothing to filter against. -#}
+    {%- set built = load_relation(bounds) if execute else none -%}
+    {%- set result = run_query('select refresh_after_load_id is null from ' ~ bounds) if built else none -%}
     {{ return(result.columns[0].values()[0] if result else true) }}
 {%- endmacro %}
 
