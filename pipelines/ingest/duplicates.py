@@ -1,7 +1,7 @@
 """Repeated rows inside one file: an exact repeat of an earlier row is quarantined, not loaded twice.
 
 Only rows whose value hash occurs more than once are compared column by column, so a file without repeats pays
-one aggregate over a single 64-bit column. A repeat's raw text is rebuilt from its parsed values as JSON: by
+one sort of a single 64-bit column. A repeat's raw text is rebuilt from its parsed values as JSON: by
 definition they equal the record it repeats, which is loaded with its lineage.
 """
 
@@ -21,7 +21,7 @@ def quarantine_repeated_rows(conn: duckdb.DuckDBPyConnection, checked: str, tabl
         f"""SELECT count(*) FILTER (WHERE _hash = previous) FROM (
                 SELECT _hash, lag(_hash) OVER (ORDER BY _hash) AS previous FROM {checked} WHERE _reason IS NULL)"""
     ).fetchone()[0]
-    if not repeated:  # the common case: one aggregate, no second pass
+    if not repeated:  # the common case: one sort, no second pass
         return 0
     values = ", ".join(quote(c.name) for c in table.columns) + ", _extra"
     as_json = "to_json(struct_pack(" + ", ".join(f"{quote(c.name)} := {quote(c.name)}" for c in table.columns)
