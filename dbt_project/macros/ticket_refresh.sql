@@ -59,6 +59,23 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- `with x as {{ materialized_when_refreshing() }} (...)` for a CTE that filters a per-ticket table: DuckDB
+    plans range joins over a semi-join filter as if every ticket came through (1.6 s instead of 0.27 s for 5 % of
+    1M tickets in int_ticket_sla_spans), so the filtered rows are materialized first. On a full recompute there
+    is no filter and materializing would only cost time. -#}
+{% macro materialized_when_refreshing() -%}
+    {{ return(adapter.dispatch('materialized_when_refreshing', 'itsm')()) }}
+{%- endmacro %}
+
+{% macro duckdb__materialized_when_refreshing() -%}
+    {{ return('' if refreshes_every_ticket() else 'materialized') }}
+{%- endmacro %}
+
+{#- Engines without CTE materialization hints: plain CTEs. -#}
+{% macro default__materialized_when_refreshing() -%}
+    {{ return('') }}
+{%- endmacro %}
+
 {#- pre_hook of every per-ticket model: drop the rows of the tickets about to be recomputed. -#}
 {% macro delete_refreshed_tickets() -%}
     {%- if is_incremental() -%}

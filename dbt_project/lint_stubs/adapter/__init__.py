@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 _JOINS = {"business_clock_join", "business_clock_inverse_join"}
 _SELECTS = {"date_rows": "select null as calendar_date"}
+# Dispatched macros that render a keyword rather than an expression.
+_KEYWORDS = {"materialized_when_refreshing": "materialized"}
 
 
 def dispatch(macro_name: str, macro_namespace: str | None = None) -> Callable[..., str]:
@@ -23,6 +25,8 @@ def dispatch(macro_name: str, macro_namespace: str | None = None) -> Callable[..
             return f"left join {args[0]} as {args[1]} on {args[2]}"
         if macro_name in _SELECTS:
             return _SELECTS[macro_name]
+        if macro_name in _KEYWORDS:
+            return _KEYWORDS[macro_name]
         return f"{macro_name}({', '.join(str(a) for a in args)})"
 
     return render

@@ -5,17 +5,17 @@
     (bad data: the pause is cut at the stop). Kept apart from the clock lookups of int_ticket_sla_pieces:
     as one query DuckDB plans the range joins and the ASOF joins together about 200x slower. -#}
 {{ per_ticket_model() }}
-with cycles as (
+with cycles as {{ materialized_when_refreshing() }} (
     select * from {{ ref('int_ticket_sla_cycles') }}
     where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
-stretches as (
+stretches as {{ materialized_when_refreshing() }} (
     select * from {{ ref('int_ticket_state_intervals') }}
     where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
-periods as (
+periods as {{ materialized_when_refreshing() }} (
     select * from {{ ref('int_ticket_sla_policy_periods') }}
     where {{ is_refreshed_ticket('ticket_id') }}
 ),

@@ -2,17 +2,17 @@
     start and stop, business time counted and paused, when the target was crossed, and the outcome.
     Built from the explain trace, so every number here can be traced piece by piece. -#}
 {{ per_ticket_model() }}
-with cycles as (
+with cycles as {{ materialized_when_refreshing() }} (
     select * from {{ ref('int_ticket_sla_cycles') }}
     where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
-periods as (
+periods as {{ materialized_when_refreshing() }} (
     select * from {{ ref('int_ticket_sla_policy_periods') }}
     where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
-trace as (
+trace as {{ materialized_when_refreshing() }} (
     select * from {{ ref('fct_sla_explain') }}
     where {{ is_refreshed_ticket('ticket_id') }}
 ),
