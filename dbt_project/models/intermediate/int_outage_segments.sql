@@ -239,7 +239,7 @@ with_calendar as (
     left join services as s on e.service = s.service
 ),
 
--- 24/7 services read the clock as epoch seconds; only services with a calendar need the ASOF lookups
+-- 24/7 services read the clock as epoch seconds; only services with a calendar need the clock lookups
 clocked as (
     select
         x.*,
