@@ -37,16 +37,18 @@
 {%- endmacro %}
 
 {#- B at the start of t's hour + 60 s per business minute of the hour before t's minute + the seconds into
-    t's minute when that minute is business time. -#}
+    t's minute when that minute is business time. Parenthesized: callers write B(b) - B(a) in one expression. -#}
 {% macro duckdb__business_clock_at(alias, ts_expr) -%}
     {%- set minute = 'cast((epoch_us(' ~ ts_expr ~ ') // 60000000) % 60 as integer)' -%}
-    {{ alias }}.cum_business_seconds_at_hour
-    + 60 * cast(bit_count({{ alias }}.business_minute_mask & ((cast(1 as ubigint) << {{ minute }}) - 1)) as bigint)
-    + case
-        when ({{ alias }}.business_minute_mask >> {{ minute }}) & 1 = 1
-            then (epoch_us({{ ts_expr }}) % 60000000) / 1000000.0
-        else 0
-    end
+    (
+        {{ alias }}.cum_business_seconds_at_hour
+        + 60 * cast(bit_count({{ alias }}.business_minute_mask & ((cast(1 as ubigint) << {{ minute }}) - 1)) as bigint)
+        + case
+            when ({{ alias }}.business_minute_mask >> {{ minute }}) & 1 = 1
+                then (epoch_us({{ ts_expr }}) % 60000000) / 1000000.0
+            else 0
+        end
+    )
 {%- endmacro %}
 
 {% macro default__business_clock_at(alias, ts_expr) -%}

@@ -27,7 +27,7 @@ from kpi_raw_rows import insert_rows, new_warehouse, query
 AS_OF = "2026-03-06 12:00:00+00"
 H = 3600  # seconds in an hour
 
-SLA_MARTS = "+fct_ticket_sla +fct_sla_explain"
+SLA_MARTS = "+fct_ticket_sla +fct_sla_explain +fct_incident"
 
 
 def _ticket(ticket_id: str, opened_at: str, **fields: object) -> dict[str, object]:
@@ -405,3 +405,15 @@ def test_hour_bucket_clock_equals_the_segment_clock(sla_warehouse: Path) -> None
     assert rows[0]["pieces"] > 1000
     assert rows[0]["calendars"] == 3  # uk_business, us_business and 24x7 all exercised
     assert rows[0]["mismatches"] == 0
+
+
+def test_business_mttr_on_24x7_equals_calendar_time(sla_warehouse: Path) -> None:
+    """fct_incident subtracts two clock readings in one expression (B(resolved) - B(opened)); on the 24x7
+    calendar that difference is wall-clock time, for all 1,000 random second-precision tickets."""
+    [row] = query(
+        sla_warehouse,
+        """select count(*) as tickets,
+                  count(*) filter (where abs(resolve_business_hours - resolve_calendar_hours) > 1e-9) as mismatches
+           from marts.fct_incident where ticket_id like 'R%'""",
+    )
+    assert row == {"tickets": 1000, "mismatches": 0}
