@@ -29,5 +29,6 @@ touched as (
     {%- endif %}
 )
 
-select distinct ticket_id
+-- union (not union all) above already keeps each ticket once
+select ticket_id
 from touched
