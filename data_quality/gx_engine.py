@@ -5,9 +5,10 @@ Why pandas and not GX's SQL datasource: on DuckDB the SQL route connects but eve
 pulls only the columns it needs from DuckDB into pandas and validates that frame. The canary test
 (tests/data_quality/test_gx_canary.py) fails if an upgrade turns these validations into passes or errors.
 
-great_expectations takes ~2-6 s to import: it is imported inside `gx_context()` only, never at module load, and
-not at all when there is nothing to validate (an empty frame: GX passes every expectation on zero rows, with zero
-unexpected; `validate_outcomes` returns that without GX, and a test compares it with GX's own answer).
+great_expectations takes ~2-6 s to import: it is imported (through data_quality/gx_import.py, which makes that
+import cheaper) when a frame is validated, never at module load, and not at all when there is nothing to validate
+(an empty frame: GX passes every expectation on zero rows, with zero unexpected; `validate_outcomes` returns that
+without GX, and a test compares it with GX's own answer).
 
 `validate_outcomes` returns raw counts per expectation (an `Outcome`), so outcomes on separate pieces of a table
 (one per raw load, see units.py) can be added up into the one result a whole-table validation would give.
@@ -16,12 +17,12 @@ unexpected; `validate_outcomes` returns that without GX, and a test compares it 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from data_quality.gx_import import import_great_expectations
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
 
 if TYPE_CHECKING:  # frames arrive from DuckDB's Arrow conversion; a run with nothing to validate needs no pandas
@@ -33,8 +34,7 @@ SAMPLE_SIZE = 10
 @lru_cache(maxsize=1)
 def gx_context() -> Any:
     """One ephemeral (in-memory) GX context per process: no files written, no analytics, no progress bars."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
+    gx = import_great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
@@ -56,7 +56,7 @@ def _batch_definition() -> Any:
 
 def build_expectation(exp: RowExpectation, reference_values: dict[str, list[object]]) -> Any:
     """Translate one RowExpectation into the GX expectation object that validates it."""
-    import great_expectations.expectations as gxe
+    gxe = import_great_expectations().expectations
 
     meta = {"check_name": exp.name}
     if exp.kind == "not_null":
@@ -136,8 +136,7 @@ def validate_outcomes(
 def _validate_with_gx(
     suite: TableSuite, runnable: Sequence[RowExpectation], frame: pd.DataFrame, reference_values: dict[str, list]
 ) -> dict[str, Outcome]:
-    import great_expectations as gx
-
+    gx = import_great_expectations()
     built = [build_expectation(exp, reference_values) for exp in runnable]
     gx_suite = gx.ExpectationSuite(name=suite.name, expectations=built)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
