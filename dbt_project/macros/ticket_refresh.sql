@@ -3,9 +3,13 @@
 {#- Incremental refresh of the per-ticket models (the SLA chain and fct_incident).
 
     Every per-ticket model depends only on the ticket's own rows plus reference data, so a run recomputes
-    just the tickets in int_tickets_to_refresh - those with raw rows from loads newer than the watermark
-    (minus var ticket_refresh_lookback_loads), plus those with a running SLA clock (their numbers move with
-    as_of) - deleting their old rows first (so rows that vanish go too) and appending the new ones.
+    just the tickets in int_tickets_to_refresh, deleting their old rows first (so rows that vanish go too)
+    and appending the new ones. Two scopes:
+    - 'touched': tickets with raw rows from loads newer than the watermark (minus var
+      ticket_refresh_lookback_loads). Only their inputs changed, so the models up to the SLA spans recompute
+      just these.
+    - 'refreshed' (the default): the touched tickets plus those with a running SLA clock, whose business time
+      and SLA state move with as_of. The models from fct_sla_explain on, where as_of enters, recompute these.
     Everything is recomputed when a per-ticket table is missing, the reference data or clock vars changed,
     there is no watermark yet, or dbt runs with --full-refresh. int_ticket_refresh_watermark advances only
     after every per-ticket model is built, so a failed run is simply redone by the next one. -#}
@@ -13,20 +17,21 @@
 {#- The per-ticket models, in build order; int_ticket_refresh_watermark depends on all of them. -#}
 {% macro ticket_refresh_models() -%}
     {{ return([
-        'int_ticket_events', 'int_ticket_state_intervals', 'int_ticket_sla_policy_periods',
+        'int_latest_tickets', 'int_ticket_events', 'int_ticket_state_intervals', 'int_ticket_sla_policy_periods',
         'int_ticket_sla_cycles', 'int_ticket_sla_spans', 'fct_sla_explain', 'fct_ticket_sla',
         'int_ticket_sla_outcome', 'fct_incident',
     ]) }}
 {%- endmacro %}
 
-{#- The materialization of every per-ticket model: append the recomputed tickets after deleting their rows.
-    on_schema_change='fail': a changed model needs `itsm run --full-refresh` rather than a silent guess. -#}
-{% macro per_ticket_model() -%}
+{#- The materialization of every per-ticket model: append the recomputed tickets (of scope 'touched' or
+    'refreshed') after deleting their rows. on_schema_change='fail': a changed model needs
+    `itsm run --full-refresh` rather than a silent guess. -#}
+{% macro per_ticket_model(scope='refreshed') -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_refreshed_tickets() }}",
+        pre_hook="{{ delete_refreshed_tickets('" ~ scope ~ "') }}",
     ) }}
 {%- endmacro %}
 
@@ -49,11 +54,16 @@
     {{ return(result.columns[0].values()[0] if result else true) }}
 {%- endmacro %}
 
-{#- Condition for reading a per-ticket table: only the tickets refreshed in this run. -#}
-{% macro is_refreshed_ticket(ticket_column) -%}
+{#- Condition for reading a per-ticket table: only the tickets of this run's scope ('refreshed' or 'touched'). -#}
+{% macro is_refreshed_ticket(ticket_column, scope='refreshed') -%}
     {%- set refresh = ref('int_tickets_to_refresh') -%}
+    {%- if scope not in ('refreshed', 'touched') -%}
+        {{ exceptions.raise_compiler_error("is_refreshed_ticket: scope must be 'refreshed' or 'touched', not " ~ scope) }}
+    {%- endif -%}
     {%- if not refreshes_every_ticket() -%}
-        {{ ticket_column }} in (select ticket_id from {{ refresh }})
+        {{ ticket_column }} in (
+            select ticket_id from {{ refresh }}{% if scope == 'touched' %} where is_touched{% endif %}
+        )
     {%- else -%}
         true
     {%- endif -%}
@@ -77,11 +87,11 @@
 {%- endmacro %}
 
 {#- pre_hook of every per-ticket model: drop the rows of the tickets about to be recomputed. -#}
-{% macro delete_refreshed_tickets() -%}
+{% macro delete_refreshed_tickets(scope='refreshed') -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         {%- if not refreshes_every_ticket() %}
-        where ticket_id in (select ticket_id from {{ ref('int_tickets_to_refresh') }})
+        where {{ is_refreshed_ticket('ticket_id', scope) }}
         {%- endif %}
     {%- else -%}
         select 1

@@ -1,5 +1,6 @@
 """Incremental refresh of the per-ticket models (macros/ticket_refresh.sql): which tickets each dbt run
-recomputes, read from the watermark log intermediate.int_ticket_refresh_watermark.
+recomputes, read from the watermark log intermediate.int_ticket_refresh_watermark and from
+intermediate.int_tickets_to_refresh (is_touched: new raw rows, else only a running clock).
 
 Three incidents on the UK calendar, P3: T_DONE_1 and T_DONE_2 resolved with a first response (both clocks
 stopped), T_OPEN still in progress (response and resolution clocks running).
@@ -30,6 +31,14 @@ def _incident(ticket_id: str, priority: int, resolved: bool) -> dict[str, object
     }
 
 
+def _refresh_set(warehouse: Path) -> dict[str, bool]:
+    rows = query(warehouse, "select ticket_id, is_touched from intermediate.int_tickets_to_refresh")
+    return {r["ticket_id"]: r["is_touched"] for r in rows}
+
+
+Runs = tuple[Path, list[list[int]], list[dict[str, bool]]]
+
+
 def _refreshed(warehouse: Path) -> list[int]:
     rows = query(
         warehouse,
@@ -39,36 +48,42 @@ def _refreshed(warehouse: Path) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> tuple[Path, list[list[int]]]:
-    """Four dbt runs on one warehouse; the refresh counts after each."""
+def runs(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> Runs:
+    """Four dbt runs on one warehouse; after each: the refresh counts and the refresh set."""
     work = tmp_path_factory.mktemp("ticket_refresh")
     warehouse = new_warehouse(work / "itsm.duckdb")
     insert_rows(warehouse, "tickets", [_incident("T_DONE_1", 3, True), _incident("T_DONE_2", 3, True)])
     insert_rows(warehouse, "tickets", [_incident("T_OPEN", 3, False)])
     after: list[list[int]] = []
+    sets: list[dict[str, bool]] = []
+
+    def record() -> None:
+        after.append(_refreshed(warehouse))
+        sets.append(_refresh_set(warehouse))
+
     dbt(SELECT, warehouse, work)  # 1: first build
-    after.append(_refreshed(warehouse))
+    record()
     dbt(SELECT, warehouse, work)  # 2: nothing new
-    after.append(_refreshed(warehouse))
+    record()
     insert_rows(warehouse, "tickets", [_incident("T_DONE_1", 2, True)], load_id=2)  # a corrected re-export
     dbt(SELECT, warehouse, work)  # 3: one ticket touched by a newer load
-    after.append(_refreshed(warehouse))
+    record()
     dbt(SELECT, warehouse, work, vars_={"default_support_calendar": "us_business"})  # 4: clock var changed
-    after.append(_refreshed(warehouse))
-    return warehouse, after
+    record()
+    return warehouse, after, sets
 
 
-def test_first_build_recomputes_every_ticket(runs: tuple[Path, list[list[int]]]) -> None:
+def test_first_build_recomputes_every_ticket(runs: Runs) -> None:
     assert runs[1][0] == [3]
 
 
-def test_a_run_with_nothing_new_recomputes_only_running_clocks(runs: tuple[Path, list[list[int]]]) -> None:
+def test_a_run_with_nothing_new_recomputes_only_running_clocks(runs: Runs) -> None:
     # T_OPEN's clocks run with as_of; the two resolved tickets keep their rows untouched
     assert runs[1][1] == [3, 1]
 
 
-def test_a_corrected_ticket_is_recomputed_with_the_running_ones(runs: tuple[Path, list[list[int]]]) -> None:
-    warehouse, after = runs
+def test_a_corrected_ticket_is_recomputed_with_the_running_ones(runs: Runs) -> None:
+    warehouse, after = runs[0], runs[1]
     assert after[2] == [3, 1, 2]  # T_DONE_1 (load 2) + T_OPEN
     # the correction reached the marts even though T_DONE_2 was not recomputed
     assert query(warehouse, "select priority from marts.fct_incident where ticket_id = 'T_DONE_1'") == [{"priority": 2}]
@@ -76,5 +91,14 @@ def test_a_corrected_ticket_is_recomputed_with_the_running_ones(runs: tuple[Path
     assert sla == [{"priority": 2}]
 
 
-def test_a_changed_clock_var_recomputes_every_ticket(runs: tuple[Path, list[list[int]]]) -> None:
+def test_a_changed_clock_var_recomputes_every_ticket(runs: Runs) -> None:
     assert runs[1][3] == [3, 1, 2, 3]
+
+
+def test_touched_tickets_are_those_with_new_raw_rows(runs: Runs) -> None:
+    sets = runs[2]
+    assert sets[0] == {"T_DONE_1": True, "T_DONE_2": True, "T_OPEN": True}  # first build: all
+    # nothing new: only the running clock, recomputed from fct_sla_explain on (its spans end at no time yet)
+    assert sets[1] == {"T_OPEN": False}
+    assert sets[2] == {"T_DONE_1": True, "T_OPEN": False}  # the re-export touched T_DONE_1
+    assert sets[3] == {"T_DONE_1": True, "T_DONE_2": True, "T_OPEN": True}  # changed clock var: all

@@ -3,7 +3,7 @@
     so rebuilding on the same inputs gives the same numbers (never the wall clock). -#}
 with instants as (
     select greatest(max(opened_at), max(first_response_at), max(resolved_at), max(closed_at)) as at_
-    from {{ ref('stg_raw__tickets') }}
+    from {{ ref('int_latest_tickets') }}
     union all
     select max(event_at) from {{ ref('int_ticket_events') }}
 ),

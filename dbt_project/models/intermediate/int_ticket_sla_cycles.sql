@@ -5,7 +5,7 @@
       next cycle; a cycle stops at the next move into resolved / closed / cancelled. The last cycle stops at
       tickets.resolved_at when that is at or after its start (the export's own resolution time wins over the
       event log for the final stop); cycles never stop before they start. -#}
-{{ per_ticket_model() }}
+{{ per_ticket_model('touched') }}
 with tickets as (
     select
         ticket_id,
@@ -14,12 +14,13 @@ with tickets as (
         resolved_at,
         closed_at,
         state
-    from {{ ref('int_refreshed_tickets') }}
+    from {{ ref('int_latest_tickets') }}
+    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
 ),
 
 stretches as (
     select * from {{ ref('int_ticket_state_intervals') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
 ),
 
 -- Resolution clock: starts (opened, reopens) and stops (active -> terminal), in time order.
@@ -110,7 +111,7 @@ first_pickup as (
         min(case when field = 'assignment_group' and to_value is not null then event_at end)
             as first_assignment_at
     from {{ ref('int_ticket_events') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
     group by ticket_id
 ),
 

@@ -4,7 +4,7 @@
     metric with the latest valid_from on or before the opening date (as-of opened_at); a priority change
     re-selects it from the change on. calendar_id 'service' resolves to the service's support calendar, or
     var default_support_calendar when the service is unknown or has none. -#}
-{{ per_ticket_model() }}
+{{ per_ticket_model('touched') }}
 with tickets as (
     select
         ticket_id,
@@ -12,7 +12,8 @@ with tickets as (
         opened_at,
         priority,
         service
-    from {{ ref('int_refreshed_tickets') }}
+    from {{ ref('int_latest_tickets') }}
+    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
 ),
 
 priority_events as (
@@ -23,7 +24,7 @@ priority_events as (
         to_value,
         event_no
     from {{ ref('int_ticket_events') }}
-    where {{ is_refreshed_ticket('ticket_id') }} and field = 'priority'
+    where {{ is_refreshed_ticket('ticket_id', 'touched') }} and field = 'priority'
 ),
 
 stretches as (

@@ -2,12 +2,13 @@
     The first stretch starts at opened_at in the first event's from_value ('new' when unknown); each event
     starts a stretch in its to_value; the last stretch is open (valid_to null). Events stamped before
     opened_at were moved to opened_at (int_ticket_events) so stretches never start before the ticket. -#}
-{{ per_ticket_model() }}
+{{ per_ticket_model('touched') }}
 with tickets as (
     select
         ticket_id,
         opened_at
-    from {{ ref('int_refreshed_tickets') }}
+    from {{ ref('int_latest_tickets') }}
+    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
 ),
 
 events as (
@@ -18,7 +19,7 @@ events as (
         to_value,
         event_no
     from {{ ref('int_ticket_events') }}
-    where {{ is_refreshed_ticket('ticket_id') }} and field = 'state'
+    where {{ is_refreshed_ticket('ticket_id', 'touched') }} and field = 'state'
 ),
 
 stretches as (

@@ -1,11 +1,12 @@
 {#- The tickets the per-ticket models recompute in this run (macros/ticket_refresh.sql): every ticket when
-    int_ticket_refresh_bounds says so, else those with raw rows from newer loads plus those whose SLA clock
-    was still running in the previous build (their elapsed time and state move with as_of). -#}
+    int_ticket_refresh_bounds says so, else those with raw rows from newer loads (is_touched) plus those whose
+    SLA clock was still running in the previous build (their elapsed time and state move with as_of). -#}
 {%- set previous_sla = existing_model_relation('fct_ticket_sla') -%}
 with bounds as (
     select refresh_after_load_id from {{ ref('int_ticket_refresh_bounds') }}
 ),
 
+-- union (not union all) keeps each ticket once
 touched as (
     select t.ticket_id
     from {{ source('raw', 'tickets') }} as t
@@ -18,17 +19,30 @@ touched as (
     from {{ source('raw', 'ticket_events') }} as e
     cross join bounds as b
     where b.refresh_after_load_id is not null and e._load_id > b.refresh_after_load_id
+),
+
+running as (
     {%- if previous_sla is not none %}
-
-        union
-
-        select s.ticket_id
+        select distinct s.ticket_id
         from {{ previous_sla }} as s
         cross join bounds as b
         where b.refresh_after_load_id is not null and s.stopped_at is null
+    {%- else %}
+        select cast(null as varchar) as ticket_id
+        where false
     {%- endif %}
 )
 
--- union (not union all) above already keeps each ticket once
-select ticket_id
+select
+    ticket_id,
+    true as is_touched
 from touched
+
+union all
+
+select
+    r.ticket_id,
+    false as is_touched
+from running as r
+left join touched as t on r.ticket_id = t.ticket_id
+where t.ticket_id is null

@@ -3,8 +3,8 @@
     has one, else from the export's own counters (flat exports carry reopen_count / reassignment_count). -#}
 {{ per_ticket_model() }}
 with tickets as (
-    select * from {{ ref('int_refreshed_tickets') }}
-    where ticket_type = 'incident'
+    select * from {{ ref('int_latest_tickets') }}
+    where {{ is_refreshed_ticket('ticket_id') }} and ticket_type = 'incident'
 ),
 
 assignment_events as (

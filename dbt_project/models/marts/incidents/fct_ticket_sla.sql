@@ -17,6 +17,14 @@ trace as {{ materialized_when_refreshing() }} (
     where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
+tickets as (
+    select
+        ticket_id,
+        ticket_type
+    from {{ ref('int_latest_tickets') }}
+    where {{ is_refreshed_ticket('ticket_id') }}
+),
+
 as_of as (
     select as_of from {{ ref('int_sla_as_of') }}
 ),
@@ -85,7 +93,7 @@ joined as (
         on c.ticket_id = i.ticket_id
             and c.metric = i.metric
             and c.cycle_no = i.cycle_no
-    inner join {{ ref('int_refreshed_tickets') }} as tk on c.ticket_id = tk.ticket_id
+    inner join tickets as tk on c.ticket_id = tk.ticket_id
     left join totals as s
         on c.ticket_id = s.ticket_id
             and c.metric = s.metric

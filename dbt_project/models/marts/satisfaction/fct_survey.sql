@@ -12,7 +12,7 @@ tickets as (
         service,
         assignment_group,
         priority
-    from {{ ref('stg_raw__tickets') }}
+    from {{ ref('int_latest_tickets') }}
 ),
 
 -- the SLA engine's per-ticket outcome: breached when either clock breached, met when resolution met and
