@@ -133,21 +133,49 @@ def validate_outcomes(
     return outcomes
 
 
+def gx_batches(runnable: Sequence[RowExpectation]) -> list[tuple[list[str], list[RowExpectation]]]:
+    """How the expectations of a suite are split into GX validations: (columns of the frame given to GX, rules).
+
+    Every single-column rule in one validation on a frame of just those columns, every multi-column rule (column
+    pair order, compound unique) alone on a frame of its own columns. GX copies the frame it validates whenever it
+    drops rows with nulls for a rule (a column pair rule ignores rows missing either value; GX does this with
+    DataFrame.dropna, which copies every column), so a frame narrowed to what the rules read is what makes the
+    difference: 1.2 s -> 0.3 s for the 16 GX rules of 1M raw tickets. Each rule reads only its own columns, so its
+    counts and failing row indexes are the same as on the whole frame (tests/data_quality/test_dq_gx_canary.py).
+    """
+    singles = [exp for exp in runnable if len(exp.columns) == 1]
+    batches = [(list(dict.fromkeys(exp.columns[0] for exp in singles)), singles)] if singles else []
+    return batches + [(list(dict.fromkeys(exp.columns)), [exp]) for exp in runnable if len(exp.columns) > 1]
+
+
 def _validate_with_gx(
-    suite: TableSuite, runnable: Sequence[RowExpectation], frame: pd.DataFrame, reference_values: dict[str, list]
+    suite: TableSuite,
+    runnable: Sequence[RowExpectation],
+    frame: pd.DataFrame,
+    reference_values: dict[str, list],
+    one_batch: bool = False,
 ) -> dict[str, Outcome]:
+    """GX's outcome for each rule; `one_batch` validates them all in one suite on the whole frame (the reference
+    the split into gx_batches is tested against)."""
     gx = import_great_expectations()
-    built = [build_expectation(exp, reference_values) for exp in runnable]
-    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=built)
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    batches = [(list(frame.columns), list(runnable))] if one_batch else gx_batches(runnable)
     # No unexpected_index_column_names: with it GX builds a dict for every unexpected row (15 s for 225k failing
     # rows of 1M). SUMMARY alone returns the frame index of the first failing rows; keys are looked up from those.
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-    validation = batch.validate(gx_suite, result_format=result_format)
-    return {
-        evr.expectation_config.meta["check_name"]: _outcome_from_gx(evr, frame, suite.key_columns)
-        for evr in validation.results
-    }
+    outcomes: dict[str, Outcome] = {}
+    for columns, exps in batches:
+        gx_suite = gx.ExpectationSuite(
+            name=suite.name, expectations=[build_expectation(exp, reference_values) for exp in exps]
+        )
+        # a column selection shares the frame's index (failing rows are looked up in `frame`) and, with pandas'
+        # copy-on-write, its data
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame[columns]})
+        validation = batch.validate(gx_suite, result_format=result_format)
+        outcomes |= {
+            evr.expectation_config.meta["check_name"]: _outcome_from_gx(evr, frame, suite.key_columns)
+            for evr in validation.results
+        }
+    return outcomes
 
 
 def validate_frame(

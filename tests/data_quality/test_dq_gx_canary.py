@@ -192,3 +192,17 @@ def test_sql_uniqueness_gives_the_answer_of_gx(conn):
     assert by_sql["code"].sample_keys == ("1", "2", "3", "4", "9")
     # (code, batch): (A, 1) in ids 1, 2, 9 -> 3 rows; (null, null) twice is all-missing, not judged
     assert (by_sql["pair"].unexpected_count, by_sql["pair"].missing_count, by_sql["pair"].element_count) == (3, 2, 9)
+
+
+def test_rules_split_into_narrow_gx_batches_give_the_answer_of_one_suite_on_the_whole_frame(conn):
+    # GX validates single-column rules together and each multi-column rule alone, on frames of just their columns
+    # (gx_batches); every count and failing index must equal one GX suite over the whole frame.
+    from data_quality.gx_engine import _validate_with_gx, gx_batches
+
+    frame, references = load_frame(conn, CANARY), {"ref.values.v": ["a", "b"]}
+    # 6 single-column rules in one batch; compound_unique, ordered, ordered_strict each alone
+    assert [len(exps) for _, exps in gx_batches(CANARY.expectations)] == [6, 1, 1, 1]
+    split = _validate_with_gx(CANARY, CANARY.expectations, frame, references)
+    whole = _validate_with_gx(CANARY, CANARY.expectations, frame, references, one_batch=True)
+    assert split == whole
+    assert {name: (o.unexpected_count, sorted(o.sample_keys, key=int)) for name, o in split.items()} == EXPECTED
