@@ -38,13 +38,25 @@ def unique_outcome(
         return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}")
     cols = ", ".join(quote(c) for c in exp.columns)
     all_null = " and ".join(f"{quote(c)} is null" for c in exp.columns)
-    element, skipped, unexpected = conn.execute(
+    # Rows grouped by a 64-bit hash of the key first (one integer to group on: 0.7 s instead of 1.6 s for the four
+    # key columns of a 5M-event load). Distinct hashes mean distinct keys, so without a repeated hash no key repeats;
+    # a repeated hash is either a repeated key or a collision, and only those rows are grouped by the key itself.
+    element, skipped, repeated_hashes = conn.execute(
         f"""select coalesce(sum(n), 0), coalesce(sum(n) filter (where all_null), 0),
-                   coalesce(sum(n) filter (where n > 1 and not all_null), 0)
+                   count(*) filter (where n > 1 and not all_null)
             from (select count(*) as n, ({all_null}) as all_null
-                  from {suite.relation} where {where} group by {cols})""",
+                  from {suite.relation} where {where} group by hash({cols}), ({all_null}))""",
         list(params),
     ).fetchone()
+    unexpected = 0
+    if repeated_hashes:
+        (unexpected,) = conn.execute(
+            f"""with unit as (select * from {suite.relation} where ({where}) and not ({all_null})),
+                     repeated as (select hash({cols}) as h from unit group by h having count(*) > 1)
+                select coalesce(sum(n) filter (where n > 1), 0)
+                from (select count(*) as n from unit where hash({cols}) in (select h from repeated) group by {cols})""",
+            list(params),
+        ).fetchone()
     keys: list[str] = []
     if unexpected:
         # table order (rowid) as GX's frame order; a view has no rowid: then in key order
