@@ -167,6 +167,8 @@ def staging_suite(table: Table) -> TableSuite:
             table.key,
             B,
             description=f"{', '.join(table.key)} unique in the latest view",
+            # counted by DuckDB on the rows pulled for GX (pandas' duplicated on 1M ticket ids: 0.3 s)
+            engine="sql",
         )
     ]
     for column in REFERENCE_LINKS.get(t, ()):

@@ -35,7 +35,7 @@ from data_quality.frames import load_arrow, quote
 from data_quality.gx_engine import Outcome, to_check_result, validate_outcomes
 from data_quality.results import RESULTS_SCHEMA, insert_rows
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
-from data_quality.sql_rows import unique_outcome
+from data_quality.sql_rows import unique_outcome, unique_outcome_of_rows
 
 UNITS_TABLE = f"{RESULTS_SCHEMA}.check_units"
 UNITS_COLUMNS = (
@@ -174,7 +174,13 @@ def run_suite(
         }
         todo = tuple(e for e in suite.expectations if e.name not in have)
         with_gx = tuple(e for e in todo if e.engine == "great_expectations")
-        fresh = {e.name: unique_outcome(conn, suite, e, unit.where, unit.params) for e in todo if e not in with_gx}
+        fresh = {
+            e.name: unique_outcome(conn, suite, e, unit.where, unit.params)
+            if rows is None
+            else unique_outcome_of_rows(conn, rows, suite, e)  # the rows pulled and fingerprinted above
+            for e in todo
+            if e not in with_gx
+        }
         if with_gx:
             narrowed = replace(suite, expectations=with_gx)
             rows = rows if rows is not None else load_arrow(conn, narrowed, unit.where, unit.params)

@@ -178,8 +178,9 @@ def test_sql_uniqueness_gives_the_answer_of_gx(conn):
     # Key uniqueness inside a raw load is counted in DuckDB (engine "sql"); it must equal GX's own outcome.
     from dataclasses import replace
 
+    from data_quality.frames import load_arrow
     from data_quality.gx_engine import validate_outcomes
-    from data_quality.sql_rows import unique_outcome
+    from data_quality.sql_rows import unique_outcome, unique_outcome_of_rows
 
     conn.execute(f"create or replace table main.keys as select * from (values {KEYS}) t(id, code, batch)")
     exps = (RowExpectation("code", "unique", ("code",), B), RowExpectation("pair", "unique", ("code", "batch"), B))
@@ -187,6 +188,9 @@ def test_sql_uniqueness_gives_the_answer_of_gx(conn):
     by_gx = validate_outcomes(suite, load_frame(conn, suite), {})
     by_sql = {e.name: unique_outcome(conn, suite, replace(e, engine="sql")) for e in exps}
     assert by_sql == by_gx
+    # the staging route: the same count over the rows pulled for GX (in GX's frame order), not the relation
+    pulled = load_arrow(conn, suite, every_column=True)
+    assert {e.name: unique_outcome_of_rows(conn, pulled, suite, replace(e, engine="sql")) for e in exps} == by_gx
     # code: A in ids 1, 2, 9 and B in 3, 4 repeat -> 5 rows; 3 null codes are not judged
     assert (by_sql["code"].unexpected_count, by_sql["code"].missing_count) == (5, 3)
     assert by_sql["code"].sample_keys == ("1", "2", "3", "4", "9")
