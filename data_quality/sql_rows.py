@@ -59,12 +59,13 @@ def unique_outcome_of_rows(
 ) -> Outcome:
     """The same count over rows already pulled for GX (a staging relation): the relation is not evaluated again,
     and the sample follows the pulled order, which is the order of the frame GX is given."""
+    import numpy as np
     import pyarrow as pa
 
     missing = [c for c in (*exp.columns, *suite.key_columns) if c not in rows.column_names]
     if missing:
         return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}")
-    numbered = rows.append_column(ROW_ORDER, pa.array(range(rows.num_rows), pa.int64()))
+    numbered = rows.append_column(ROW_ORDER, pa.array(np.arange(rows.num_rows, dtype=np.int64)))
     name = f"dq_rows_{id(numbered)}"
     conn.register(name, numbered)
     try:
