@@ -127,3 +127,45 @@ def test_raw_ticket_lost_before_staging_fails(conn):
     conn.execute("create table staging.stg_raw__tickets as select 'INC1' as ticket_id")
     r = check_layers(conn, LAYERS["raw_to_staging__tickets"])
     assert (r.status, r.failing_keys_sample) == (Status.FAILED, ["missing:INC2"])
+
+
+# The reconciliation as it was computed before its one-grouping form (one grouping per side and a full join): the
+# reference the current query must equal, including NULL keys, NULL filter values and keys outside the filter.
+JOIN_REFERENCE = """
+    with src as (select k, bool_or(kind = 'incident') as kept from src_rows group by all),
+         tgt as (select k, count(*) as n from tgt_rows {target_where} group by all),
+         joined as (select src.k as src_k, coalesce(src.kept, false) as kept, tgt.k as tgt_k, tgt.n
+                    from src full join tgt on src.k = tgt.k)
+    select count(*) filter (where kept and src_k is not null and tgt_k is null),
+           count(*) filter (where tgt_k is not null and src_k is null), count(*) filter (where n > 1),
+           count(*) filter (where kept), count(*) filter (where tgt_k is not null), coalesce(sum(n), 0),
+           list_slice(list(src_k order by src_k) filter (where kept and src_k is not null and tgt_k is null), 1, 10),
+           list_slice(list(tgt_k order by tgt_k) filter (where tgt_k is not null and src_k is null), 1, 10),
+           list_slice(list(tgt_k order by tgt_k) filter (where n > 1), 1, 10)
+    from joined
+"""
+
+
+@pytest.mark.parametrize("target_where", ["", "where kind = 'incident'"])
+def test_one_grouping_reconciliation_equals_the_join_form(conn, target_where: str):
+    from data_quality.sql_checks import reconciliation_sql
+
+    # source: A, B kept; C only outside the filter; D with a NULL kind; two NULL keys (one kept)
+    conn.execute(
+        """create table src_rows as select * from (values ('A', 'incident'), ('A', 'request'), ('B', 'incident'),
+               ('C', 'request'), ('D', null), (null, 'incident'), (null, 'request')) t(k, kind)"""
+    )
+    # target: A twice, C (explained by a source row outside the filter), X from nowhere, three NULL keys, a request
+    conn.execute(
+        """create table tgt_rows as select * from (values ('A', 'incident'), ('A', 'incident'), ('C', 'incident'),
+               ('X', 'incident'), (null, 'incident'), (null, 'incident'), (null, 'request'), ('Y', 'request'))
+               t(k, kind)"""
+    )
+    ours = conn.execute(reconciliation_sql("src_rows", "tgt_rows", "k", "kind = 'incident'", target_where)).fetchall()
+    assert ours == conn.execute(JOIN_REFERENCE.format(target_where=target_where)).fetchall()
+    missing, phantom, duplicated, kept = ours[0][:4]
+    # B is kept and absent from the target; X (and Y when the target is not filtered) come from nowhere;
+    # A twice and the NULL key more than once are duplicated; A, B and the kept NULL key are kept
+    assert (missing, kept, ours[0][6]) == (1, 3, ["B"])
+    assert (phantom, ours[0][7]) == ((1, ["X"]) if target_where else (2, ["X", "Y"]))
+    assert (duplicated, ours[0][8]) == (2, ["A", None])
