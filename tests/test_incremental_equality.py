@@ -258,6 +258,36 @@ def test_daily_runs_recomputed_only_the_touched_tickets(warehouses: tuple[Path, 
     assert 22 <= refreshed[2] < 90
 
 
+def test_the_last_run_recomputed_only_the_changed_incident_kpi_groups(warehouses: tuple[Path, Path]) -> None:
+    """kpi_incident_daily / _monthly are incremental too: day 3 recomputed the groups of incidents whose group or KPI
+    inputs changed (old group and new), not every group; the equality test above shows the result is the same."""
+    incremental, _ = warehouses
+    group_key = (
+        "hash(cast(date_trunc('{period}', opened_at) as date), service, {priority}, assignment_group, "
+        "category, channel)"
+    )
+    with duckdb.connect(str(incremental), read_only=True) as conn:
+        changed = conn.execute(
+            "SELECT count(*) FILTER (period = 'day'), count(*) FILTER (period = 'month') "
+            "FROM intermediate.int_incident_kpi_changes"
+        ).fetchone()
+        groups = conn.execute("SELECT count(*) FROM marts.kpi_incident_daily").fetchone()[0]
+        # INC00006 moved from priority 3 to 1 on day 3: both of its daily groups were recomputed
+        old_key, new_key = conn.execute(
+            f"SELECT {group_key.format(period='day', priority=3)}, {group_key.format(period='day', priority=1)} "
+            "FROM marts.fct_incident WHERE ticket_id = 'INC00006'"
+        ).fetchone()
+        day_keys = {
+            k
+            for (k,) in conn.execute(
+                "SELECT group_key FROM intermediate.int_incident_kpi_changes WHERE period = 'day'"
+            ).fetchall()
+        }
+    assert 0 < changed[0] < groups
+    assert changed[1] > 0
+    assert {old_key, new_key} <= day_keys
+
+
 def test_late_corrections_reached_the_marts(warehouses: tuple[Path, Path]) -> None:
     incremental, _ = warehouses
     with duckdb.connect(str(incremental), read_only=True) as conn:

@@ -1,12 +1,69 @@
 {#- Incident KPIs per period for the incidents OPENED in it (a cohort: each incident is counted once, in
     the period it was opened, UTC), by service, priority, assignment group, category and channel.
-    period: a dbt.date_trunc datepart ('day', 'month'). Shared by kpi_incident_daily and _monthly. -#}
+    period: a dbt.date_trunc datepart ('day', 'month'). Shared by kpi_incident_daily and _monthly.
+
+    Incremental: a run recomputes only the groups (period + the five columns) that an incident entered or
+    left, or in which one of its KPI inputs changed (int_incident_kpi_changes); their rows are deleted first.
+    Every group is rebuilt when the per-ticket models recompute every ticket (macros/ticket_refresh.sql). -#}
+
+{#- The fct_incident columns the KPIs read, besides opened_at and the group columns: a change in any of them
+    changes a KPI row. Keep in step with incident_kpis() below. -#}
+{% macro incident_kpi_inputs() -%}
+    {{ return([
+        'is_resolved', 'resolve_calendar_hours', 'resolve_business_hours', 'resolve_sla_business_hours',
+        'response_calendar_minutes', 'response_business_minutes', 'response_sla_state', 'resolution_sla_state',
+        'is_first_contact_resolution', 'is_resolved_by_first_group', 'reopens', 'reassignments',
+    ]) }}
+{%- endmacro %}
+
+{% macro incident_kpi_group_columns() -%}
+    {{ return(['service', 'priority', 'assignment_group', 'category', 'channel']) }}
+{%- endmacro %}
+
+{#- The key of an incident's KPI group for `period`, from a fct_incident row (opened_at) or, with
+    period_column, from a KPI row (period_start). -#}
+{% macro incident_kpi_group_key(period, period_column=none) -%}
+    {%- set start = period_column or 'cast(' ~ dbt.date_trunc(period, 'opened_at') ~ ' as date)' -%}
+    {{ tuple_key([start] + incident_kpi_group_columns()) }}
+{%- endmacro %}
+
+{#- Materialization of the incident KPI tables: append the recomputed groups after deleting them. -#}
+{% macro incident_kpi_model(period) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_incident_kpi_groups('" ~ period ~ "') }}",
+    ) }}
+{%- endmacro %}
+
+{#- Condition on a row: its group is one this run recomputes (true when every group is rebuilt). -#}
+{% macro is_changed_incident_kpi_group(period, period_column=none) -%}
+    {%- set changes = ref('int_incident_kpi_changes') -%}
+    {%- if is_incremental() and not refreshes_every_ticket() -%}
+        {{ incident_kpi_group_key(period, period_column) }} in (
+            select group_key from {{ changes }} where period = '{{ period }}'
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_changed_incident_kpi_groups(period) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ is_changed_incident_kpi_group(period, 'period_start') }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro incident_kpis(period) -%}
 with incidents as (
     select
         cast({{ dbt.date_trunc(period, 'opened_at') }} as date) as period_start,
         *
     from {{ ref('fct_incident') }}
+    where {{ is_changed_incident_kpi_group(period) }}
 )
 
 select

@@ -14,12 +14,15 @@
     there is no watermark yet, or dbt runs with --full-refresh. int_ticket_refresh_watermark advances only
     after every per-ticket model is built, so a failed run is simply redone by the next one. -#}
 
-{#- The per-ticket models, in build order; int_ticket_refresh_watermark depends on all of them. -#}
+{#- The models this scheme refreshes, in build order: the per-ticket models, then the incident KPI tables
+    and the per-incident keys they last saw (macros/incident_kpis.sql). int_ticket_refresh_watermark depends
+    on all of them; a missing one makes the run recompute everything. -#}
 {% macro ticket_refresh_models() -%}
     {{ return([
         'int_latest_tickets', 'int_ticket_events', 'int_ticket_state_intervals', 'int_ticket_sla_policy_periods',
         'int_ticket_sla_cycles', 'int_ticket_sla_spans', 'fct_sla_explain', 'fct_ticket_sla',
-        'int_ticket_sla_outcome', 'fct_incident',
+        'int_ticket_sla_outcome', 'fct_incident', 'kpi_incident_daily', 'kpi_incident_monthly',
+        'int_incident_kpi_keys',
     ]) }}
 {%- endmacro %}
 

@@ -1,2 +1,5 @@
 {#- Monthly incident KPIs (cohort of incidents opened that UTC month); see macros/incident_kpis.sql. -#}
+{{ incident_kpi_model('month') }}
+-- depends_on: {{ ref('int_ticket_refresh_bounds') }}
+-- depends_on: {{ ref('int_incident_kpi_changes') }}
 {{ incident_kpis('month') }}
