@@ -11,16 +11,14 @@ for a staging relation). tests/data_quality/test_dq_gx_canary.py checks both rou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from data_quality.frames import quote
 from data_quality.gx_engine import SAMPLE_SIZE, Outcome, format_key
 from data_quality.specs import RowExpectation, Status, TableSuite
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 ROW_ORDER = "_dq_row"  # position of a pulled row, added to Arrow rows so the sample follows their order
 
@@ -59,9 +57,6 @@ def unique_outcome_of_rows(
 ) -> Outcome:
     """The same count over rows already pulled for GX (a staging relation): the relation is not evaluated again,
     and the sample follows the pulled order, which is the order of the frame GX is given."""
-    import numpy as np
-    import pyarrow as pa
-
     missing = [c for c in (*exp.columns, *suite.key_columns) if c not in rows.column_names]
     if missing:
         return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}")
@@ -85,25 +80,28 @@ def _unique(
     """Uniqueness of `columns` over the rows of `unit` (a subquery with a `_row` column giving GX's row order)."""
     cols = ", ".join(quote(c) for c in columns)
     all_null = " and ".join(f"{quote(c)} is null" for c in columns)
-    # Rows grouped by a 64-bit hash of the key first (one integer to group on: 0.7 s instead of 1.6 s for the four
-    # key columns of a 5M-event load). Distinct hashes mean distinct keys, so without a repeated hash no key repeats;
-    # a repeated hash is either a repeated key or a collision, and only those rows are grouped by the key itself.
-    element, skipped, repeated_hashes = conn.execute(
-        f"""select coalesce(sum(n), 0), coalesce(sum(n) filter (where all_null), 0),
-                   count(*) filter (where n > 1 and not all_null)
-            from (select count(*) as n, ({all_null}) as all_null
-                  from {unit} as u group by hash({cols}), ({all_null}))""",
-        params,
-    ).fetchall()[0]
+    # A 64-bit hash of the key per row, sorted: distinct hashes mean distinct keys, so when no two neighbours are
+    # equal no key repeats. Hashing in DuckDB and sorting the hashes with numpy is 0.15 s for a 5M-event load, where
+    # a GROUP BY needs a hash table of 5M groups (0.55 s on the hash, 1.6 s on the four key columns). A repeated
+    # hash is a repeated key or a collision: only the rows with such a hash are grouped by the key itself.
+    found = conn.execute(f"select hash({cols}) as h, ({all_null}) as all_null from {unit} as u", params).fetchnumpy()
+    hashes, all_missing = np.asarray(found["h"]), np.asarray(found["all_null"], dtype=bool)
+    element, skipped = len(hashes), int(all_missing.sum())
+    hashes = np.sort(hashes[~all_missing]) if skipped else np.sort(hashes)
+    repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
     unexpected, keys = 0, []
-    if repeated_hashes:
-        (unexpected,) = conn.execute(
-            f"""with unit as (select * from {unit} as u where not ({all_null})),
-                     repeated as (select hash({cols}) as h from unit group by h having count(*) > 1)
-                select coalesce(sum(n) filter (where n > 1), 0)
-                from (select count(*) as n from unit where hash({cols}) in (select h from repeated) group by {cols})""",
-            params,
-        ).fetchall()[0]
+    if repeated.size:
+        name = f"dq_repeated_{id(repeated)}"
+        conn.register(name, pa.table({"h": repeated}))
+        try:
+            (unexpected,) = conn.execute(
+                f"""select coalesce(sum(n) filter (where n > 1), 0)
+                    from (select count(*) as n from {unit} as u
+                          where not ({all_null}) and hash({cols}) in (select h from {name}) group by {cols})""",
+                params,
+            ).fetchall()[0]
+        finally:
+            conn.unregister(name)
     if unexpected:
         same = " and ".join(f"r.{quote(c)} is not distinct from d.{quote(c)}" for c in columns)
         rows = conn.execute(
