@@ -136,16 +136,16 @@ def validate_outcomes(
 def gx_batches(runnable: Sequence[RowExpectation]) -> list[tuple[list[str], list[RowExpectation]]]:
     """How the expectations of a suite are split into GX validations: (columns of the frame given to GX, rules).
 
-    Every single-column rule in one validation on a frame of just those columns, every multi-column rule (column
-    pair order, compound unique) alone on a frame of its own columns. GX copies the frame it validates whenever it
-    drops rows with nulls for a rule (a column pair rule ignores rows missing either value; GX does this with
-    DataFrame.dropna, which copies every column), so a frame narrowed to what the rules read is what makes the
-    difference: 1.2 s -> 0.3 s for the 16 GX rules of 1M raw tickets. Each rule reads only its own columns, so its
-    counts and failing row indexes are the same as on the whole frame (tests/data_quality/test_dq_gx_canary.py).
+    Rules reading the same columns are validated together, on a frame of just those columns. For every rule GX
+    copies the frame it validates, once to drop the rows it does not judge (nulls) and once to pick the failing
+    rows, whatever the number of failing rows; on a frame of the rule's own columns those copies stay small
+    (1M raw tickets: 1.2 s -> 0.3 s for their 16 GX rules; 5M events: 0.3 s -> 0.05 s for 3). Each rule reads only
+    its own columns, so its counts and failing row indexes are those on the whole frame (test_dq_gx_canary.py).
     """
-    singles = [exp for exp in runnable if len(exp.columns) == 1]
-    batches = [(list(dict.fromkeys(exp.columns[0] for exp in singles)), singles)] if singles else []
-    return batches + [(list(dict.fromkeys(exp.columns)), [exp]) for exp in runnable if len(exp.columns) > 1]
+    batches: dict[tuple[str, ...], list[RowExpectation]] = {}
+    for exp in runnable:
+        batches.setdefault(tuple(dict.fromkeys(exp.columns)), []).append(exp)
+    return [(list(columns), exps) for columns, exps in batches.items()]
 
 
 def _validate_with_gx(
