@@ -148,6 +148,14 @@ def gx_batches(runnable: Sequence[RowExpectation]) -> list[tuple[list[str], list
     return [(list(columns), exps) for columns, exps in batches.items()]
 
 
+# No unexpected_index_column_names: with it GX builds a dict for every unexpected row (15 s for 225k failing rows of
+# 1M). SUMMARY alone returns the frame index of the first failing rows; keys are looked up from those.
+SUMMARY = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+# Counts only: the same element, missing and unexpected counts without the failing rows' index list (GX copies the
+# failing rows to build it, even when there are none: 0.46 s -> 0.29 s for the rules of 1M raw tickets).
+COUNTS_ONLY = {"result_format": "BASIC", "partial_unexpected_count": 0}
+
+
 def _validate_with_gx(
     suite: TableSuite,
     runnable: Sequence[RowExpectation],
@@ -155,27 +163,39 @@ def _validate_with_gx(
     reference_values: dict[str, list],
     one_batch: bool = False,
 ) -> dict[str, Outcome]:
-    """GX's outcome for each rule; `one_batch` validates them all in one suite on the whole frame (the reference
-    the split into gx_batches is tested against)."""
-    gx = import_great_expectations()
-    batches = [(list(frame.columns), list(runnable))] if one_batch else gx_batches(runnable)
-    # No unexpected_index_column_names: with it GX builds a dict for every unexpected row (15 s for 225k failing
-    # rows of 1M). SUMMARY alone returns the frame index of the first failing rows; keys are looked up from those.
-    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+    """GX's outcome for each rule: the rules of each batch (gx_batches) counted by GX, and the rules that failed
+    validated again with their first failing rows (SUMMARY). `one_batch` is the reference this is tested against:
+    every rule in one SUMMARY validation of the whole frame."""
+    if one_batch:
+        return _run_gx(suite, list(runnable), frame, list(frame.columns), reference_values, SUMMARY)
     outcomes: dict[str, Outcome] = {}
-    for columns, exps in batches:
-        gx_suite = gx.ExpectationSuite(
-            name=suite.name, expectations=[build_expectation(exp, reference_values) for exp in exps]
-        )
-        # a column selection shares the frame's index (failing rows are looked up in `frame`) and, with pandas'
-        # copy-on-write, its data
-        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame[columns]})
-        validation = batch.validate(gx_suite, result_format=result_format)
-        outcomes |= {
-            evr.expectation_config.meta["check_name"]: _outcome_from_gx(evr, frame, suite.key_columns)
-            for evr in validation.results
-        }
+    for columns, exps in gx_batches(runnable):
+        counted = _run_gx(suite, exps, frame, columns, reference_values, COUNTS_ONLY)
+        failed = [exp for exp in exps if counted[exp.name].status is Status.FAILED]
+        outcomes |= counted
+        if failed:
+            outcomes |= _run_gx(suite, failed, frame, columns, reference_values, SUMMARY)
     return outcomes
+
+
+def _run_gx(
+    suite: TableSuite,
+    exps: Sequence[RowExpectation],
+    frame: pd.DataFrame,
+    columns: list[str],
+    reference_values: dict[str, list],
+    result_format: dict[str, object],
+) -> dict[str, Outcome]:
+    gx = import_great_expectations()
+    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=[build_expectation(e, reference_values) for e in exps])
+    # a column selection shares the frame's index (failing rows are looked up in `frame`) and, with pandas'
+    # copy-on-write, its data
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame[columns]})
+    validation = batch.validate(gx_suite, result_format=result_format)
+    return {
+        evr.expectation_config.meta["check_name"]: _outcome_from_gx(evr, frame, suite.key_columns)
+        for evr in validation.results
+    }
 
 
 def validate_frame(
