@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow as pa
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -72,11 +73,17 @@ def _specs(group: AssetChecks) -> list[AssetCheckSpec]:
     ]
 
 
-def run_guarded(group: AssetChecks, conn: duckdb.DuckDBPyConnection, checked_at: datetime) -> list[CheckResult]:
+def run_guarded(
+    group: AssetChecks,
+    conn: duckdb.DuckDBPyConnection,
+    checked_at: datetime,
+    pulled: dict[str, pa.Table] | None = None,
+) -> list[CheckResult]:
     """The group's results; if a check raises, every check of this group is recorded as an ERROR (an error blocks
-    like a failure) and the other assets sharing the step are still checked and recorded."""
+    like a failure) and the other assets sharing the step are still checked and recorded. `pulled` is shared by
+    the groups of one step (rows a suite pulled, read again by a later reconciliation)."""
     try:
-        return group.run(conn, as_of=checked_at)
+        return group.run(conn, as_of=checked_at, pulled=pulled)
     except Exception as err:  # any failure of a check is reported as that check's error
         asset = ".".join(group.asset_key)
         message = f"the checks of {asset} raised {type(err).__name__}: {err}"
@@ -94,7 +101,8 @@ def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str
     def _dq_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
         checked_at = datetime.now(UTC)
         with warehouse.connect() as conn:
-            evaluated = [(group, run_guarded(group, conn, checked_at)) for group in groups]
+            pulled: dict[str, pa.Table] = {}
+            evaluated = [(group, run_guarded(group, conn, checked_at, pulled)) for group in groups]
             write_results(conn, context.run.run_id, [r for _, results in evaluated for r in results], checked_at)
             if any(group.asset_key[0] in DBT_SCHEMAS for group in groups):
                 # These checks ran after the dbt build: put its dbt tests in the same history, under this run.

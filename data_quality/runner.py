@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from data_quality import sql_checks, suites
 from data_quality.frames import load_frame, quote
 from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["AssetChecks", "checks_by_asset", "load_frame", "run_all", "run_table_suite"]
 
@@ -37,9 +41,15 @@ def _not_applicable(suite: TableSuite, exp: RowExpectation, why: str) -> CheckRe
     )
 
 
-def run_table_suite(conn: duckdb.DuckDBPyConnection, suite: TableSuite, reuse: bool = True) -> list[CheckResult]:
+def run_table_suite(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    reuse: bool = True,
+    pulled: dict[str, pa.Table] | None = None,
+) -> list[CheckResult]:
     """Every expectation of `suite`, validated by GX on the rows not validated before (units.py) unless `reuse`
-    is False, in which case every row is validated now (the full re-check the reuse must equal)."""
+    is False, in which case every row is validated now (the full re-check the reuse must equal). The rows pulled
+    from a whole relation are left in `pulled` for the reconciliations of the same run."""
     from data_quality.units import run_suite
 
     if not sql_checks.relation_exists(conn, suite.relation):
@@ -54,7 +64,7 @@ def run_table_suite(conn: duckdb.DuckDBPyConnection, suite: TableSuite, reuse: b
     ]
     results = skipped
     if runnable:
-        results += run_suite(conn, replace(suite, expectations=tuple(runnable)), references, reuse=reuse)
+        results += run_suite(conn, replace(suite, expectations=tuple(runnable)), references, reuse, pulled)
     order = {e.name: i for i, e in enumerate(suite.expectations)}
     return sorted(results, key=lambda r: order[r.check_name])
 
@@ -79,15 +89,24 @@ class AssetChecks:
             specs += [(c.name, c.severity, c.description) for c in group]
         return specs
 
-    def run(self, conn: duckdb.DuckDBPyConnection, as_of: datetime, reuse: bool = True) -> list[CheckResult]:
+    def run(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        as_of: datetime,
+        reuse: bool = True,
+        pulled: dict[str, pa.Table] | None = None,
+    ) -> list[CheckResult]:
+        """Every check of this asset. `pulled` carries the rows of whole relations pulled by the suites to the
+        reconciliations, across the assets checked in one run (pass the same dict to each)."""
+        pulled = {} if pulled is None else pulled
         results: list[CheckResult] = []
         for suite in self.table_suites:
-            results += run_table_suite(conn, suite, reuse=reuse)
+            results += run_table_suite(conn, suite, reuse, pulled)
         results += [sql_checks.check_volume(conn, c) for c in self.volume]
         results += [sql_checks.check_freshness(conn, c, as_of) for c in self.freshness]
         results += [sql_checks.check_load_balance(conn, c) for c in self.load_balance]
         results += [sql_checks.check_quarantine(conn, c) for c in self.quarantine]
-        results += [sql_checks.check_layers(conn, c) for c in self.reconciliations]
+        results += [sql_checks.check_layers(conn, c, pulled) for c in self.reconciliations]
         return results
 
 
@@ -122,6 +141,7 @@ def run_all(conn: duckdb.DuckDBPyConnection, as_of: datetime | None = None, reus
     """Every check in the project, in a stable order; `reuse=False` re-validates every row."""
     as_of = as_of or datetime.now(UTC)
     results: list[CheckResult] = []
+    pulled: dict[str, pa.Table] = {}
     for group in checks_by_asset():
-        results += group.run(conn, as_of, reuse=reuse)
+        results += group.run(conn, as_of, reuse=reuse, pulled=pulled)
     return results

@@ -63,6 +63,9 @@ class TableSuite:
     # True for raw tables: rows arrive in loads (`_load_id`) that never change once landed, so each load is
     # validated once and its per-load outcome reused by later runs (data_quality/units.py).
     per_load: bool = False
+    # Columns pulled with the rows although no rule reads them: the reconciliations on this relation in the same
+    # run read these rows instead of evaluating the relation again (runner.AssetChecks.run, sql_checks.check_layers).
+    carried_columns: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -75,11 +78,11 @@ class TableSuite:
 
     @property
     def all_columns(self) -> list[str]:
-        """The key columns and the columns of every rule, whichever engine checks it."""
+        """The key columns, the columns of every rule, whichever engine checks it, and the carried columns."""
         needed: list[str] = list(self.key_columns)
         for exp in self.expectations:
             needed += [c for c in exp.columns if c not in needed]
-        return needed
+        return needed + [c for c in self.carried_columns if c not in needed]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -21,6 +22,9 @@ from data_quality.specs import (
     Status,
     VolumeCheck,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SAMPLE_SIZE = 10
 
@@ -41,7 +45,7 @@ def has_column(conn: duckdb.DuckDBPyConnection, relation: str, column: str) -> b
     row = conn.execute(
         "select count(*) from duckdb_columns() where schema_name = $1 and table_name = $2 and column_name = $3",
         [schema, name, column],
-    ).fetchone()
+    ).fetchall()[0]  # fetched to the end: a pending result would block registering pulled rows afterwards
     return bool(row and row[0])
 
 
@@ -192,6 +196,23 @@ def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> 
     )
 
 
+def _pulled_or(
+    conn: duckdb.DuckDBPyConnection,
+    pulled: dict[str, pa.Table] | None,
+    relation: str,
+    columns: list[str],
+    registered: list[str],
+) -> str:
+    """The name to query `relation` by: its pulled rows, registered with DuckDB, when they hold `columns`."""
+    rows = (pulled or {}).get(relation)
+    if rows is None or not set(columns) <= set(rows.column_names):
+        return relation
+    name = f"dq_pulled_{len(registered)}_{id(rows)}"
+    conn.register(name, rows)
+    registered.append(name)
+    return name
+
+
 def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
     """Missing, phantom and duplicated keys, totals and samples of a reconciliation, in one query.
 
@@ -220,8 +241,13 @@ def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", t
     """
 
 
-def check_layers(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> CheckResult:
-    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals."""
+def check_layers(
+    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, pulled: dict[str, pa.Table] | None = None
+) -> CheckResult:
+    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals.
+
+    A side whose rows a suite pulled earlier in the same run (`pulled`, by relation, with the columns needed here)
+    is read from those rows: the same rows, without evaluating a staging view again."""
     for relation in (spec.source, spec.target):
         if not relation_exists(conn, relation):
             return _not_applicable(
@@ -246,10 +272,18 @@ def check_layers(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> 
         if has_column(conn, spec.target, column):
             target_where = f"where {column} = $1"
     key = spec.key
-    sql = reconciliation_sql(spec.source, spec.target, spec.key, kept, target_where)
-    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = conn.execute(
-        sql, params
-    ).fetchone()
+    filter_column = [spec.source_filter[0]] if spec.source_filter else []
+    registered: list[str] = []
+    try:
+        source = _pulled_or(conn, pulled, spec.source, [key, *filter_column], registered)
+        target = _pulled_or(conn, pulled, spec.target, [key, *(filter_column if target_where else [])], registered)
+        sql = reconciliation_sql(source, target, key, kept, target_where)
+        missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = conn.execute(
+            sql, params
+        ).fetchall()[0]
+    finally:
+        for name in registered:
+            conn.unregister(name)
     failing = missing + phantom + dup
     totals_match = n_src == n_tgt_distinct == n_tgt_rows
     sample = [f"missing:{k}" for k in s_missing or []] + [f"phantom:{k}" for k in s_phantom or []]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -36,6 +37,9 @@ from data_quality.gx_engine import Outcome, to_check_result, validate_outcomes
 from data_quality.results import RESULTS_SCHEMA, insert_rows
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
 from data_quality.sql_rows import unique_outcome, unique_outcome_of_rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 UNITS_TABLE = f"{RESULTS_SCHEMA}.check_units"
 UNITS_COLUMNS = (
@@ -151,8 +155,12 @@ def run_suite(
     suite: TableSuite,
     reference_values: dict[str, list[object]],
     reuse: bool = True,
+    pulled: dict[str, pa.Table] | None = None,
 ) -> list[CheckResult]:
-    """Every expectation of `suite` over the relation as it is now, validating with GX only unseen units."""
+    """Every expectation of `suite` over the relation as it is now, validating with GX only unseen units.
+
+    The rows of a whole relation (not per load) are left in `pulled`, by relation, for the checks that follow in
+    the same run (the reconciliations read them instead of evaluating a staging view again)."""
     hashes = {e.name: spec_hash(suite, e, reference_values) for e in suite.expectations}
     stored = stored_outcomes(conn, suite.relation, list(hashes.values())) if reuse else {}
     checked_at = datetime.now(UTC)
@@ -167,6 +175,8 @@ def run_suite(
             # validate only if that fingerprint is new.
             rows = load_arrow(conn, suite, every_column=True)
             unit = replace(unit, fingerprint=_relation_fingerprint(conn, rows))
+            if pulled is not None:
+                pulled[suite.relation] = rows
         have = {
             e.name: stored[key]
             for e in suite.expectations
