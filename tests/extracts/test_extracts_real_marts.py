@@ -31,7 +31,7 @@ from pipelines.ingest.schema import ensure_raw_schema
 OCTOBER = {"date_from": date(2026, 10, 1), "date_to": date(2026, 10, 31)}
 SELECT = [
     "--select", "+fct_sla_explain", "+fct_ticket_sla", "+kpi_availability_monthly", "+fct_outage", "+fct_change",
-    "audit_build_info", "--indirect-selection", "cautious",
+    "audit_build_info", "stg_raw__tickets", "stg_raw__outages", "--indirect-selection", "cautious",
 ]  # fmt: skip
 
 
