@@ -72,6 +72,50 @@ policies as (
         valid_from,
         lead(valid_from) over (partition by ticket_type, priority, metric order by valid_from) as valid_to
     from {{ ref('sla_policies') }}
+),
+
+-- The ticket's type, service and opening date on each period: the policy is chosen as of the opening date.
+dated_periods as (
+    select
+        p.ticket_id,
+        p.period_no,
+        p.priority,
+        p.valid_from,
+        p.valid_to,
+        t.ticket_type,
+        t.service,
+        cast(t.opened_at as date) as opened_date
+    from periods as p
+    inner join tickets as t on p.ticket_id = t.ticket_id
+),
+
+-- The policies in force are resolved once per distinct ticket type, priority and opening date (a few thousand)
+-- rather than per period: joining every period to every policy version of its type and priority before
+-- filtering on the dates made 3-4 rows per kept row.
+opening_combinations as (
+    select distinct
+        ticket_type,
+        priority,
+        opened_date
+    from dated_periods
+),
+
+in_force as (
+    select
+        d.ticket_type,
+        d.priority,
+        d.opened_date,
+        pol.metric,
+        pol.policy_id,
+        pol.target_minutes,
+        pol.calendar_id,
+        pol.pause_states
+    from opening_combinations as d
+    inner join policies as pol
+        on d.ticket_type = pol.ticket_type
+            and d.priority = pol.priority
+            and d.opened_date >= pol.valid_from
+            and (pol.valid_to is null or d.opened_date < pol.valid_to)
 )
 
 select
@@ -89,11 +133,9 @@ select
         when pol.calendar_id = 'service' then coalesce(s.support_calendar_id, '{{ var("default_support_calendar") }}')
         else pol.calendar_id
     end as calendar_id
-from periods as p
-inner join tickets as t on p.ticket_id = t.ticket_id
-inner join policies as pol
-    on t.ticket_type = pol.ticket_type
+from dated_periods as p
+inner join in_force as pol
+    on p.ticket_type = pol.ticket_type
         and p.priority = pol.priority
-        and pol.valid_from <= cast(t.opened_at as date)
-        and (pol.valid_to is null or pol.valid_to > cast(t.opened_at as date))
-left join {{ ref('services') }} as s on t.service = s.service
+        and p.opened_date = pol.opened_date
+left join {{ ref('services') }} as s on p.service = s.service
