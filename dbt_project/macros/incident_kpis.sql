@@ -6,35 +6,35 @@
     left, or in which one of its KPI inputs changed (int_incident_kpi_changes); their rows are deleted first.
     Every group is rebuilt when the per-ticket models recompute every ticket (macros/ticket_refresh.sql). -#}
 
-{#- The fct_incident columns the KPIs read, besides opened_at and the group columns: a change in any of them
-    changes a KPI row. Keep in step with incident_kpis() below. -#}
-{% macro incident_kpi_inputs() -%}
-    {{ return([
-        'is_resolved', 'resolve_calendar_hours', 'resolve_business_hours', 'resolve_sla_business_hours',
-        'response_calendar_minutes', 'response_business_minutes', 'response_sla_state', 'resolution_sla_state',
-        'is_first_contact_resolution', 'is_resolved_by_first_group', 'reopens', 'reassignments',
-    ]) }}
-{%- endmacro %}
-
-{% macro incident_kpi_group_columns() -%}
-    {{ return(['service', 'priority', 'assignment_group', 'category', 'channel']) }}
-{%- endmacro %}
-
 {#- The key of an incident's KPI group for `period`, from a fct_incident row (opened_at) or, with
     period_column, from a KPI row (period_start). -#}
 {% macro incident_kpi_group_key(period, period_column=none) -%}
     {%- set start = period_column or 'cast(' ~ dbt.date_trunc(period, 'opened_at') ~ ' as date)' -%}
-    {{ tuple_key([start] + incident_kpi_group_columns()) }}
+    {{ tuple_key([start, 'service', 'priority', 'assignment_group', 'category', 'channel']) }}
 {%- endmacro %}
 
 {#- Materialization of the incident KPI tables: append the recomputed groups after deleting them. -#}
 {% macro incident_kpi_model(period) -%}
-    {{ config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_changed_incident_kpi_groups('" ~ period ~ "') }}",
-    ) }}
+    {{ delete_then_append_model("{{ delete_changed_incident_kpi_groups('" ~ period ~ "') }}") }}
+{%- endmacro %}
+
+{#- Per refreshed incident: its day and month group keys and the key of its KPI inputs
+    (int_incident_kpi_keys keeps these; int_incident_kpi_changes compares them with the kept ones).
+    The inputs are the fct_incident columns incident_kpis() reads besides opened_at and the group columns: a
+    change in any of them changes a KPI row. Keep the list in step with incident_kpis() below. -#}
+{% macro refreshed_incident_kpi_keys() -%}
+    {%- set kpi_inputs = [
+        'is_resolved', 'resolve_calendar_hours', 'resolve_business_hours', 'resolve_sla_business_hours',
+        'response_calendar_minutes', 'response_business_minutes', 'response_sla_state', 'resolution_sla_state',
+        'is_first_contact_resolution', 'is_resolved_by_first_group', 'reopens', 'reassignments',
+    ] -%}
+    select
+        ticket_id,
+        {{ incident_kpi_group_key('day') }} as day_key,
+        {{ incident_kpi_group_key('month') }} as month_key,
+        {{ tuple_key(kpi_inputs) }} as inputs_key
+    from {{ ref('fct_incident') }}
+    where {{ is_refreshed_ticket('ticket_id') }}
 {%- endmacro %}
 
 {#- Condition on a row: its group is one this run recomputes (true when every group is rebuilt). -#}

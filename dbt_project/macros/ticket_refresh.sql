@@ -30,11 +30,17 @@
     'refreshed') after deleting their rows. on_schema_change='fail': a changed model needs
     `itsm run --full-refresh` rather than a silent guess. -#}
 {% macro per_ticket_model(scope='refreshed') -%}
+    {{ delete_then_append_model("{{ delete_refreshed_tickets('" ~ scope ~ "') }}") }}
+{%- endmacro %}
+
+{#- An incremental model that deletes what it recomputes (delete_hook, a pre_hook) and appends the new rows;
+    shared by the per-ticket models and the incident KPI tables (macros/incident_kpis.sql). -#}
+{% macro delete_then_append_model(delete_hook) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_refreshed_tickets('" ~ scope ~ "') }}",
+        pre_hook=delete_hook,
     ) }}
 {%- endmacro %}
 

@@ -4,10 +4,4 @@
 {{ per_ticket_model() }}
 -- depends_on: {{ ref('kpi_incident_daily') }}
 -- depends_on: {{ ref('kpi_incident_monthly') }}
-select
-    ticket_id,
-    {{ incident_kpi_group_key('day') }} as day_key,
-    {{ incident_kpi_group_key('month') }} as month_key,
-    {{ tuple_key(incident_kpi_inputs()) }} as inputs_key
-from {{ ref('fct_incident') }}
-where {{ is_refreshed_ticket('ticket_id') }}
+{{ refreshed_incident_kpi_keys() }}
