@@ -98,10 +98,7 @@
 {#- pre_hook of every per-ticket model: drop the rows of the tickets about to be recomputed. -#}
 {% macro delete_refreshed_tickets(scope='refreshed') -%}
     {%- if is_incremental() -%}
-        delete from {{ this }}
-        {%- if not refreshes_every_ticket() %}
-        where {{ is_refreshed_ticket('ticket_id', scope) }}
-        {%- endif %}
+        delete from {{ this }} where {{ is_refreshed_ticket('ticket_id', scope) }}
     {%- else -%}
         select 1
     {%- endif -%}
