@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from data_quality.frames import quote
+from data_quality.frames import column_types, quote
 from data_quality.gx_engine import SAMPLE_SIZE, Outcome, format_key
 from data_quality.specs import RowExpectation, Status, TableSuite
 
@@ -31,13 +31,7 @@ def unique_outcome(
     params: Sequence[object] = (),
 ) -> Outcome:
     """Rows of `suite.relation` selected by `where` whose `exp.columns` values occur more than once."""
-    present = {
-        r[0]
-        for r in conn.execute(
-            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
-            suite.relation.split(".", 1),
-        ).fetchall()
-    }
+    present = column_types(conn, suite.relation)
     missing = [c for c in (*exp.columns, *suite.key_columns) if c not in present]
     if missing:
         return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}")
