@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -29,23 +30,35 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     return any(p.stat().st_mtime > built for p in sources)
 
 
+def _parse_manifest(project: DbtProject) -> None:
+    """`dbt parse` into a private folder, then swap the manifest (and dbt's parse state) in atomically: two
+    processes that load definitions at once would otherwise read each other's half-written manifest.json."""
+    target = Path(project.manifest_path).parent
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target, prefix="parse-") as scratch:
+        if (target / PARTIAL_PARSE).exists():  # keeps the re-parse partial (only changed files)
+            shutil.copyfile(target / PARTIAL_PARSE, Path(scratch) / PARTIAL_PARSE)
+        subprocess.run(
+            [
+                str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt",
+                *("parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR)),
+                *("--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", scratch),
+            ],
+            check=True,
+        )
+        if (Path(scratch) / PARTIAL_PARSE).exists():
+            os.replace(Path(scratch) / PARTIAL_PARSE, target / PARTIAL_PARSE)
+        os.replace(Path(scratch) / "manifest.json", target / "manifest.json")
+
+
 # `make` prepares the manifest once (`dbt parse`) so loading definitions stays cheap; it is re-parsed here only
 # when missing or older than the dbt sources (an edited model must never run against an old graph).
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+PARTIAL_PARSE = "partial_parse.msgpack"
 if _manifest_is_stale(DBT_PROJECT):
-    subprocess.run(
-        [
-            str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt",
-            *("parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)),
-            *("--target-path", str(Path(DBT_PROJECT.manifest_path).parent)),
-        ],
-        check=True,
-    )
+    _parse_manifest(DBT_PROJECT)
 
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
-
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def partial_parse_cache() -> Path:

@@ -102,3 +102,25 @@ def test_touched_tickets_are_those_with_new_raw_rows(runs: Runs) -> None:
     assert sets[1] == {"T_OPEN": False}
     assert sets[2] == {"T_DONE_1": True, "T_OPEN": False}  # the re-export touched T_DONE_1
     assert sets[3] == {"T_DONE_1": True, "T_DONE_2": True, "T_OPEN": True}  # changed clock var: all
+
+
+def test_the_first_load_after_an_empty_build_recomputes_every_ticket_unfiltered(
+    tmp_path: Path, dbt: Callable[..., str]
+) -> None:
+    """A watermark exists (the empty build) but every raw row is newer: every ticket is touched, so the run takes
+    the unfiltered full recompute (refresh_after_load_id null) instead of filtering by a set holding them all."""
+    warehouse = new_warehouse(tmp_path / "itsm.duckdb")
+    dbt(SELECT, warehouse, tmp_path)  # 1: nothing loaded yet
+    insert_rows(warehouse, "tickets", [_incident("T_DONE_1", 3, True), _incident("T_OPEN", 3, False)], load_id=1)
+    dbt(SELECT, warehouse, tmp_path)  # 2: the first load
+    assert query(warehouse, "select refresh_after_load_id from intermediate.int_ticket_refresh_bounds") == [
+        {"refresh_after_load_id": None}
+    ]
+    assert _refreshed(warehouse) == [0, 2]
+    assert _refresh_set(warehouse) == {"T_DONE_1": True, "T_OPEN": True}
+    insert_rows(warehouse, "tickets", [_incident("T_NEW", 3, True)], load_id=2)
+    dbt(SELECT, warehouse, tmp_path)  # 3: older rows exist now, so only the new ticket and the running clock
+    assert query(warehouse, "select refresh_after_load_id from intermediate.int_ticket_refresh_bounds") == [
+        {"refresh_after_load_id": 1}
+    ]
+    assert _refresh_set(warehouse) == {"T_NEW": True, "T_OPEN": False}

@@ -25,11 +25,19 @@ reference_data as (
 ),
 
 loads as (
-    select max(_load_id) as through_load_id
+    select
+        min(first_load_id) as first_load_id,
+        max(last_load_id) as through_load_id
     from (
-        select max(_load_id) as _load_id from {{ source('raw', 'tickets') }}
+        select
+            min(_load_id) as first_load_id,
+            max(_load_id) as last_load_id
+        from {{ source('raw', 'tickets') }}
         union all
-        select max(_load_id) from {{ source('raw', 'ticket_events') }}
+        select
+            min(_load_id),
+            max(_load_id)
+        from {{ source('raw', 'ticket_events') }}
     ) as load_ids
 ),
 
@@ -47,10 +55,15 @@ previous as (
     {%- endif %}
 )
 
+-- Every ticket is recomputed when every raw row is newer than the watermark (the first load after an empty
+-- run, a backfill): the refresh set would hold every ticket anyway, and filtering by it costs more than it saves.
 select
     l.through_load_id,
     case
-        when p.reference_hash = r.reference_hash
+        when
+            p.reference_hash = r.reference_hash
+            and l.first_load_id
+            <= coalesce(p.refreshed_through_load_id, 0) - {{ var('ticket_refresh_lookback_loads') }}
             then coalesce(p.refreshed_through_load_id, 0) - {{ var('ticket_refresh_lookback_loads') }}
     end as refresh_after_load_id,
     r.reference_hash
