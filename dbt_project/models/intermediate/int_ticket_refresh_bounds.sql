@@ -35,8 +35,8 @@ loads as (
         from {{ source('raw', 'tickets') }}
         union all
         select
-            min(_load_id),
-            max(_load_id)
+            min(_load_id) as first_load_id,
+            max(_load_id) as last_load_id
         from {{ source('raw', 'ticket_events') }}
     ) as load_ids
 ),
