@@ -6,7 +6,8 @@ itsm_refresh: ingest -> dbt build -> checks -> dashboards) in its own warehouse 
 - in one full refresh, all three days in the inbox before the only run (the loader reads them in path order, so
   the later export of a ticket wins there too).
 Day 2 resolves tickets day 1 left open, day 3 corrects tickets of day 1 late (a priority corrected, a resolved
-ticket reopened and resolved again, an outage's end moved) - the updates an incremental model must not leave stale.
+ticket reopened and resolved again, a resolution moved into an earlier day, an incident re-typed as a request, an
+outage's end moved) - the updates an incremental model must not leave stale.
 Every relation in schema `marts` must then hold the same rows (compared as multisets, so order does not matter),
 except audit_build_info, which records the dbt invocation itself.
 """
@@ -131,6 +132,12 @@ def write_exports(root: Path) -> None:
     tickets[2].append(ticket_row(3, opened, resolved, 1 + 3 % 4, reopens=1))
     events[2] += [event(3, reopened, "state", "resolved", "in_progress"),
                   event(3, resolved, "state", "in_progress", "resolved")]  # fmt: skip
+    # INC00020's resolution (day 2, 04:00) corrected into day 1 (10:00): the backlog of day 1 changes after the
+    # fact; INC00011 re-typed as a request on day 3: it leaves the incident marts
+    opened = opened_at(20, days[0])
+    tickets[2].append(ticket_row(20, opened, opened + timedelta(hours=3), 1 + 20 % 4))
+    tickets[2].append(dict(ticket_row(11, opened_at(11, days[0]), opened_at(11, days[0]) + timedelta(hours=12), 4),
+                           ticket_type="request"))  # fmt: skip
 
     changes = {d: [] for d in range(3)}
     outages = {d: [] for d in range(3)}
@@ -229,10 +236,10 @@ def test_the_incremental_chain_loaded_each_day_once(warehouses: tuple[Path, Path
     incremental, full = warehouses
     with duckdb.connect(str(incremental), read_only=True) as conn:
         loads = conn.execute("SELECT count(*), count(DISTINCT _load_id) FROM raw.tickets").fetchone()
-        # 40 + 30 + 20 new tickets, 5 re-exported on day 2, 2 on day 3: 97 rows, from 3 loads of tickets files
-        assert loads == (97, 3)
+        # 40 + 30 + 20 new tickets, 5 re-exported on day 2, 4 on day 3: 99 rows, from 3 loads of tickets files
+        assert loads == (99, 3)
     with duckdb.connect(str(full), read_only=True) as conn:
-        assert conn.execute("SELECT count(*) FROM raw.tickets").fetchone()[0] == 97
+        assert conn.execute("SELECT count(*) FROM raw.tickets").fetchone()[0] == 99
 
 
 def test_daily_runs_recomputed_only_the_touched_tickets(warehouses: tuple[Path, Path]) -> None:
@@ -254,8 +261,8 @@ def test_daily_runs_recomputed_only_the_touched_tickets(warehouses: tuple[Path, 
     assert refreshed[0] == 40  # first build: every ticket of day 1
     # day 2: 30 new + 5 re-exported tickets, plus day-1 tickets with a running clock; fewer than all 70
     assert 35 <= refreshed[1] < 70
-    # day 3: 20 new + 2 corrected (INC00003, INC00006), plus running clocks; fewer than all 90
-    assert 22 <= refreshed[2] < 90
+    # day 3: 20 new + 4 corrected (INC00003, INC00006, INC00011, INC00020), plus running clocks; fewer than all 90
+    assert 24 <= refreshed[2] < 90
 
 
 def test_the_last_run_recomputed_only_the_changed_incident_kpi_groups(warehouses: tuple[Path, Path]) -> None:
@@ -344,6 +351,18 @@ def assert_same_marts(incremental: Path, full: Path) -> None:
         # not vacuous: the facts the incremental models will maintain hold rows
         facts = conn.execute("SELECT count(*) FROM marts.fct_incident").fetchone()[0]
         assert facts > 0
+
+
+def test_the_last_run_added_only_the_changed_incidents_to_the_backlog(warehouses: tuple[Path, Path]) -> None:
+    """fct_backlog_daily is incremental too: day 3 added the marks of the incidents whose service, priority,
+    opening or end changed (old version -1, new +1) to the previous rows, not every incident's."""
+    incremental, _ = warehouses
+    with duckdb.connect(str(incremental), read_only=True) as conn:
+        changes = set(conn.execute("SELECT ticket_id, weight FROM intermediate.int_backlog_changes").fetchall())
+    corrected = {(f"INC{i:05d}", w) for i in (3, 6, 20) for w in (-1, 1)} | {("INC00011", -1)}
+    # day 3's new incidents: 71-90 except the requests (i % 5 == 4: 74, 79, 84, 89)
+    new = {(f"INC{i:05d}", 1) for i in range(71, 91) if i % 5 != 4}
+    assert changes == corrected | new
 
 
 def test_full_refresh_flag_rebuilds_every_ticket_with_the_same_marts(warehouses: tuple[Path, Path]) -> None:

@@ -22,7 +22,7 @@
         'int_latest_tickets', 'int_ticket_events', 'int_ticket_state_intervals', 'int_ticket_sla_policy_periods',
         'int_ticket_sla_cycles', 'int_ticket_sla_spans', 'fct_sla_explain', 'fct_ticket_sla',
         'int_ticket_sla_outcome', 'fct_incident', 'kpi_incident_daily', 'kpi_incident_monthly',
-        'int_incident_kpi_keys',
+        'int_incident_kpi_keys', 'int_backlog_incidents',
     ]) }}
 {%- endmacro %}
 
@@ -42,6 +42,21 @@
         on_schema_change='fail',
         pre_hook=delete_hook,
     ) }}
+{%- endmacro %}
+
+{#- dbt's should_full_refresh (global project, configs.sql), overridden here: a model of this scheme is also
+    rebuilt from scratch when the run recomputes every ticket. dbt then writes its table once (create, then swap)
+    instead of building a temporary copy, deleting every old row and inserting the copy; is_incremental() is false,
+    so the delete hooks and ticket filters drop out, and a changed column list needs no --full-refresh. -#}
+{% macro should_full_refresh() -%}
+    {%- set config_full_refresh = config.get('full_refresh') -%}
+    {%- if config_full_refresh is none -%}
+        {%- set config_full_refresh = flags.FULL_REFRESH -%}
+    {%- endif -%}
+    {%- if not config_full_refresh and execute and model.name in ticket_refresh_models() -%}
+        {%- set config_full_refresh = refreshes_every_ticket() -%}
+    {%- endif -%}
+    {{ return(config_full_refresh) }}
 {%- endmacro %}
 
 {#- The existing relation of a model of this project, or none (read without ref(), so without a graph edge:

@@ -1,0 +1,6 @@
+{#- Per incident, the columns fct_backlog_daily counted it by, as it last counted them: built after it, so the
+    next run's int_backlog_changes compares against what the backlog holds (macros/backlog_refresh.sql). -#}
+{{ per_ticket_model() }}
+-- depends_on: {{ ref('fct_backlog_daily') }}
+{{ backlog_incident_columns() }}
+where {{ is_refreshed_ticket('ticket_id') }}
