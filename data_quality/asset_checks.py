@@ -29,6 +29,7 @@ from dagster import (
     multi_asset_check,
 )
 
+from data_quality.check_state import PendingWrites
 from data_quality.dbt_results import record_dbt_tests_of_run
 from data_quality.results import write_results
 from data_quality.runner import AssetChecks, checks_by_asset
@@ -78,12 +79,16 @@ def run_guarded(
     conn: duckdb.DuckDBPyConnection,
     checked_at: datetime,
     pulled: dict[str, pa.Table] | None = None,
+    pending: PendingWrites | None = None,
+    reuse: bool = True,
 ) -> list[CheckResult]:
     """The group's results; if a check raises, every check of this group is recorded as an ERROR (an error blocks
     like a failure) and the other assets sharing the step are still checked and recorded. `pulled` is shared by
-    the groups of one step (rows a suite pulled, read again by a later reconciliation)."""
+    the groups of one step (rows a suite pulled, read again by a later reconciliation); `pending` collects what
+    the step checked (stored when the step is done; nothing of a group that raised)."""
+    own = PendingWrites()
     try:
-        return group.run(conn, as_of=checked_at, pulled=pulled)
+        results = group.run(conn, as_of=checked_at, reuse=reuse, pulled=pulled, pending=own)
     except Exception as err:  # any failure of a check is reported as that check's error
         asset = ".".join(group.asset_key)
         message = f"the checks of {asset} raised {type(err).__name__}: {err}"
@@ -91,6 +96,12 @@ def run_guarded(
             CheckResult(name, asset, severity, Status.ERROR, engine="runner", details=message)
             for name, severity, _ in group.check_specs
         ]
+    if pending is not None:
+        pending.unit_rows += own.unit_rows
+        pending.ledger_writes += own.ledger_writes
+    else:
+        own.commit(conn)
+    return results
 
 
 def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str) -> AssetChecksDefinition:
@@ -100,13 +111,20 @@ def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str
     @multi_asset_check(specs=[spec for group in groups for spec in _specs(group)], name=name, description=description)
     def _dq_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
         checked_at = datetime.now(UTC)
+        # A full refresh (ITSM_FULL_REFRESH=1, `itsm run --full-refresh`) checks every row and key again and
+        # replaces what earlier runs stored (check_state.py); otherwise only rows and keys not checked before.
+        reuse = not warehouse.settings.full_refresh
         with warehouse.connect() as conn:
             pulled: dict[str, pa.Table] = {}
-            evaluated = [(group, run_guarded(group, conn, checked_at, pulled)) for group in groups]
+            pending = PendingWrites()
+            evaluated = [(group, run_guarded(group, conn, checked_at, pulled, pending, reuse)) for group in groups]
             write_results(conn, context.run.run_id, [r for _, results in evaluated for r in results], checked_at)
             if any(group.asset_key[0] in DBT_SCHEMAS for group in groups):
                 # These checks ran after the dbt build: put its dbt tests in the same history, under this run.
                 record_dbt_tests_of_run(conn, context.run.run_id)
+            # Only now, with every check of the step evaluated and recorded: a step that dies before this line
+            # leaves the rows it validated to be validated again by the next run.
+            pending.commit(conn)
         for group, results in evaluated:
             for result in results:
                 yield to_dagster(result, AssetKey(list(group.asset_key)))

@@ -148,6 +148,9 @@ def gx_batches(runnable: Sequence[RowExpectation]) -> list[tuple[list[str], list
     return [(list(columns), exps) for columns, exps in batches.items()]
 
 
+# Frames up to this many rows are validated in one GX validation (all rules together), larger ones per column set.
+ONE_BATCH_ROWS = 50_000
+
 # No unexpected_index_column_names: with it GX builds a dict for every unexpected row (15 s for 225k failing rows of
 # 1M). SUMMARY alone returns the frame index of the first failing rows; keys are looked up from those.
 SUMMARY = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
@@ -169,7 +172,10 @@ def _validate_with_gx(
     if one_batch:
         return _run_gx(suite, list(runnable), frame, list(frame.columns), reference_values, SUMMARY)
     outcomes: dict[str, Outcome] = {}
-    for columns, exps in gx_batches(runnable):
+    # A small frame (a daily load) is cheap to copy: every rule in one validation saves GX's fixed cost per
+    # validation (10k raw tickets, 16 rules: 13 validations 0.09 s, one 0.07 s, warm).
+    batches = gx_batches(runnable) if len(frame) > ONE_BATCH_ROWS else [(list(frame.columns), list(runnable))]
+    for columns, exps in batches:
         counted = _run_gx(suite, exps, frame, columns, reference_values, COUNTS_ONLY)
         failed = [exp for exp in exps if counted[exp.name].status is Status.FAILED]
         outcomes |= counted

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from data_quality import sql_checks, suites
+from data_quality.check_state import PendingWrites
 from data_quality.frames import load_frame, quote
+from data_quality.keyed_reconciliation import check_reconciliation
 from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite
 
 if TYPE_CHECKING:
@@ -46,10 +48,12 @@ def run_table_suite(
     suite: TableSuite,
     reuse: bool = True,
     pulled: dict[str, pa.Table] | None = None,
+    pending: PendingWrites | None = None,
 ) -> list[CheckResult]:
     """Every expectation of `suite`, validated by GX on the rows not validated before (units.py) unless `reuse`
     is False, in which case every row is validated now (the full re-check the reuse must equal). The rows pulled
-    from a whole relation are left in `pulled` for the reconciliations of the same run."""
+    from a whole relation are left in `pulled` for the reconciliations of the same run. What was validated goes to
+    `pending` (check_state.py), or is stored at once without one."""
     from data_quality.units import run_suite
 
     if not sql_checks.relation_exists(conn, suite.relation):
@@ -64,7 +68,7 @@ def run_table_suite(
     ]
     results = skipped
     if runnable:
-        results += run_suite(conn, replace(suite, expectations=tuple(runnable)), references, reuse, pulled)
+        results += run_suite(conn, replace(suite, expectations=tuple(runnable)), references, reuse, pulled, pending)
     order = {e.name: i for i, e in enumerate(suite.expectations)}
     return sorted(results, key=lambda r: order[r.check_name])
 
@@ -95,18 +99,24 @@ class AssetChecks:
         as_of: datetime,
         reuse: bool = True,
         pulled: dict[str, pa.Table] | None = None,
+        pending: PendingWrites | None = None,
     ) -> list[CheckResult]:
         """Every check of this asset. `pulled` carries the rows of whole relations pulled by the suites to the
-        reconciliations, across the assets checked in one run (pass the same dict to each)."""
+        reconciliations, across the assets checked in one run (pass the same dict to each); `pending` collects
+        what was checked, for the caller to store once every check of its step has run (check_state.py); without
+        one it is stored at once."""
         pulled = {} if pulled is None else pulled
+        own = pending if pending is not None else PendingWrites()
         results: list[CheckResult] = []
         for suite in self.table_suites:
-            results += run_table_suite(conn, suite, reuse, pulled)
+            results += run_table_suite(conn, suite, reuse, pulled, own)
         results += [sql_checks.check_volume(conn, c) for c in self.volume]
         results += [sql_checks.check_freshness(conn, c, as_of) for c in self.freshness]
         results += [sql_checks.check_load_balance(conn, c) for c in self.load_balance]
         results += [sql_checks.check_quarantine(conn, c) for c in self.quarantine]
-        results += [sql_checks.check_layers(conn, c, pulled) for c in self.reconciliations]
+        results += [check_reconciliation(conn, c, pulled, reuse, own) for c in self.reconciliations]
+        if pending is None:
+            own.commit(conn)
         return results
 
 
@@ -138,10 +148,13 @@ def checks_by_asset(
 
 
 def run_all(conn: duckdb.DuckDBPyConnection, as_of: datetime | None = None, reuse: bool = True) -> list[CheckResult]:
-    """Every check in the project, in a stable order; `reuse=False` re-validates every row."""
+    """Every check in the project, in a stable order; `reuse=False` re-validates every row. What was checked is
+    stored once every check has run."""
     as_of = as_of or datetime.now(UTC)
     results: list[CheckResult] = []
     pulled: dict[str, pa.Table] = {}
+    pending = PendingWrites()
     for group in checks_by_asset():
-        results += group.run(conn, as_of, reuse=reuse, pulled=pulled)
+        results += group.run(conn, as_of, reuse=reuse, pulled=pulled, pending=pending)
+    pending.commit(conn)
     return results

@@ -150,6 +150,11 @@ class LayerReconciliation:
     severity: Severity
     source_filter: tuple[str, str] | None = None
     description: str = ""
+    # The raw table whose new loads are the only way a key's rows can change on either side ("raw.tickets"): a
+    # run then re-reads only the keys of loads it has not seen and keeps the rest per key from earlier runs
+    # (data_quality/keyed_reconciliation.py; views must read only that raw table, per key). None: every key is
+    # compared on every run.
+    keyed_on: str | None = None
 
 
 @dataclass(frozen=True)

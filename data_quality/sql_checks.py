@@ -196,7 +196,7 @@ def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> 
     )
 
 
-def _pulled_or(
+def pulled_or(
     conn: duckdb.DuckDBPyConnection,
     pulled: dict[str, pa.Table] | None,
     relation: str,
@@ -213,41 +213,57 @@ def _pulled_or(
     return name
 
 
-def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
-    """Missing, phantom and duplicated keys, totals and samples of a reconciliation, in one query.
-
-    The keys of both sides go through one grouping (a scan per question was 2x slower at 1M keys, one grouping per
-    side plus a full join another 15%). A source key is `kept` when any of its rows passes the documented filter:
-    those must reach the target; any source key (kept or not) explains a target key. A NULL key is never missing
-    nor phantom, so it shows in the totals only (and as duplicated when the target holds it more than once).
+def per_key_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
+    """One row per key of either side: whether a source row of it passes the documented filter (`kept`), its source
+    rows and its target rows. Both sides go through one grouping (a scan per question was 2x slower at 1M keys, one
+    grouping per side plus a full join another 15%)."""
+    return f"""
+        select k, coalesce(bool_or(kept), false) as kept, count(*) filter (where side = 's') as n_source,
+               count(*) filter (where side = 't') as n
+        from (select {key} as k, ({kept}) as kept, 's' as side from {source}
+              union all
+              select {key} as k, false as kept, 't' as side from {target} {target_where})
+        group by k
     """
+
+
+def summary_sql(per_key: str) -> str:
+    """Missing, phantom and duplicated keys, totals and samples over a per-key relation (`per_key_sql`'s columns).
+
+    A source key is `kept` when any of its rows passes the documented filter: those must reach the target; any
+    source key (kept or not) explains a target key. A NULL key is never missing nor phantom, so it shows in the
+    totals only (and as duplicated when the target holds it more than once)."""
     missing = "kept and k is not null and n = 0"
     phantom = "k is not null and n > 0 and n_source = 0"
     return f"""
-        with per_key as (
-            select k, bool_or(kept) as kept, count(*) filter (where side = 's') as n_source,
-                   count(*) filter (where side = 't') as n
-            from (select {key} as k, ({kept}) as kept, 's' as side from {source}
-                  union all
-                  select {key} as k, false as kept, 't' as side from {target} {target_where})
-            group by k
-        )
         select count(*) filter (where {missing}), count(*) filter (where {phantom}), count(*) filter (where n > 1),
                count(*) filter (where kept), count(*) filter (where k is not null and n > 0), coalesce(sum(n), 0),
                list_slice(list(k order by k) filter (where {missing}), 1, {SAMPLE_SIZE}),
                list_slice(list(k order by k) filter (where {phantom}), 1, {SAMPLE_SIZE}),
                list_slice(list(k order by k) filter (where n > 1), 1, {SAMPLE_SIZE})
-        from per_key
+        from {per_key}
     """
 
 
-def check_layers(
-    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, pulled: dict[str, pa.Table] | None = None
-) -> CheckResult:
-    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals.
+def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
+    """Missing, phantom and duplicated keys, totals and samples of a reconciliation, in one query."""
+    return f"with per_key as ({per_key_sql(source, target, key, kept, target_where)}) {summary_sql('per_key')}"
 
-    A side whose rows a suite pulled earlier in the same run (`pulled`, by relation, with the columns needed here)
-    is read from those rows: the same rows, without evaluating a staging view again."""
+
+def layers_filter(
+    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation
+) -> tuple[str, str, list[object], list[str]]:
+    """The documented filter as SQL: (`kept` on the source, WHERE on the target or '', parameters, the filter
+    column). The target is filtered too when it has the column."""
+    if not spec.source_filter:
+        return "true", "", [], []
+    column, value = spec.source_filter
+    target_where = f"where {column} = $1" if has_column(conn, spec.target, column) else ""
+    return f"{column} = $1", target_where, [value], [column]
+
+
+def layers_precondition(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> CheckResult | None:
+    """The result when the reconciliation cannot run (a side not built yet, the target lacking the key)."""
     for relation in (spec.source, spec.target):
         if not relation_exists(conn, relation):
             return _not_applicable(
@@ -263,27 +279,12 @@ def check_layers(
             engine="sql",
             details=f"{spec.target} has no column {spec.key}",
         )
-    kept, target_where = "true", ""
-    params: list[object] = []
-    if spec.source_filter:
-        column, value = spec.source_filter
-        kept = f"{column} = $1"
-        params = [value]
-        if has_column(conn, spec.target, column):
-            target_where = f"where {column} = $1"
-    key = spec.key
-    filter_column = [spec.source_filter[0]] if spec.source_filter else []
-    registered: list[str] = []
-    try:
-        source = _pulled_or(conn, pulled, spec.source, [key, *filter_column], registered)
-        target = _pulled_or(conn, pulled, spec.target, [key, *(filter_column if target_where else [])], registered)
-        sql = reconciliation_sql(source, target, key, kept, target_where)
-        missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = conn.execute(
-            sql, params
-        ).fetchall()[0]
-    finally:
-        for name in registered:
-            conn.unregister(name)
+    return None
+
+
+def layers_result(spec: LayerReconciliation, summary: tuple, note: str = "") -> CheckResult:
+    """The CheckResult of a reconciliation from the row `summary_sql` returns."""
+    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = summary
     failing = missing + phantom + dup
     totals_match = n_src == n_tgt_distinct == n_tgt_rows
     sample = [f"missing:{k}" for k in s_missing or []] + [f"phantom:{k}" for k in s_phantom or []]
@@ -300,6 +301,30 @@ def check_layers(
         failing_keys_sample=sample[:SAMPLE_SIZE],
         check_type="reconciliation",
         engine="sql",
-        details=f"{spec.source}{where}: {n_src} distinct {key}; {spec.target}: {n_tgt_distinct} distinct in "
-        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}",
+        details=f"{spec.source}{where}: {n_src} distinct {spec.key}; {spec.target}: {n_tgt_distinct} distinct in "
+        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}" + (f"; {note}" if note else ""),
     )
+
+
+def check_layers(
+    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, pulled: dict[str, pa.Table] | None = None
+) -> CheckResult:
+    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals, over every key
+    (keyed_reconciliation.py keeps the same answer per key between runs; this is the reference it is tested
+    against).
+
+    A side whose rows a suite pulled earlier in the same run (`pulled`, by relation, with the columns needed here)
+    is read from those rows: the same rows, without evaluating a staging view again."""
+    not_run = layers_precondition(conn, spec)
+    if not_run is not None:
+        return not_run
+    kept, target_where, params, filter_column = layers_filter(conn, spec)
+    registered: list[str] = []
+    try:
+        source = pulled_or(conn, pulled, spec.source, [spec.key, *filter_column], registered)
+        target = pulled_or(conn, pulled, spec.target, [spec.key, *(filter_column if target_where else [])], registered)
+        summary = conn.execute(reconciliation_sql(source, target, spec.key, kept, target_where), params).fetchall()[0]
+    finally:
+        for name in registered:
+            conn.unregister(name)
+    return layers_result(spec, summary)

@@ -32,29 +32,15 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from data_quality.check_state import UNITS_TABLE, PendingWrites, table_exists
 from data_quality.frames import load_arrow, quote
 from data_quality.gx_engine import Outcome, to_check_result, validate_outcomes
-from data_quality.results import RESULTS_SCHEMA, insert_rows
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
 from data_quality.sql_rows import unique_outcome, unique_outcome_of_rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-UNITS_TABLE = f"{RESULTS_SCHEMA}.check_units"
-UNITS_COLUMNS = (
-    ("relation", "VARCHAR NOT NULL"),
-    ("check_name", "VARCHAR NOT NULL"),
-    ("spec_hash", "VARCHAR NOT NULL"),
-    ("unit", "VARCHAR NOT NULL"),  # 'load <id>' or 'relation'
-    ("fingerprint", "VARCHAR NOT NULL"),
-    ("status", "VARCHAR NOT NULL"),  # passed / failed (errors are not stored)
-    ("element_count", "BIGINT NOT NULL"),
-    ("missing_count", "BIGINT NOT NULL"),
-    ("unexpected_count", "BIGINT NOT NULL"),
-    ("sample_keys", "VARCHAR NOT NULL"),  # JSON array, first failing keys of the unit
-    ("checked_at", "TIMESTAMPTZ NOT NULL"),
-)
 # Bump when the way an outcome is computed changes (frame types, sample rules): stored outcomes then expire.
 OUTCOME_VERSION = 1
 
@@ -90,56 +76,91 @@ def spec_hash(suite: TableSuite, exp: RowExpectation, reference_values: dict[str
     return hashlib.sha256(repr(payload).encode()).hexdigest()[:20]
 
 
-def load_units(conn: duckdb.DuckDBPyConnection, relation: str) -> list[Unit]:
-    """One unit per load present in a raw table, in load order; the row count is the fingerprint."""
+# New loads of a table validated together, in one frame, up to this many rows: GX's cost per validation is mostly
+# fixed (10-20 ms per set of rules, whatever the rows), so the small loads of a daily run are validated once
+# instead of once each. A larger load is validated on its own (its frame stays the size of the load).
+MERGE_ROWS = 200_000
+
+
+def present_loads(conn: duckdb.DuckDBPyConnection, relation: str) -> dict[int | None, int]:
+    """Rows per load present in a raw table, in load order (a NULL load id, which breaks the loader's contract,
+    last)."""
     rows = conn.execute(f"select _load_id, count(*) from {relation} group by _load_id order by _load_id").fetchall()
-    return [
-        Unit(f"load {lid}", f"rows={n}", "_load_id = ?", (lid,))
-        if lid is not None
-        # A row without _load_id breaks the loader's contract; it is still validated, as its own unit.
-        else Unit("load <null>", f"rows={n}", "_load_id is null")
-        for lid, n in rows
-    ]
+    return dict(rows)
 
 
-def ensure_units_table(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
-    cols = ",\n    ".join(f"{name} {ddl}" for name, ddl in UNITS_COLUMNS)
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {UNITS_TABLE} (\n    {cols}\n)")
+def load_unit(loads: Sequence[int | None], present: dict[int | None, int]) -> Unit:
+    """The unit of one or more loads; its fingerprint is the row count of each load."""
+    counts = "rows=" + ",".join(str(present[lid]) for lid in loads)
+    if list(loads) == [None]:
+        return Unit("load <null>", counts, "_load_id is null")
+    ids = ",".join(str(int(lid)) for lid in loads if lid is not None)
+    return Unit(f"load {ids}" if len(loads) == 1 else f"loads {ids}", counts, f"_load_id in ({ids})")
 
 
-def stored_outcomes(
-    conn: duckdb.DuckDBPyConnection, relation: str, hashes: Sequence[str]
-) -> dict[tuple[str, str, str], Outcome]:
-    """Stored outcomes by (spec_hash, unit, fingerprint); the latest wins when a unit was stored twice."""
-    schema, name = UNITS_TABLE.split(".")
-    exists = conn.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
-    ).fetchone()[0]
-    if not exists or not hashes:
+def _unit_loads(label: str, fingerprint: str) -> dict[int | None, int] | None:
+    """The loads and row counts a stored unit covered ('load 3' / 'loads 3,4' with 'rows=10' / 'rows=10,7')."""
+    kind, _, ids = label.partition(" ")
+    if kind not in ("load", "loads") or not fingerprint.startswith("rows="):
+        return None
+    loads = [None if lid == "<null>" else int(lid) for lid in ids.split(",")]
+    counts = [int(n) for n in fingerprint.removeprefix("rows=").split(",")]
+    return dict(zip(loads, counts, strict=True))
+
+
+def _load_chunks(loads: Sequence[int | None], present: dict[int | None, int]) -> list[list[int | None]]:
+    """Consecutive loads grouped up to MERGE_ROWS rows; rows without a load id are a unit of their own."""
+    chunks: list[list[int | None]] = []
+    chunk: list[int | None] = []
+    rows = 0
+    for lid in loads:
+        if lid is None:
+            chunks.append([None])
+            continue
+        if chunk and rows + present[lid] > MERGE_ROWS:
+            chunks.append(chunk)
+            chunk, rows = [], 0
+        chunk.append(lid)
+        rows += present[lid]
+    return chunks + ([chunk] if chunk else [])
+
+
+StoredUnits = dict[str, list[tuple[str, str, Outcome]]]  # spec hash -> (unit, fingerprint, outcome), newest first
+
+
+def stored_outcomes(conn: duckdb.DuckDBPyConnection, relation: str, hashes: Sequence[str]) -> StoredUnits:
+    """Stored outcomes by spec hash, newest first; a unit stored twice with the same fingerprint keeps its newest."""
+    if not hashes or not table_exists(conn, UNITS_TABLE):
         return {}
     rows = conn.execute(
         f"""select spec_hash, unit, fingerprint, status, element_count, missing_count, unexpected_count, sample_keys
             from {UNITS_TABLE} where relation = ? and spec_hash in (select unnest(?::varchar[]))
-            order by checked_at""",
+            order by checked_at desc""",
         [relation, list(hashes)],
     ).fetchall()
-    return {
-        (h, unit, fp): Outcome(Status(status), int(el), int(miss), int(unexp), tuple(json.loads(keys)))
-        for h, unit, fp, status, el, miss, unexp, keys in rows
-    }
+    stored: StoredUnits = {}
+    seen: set[tuple[str, str, str]] = set()
+    for h, unit, fp, status, el, miss, unexp, keys in rows:
+        if (h, unit, fp) not in seen:
+            seen.add((h, unit, fp))
+            outcome = Outcome(Status(status), int(el), int(miss), int(unexp), tuple(json.loads(keys)))
+            stored.setdefault(h, []).append((unit, fp, outcome))
+    return stored
 
 
-def store_outcomes(conn: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    """Append outcomes (append-only like dq.check_results); skipped on a read-only warehouse (nothing to reuse)."""
-    if not rows:
-        return
-    try:
-        ensure_units_table(conn)
-        insert_rows(conn, UNITS_TABLE, len(UNITS_COLUMNS), rows)
-    except duckdb.Error as err:
-        if "read-only" not in str(err):
-            raise
+def _cover(stored: list[tuple[str, str, Outcome]], present: dict[int | None, int]) -> list[tuple[tuple, Outcome]]:
+    """Stored outcomes whose loads are all present with the same row counts, no load counted twice (newest
+    first): each is the exact outcome of its rows, so their sum is the outcome of the loads they cover."""
+    taken: set[int | None] = set()
+    pieces: list[tuple[tuple, Outcome]] = []
+    for label, fingerprint, outcome in stored:
+        loads = _unit_loads(label, fingerprint)
+        if not loads or not taken.isdisjoint(loads):
+            continue
+        if all(lid in present and present[lid] == n for lid, n in loads.items()):
+            taken |= loads.keys()
+            pieces.append((tuple(loads), outcome))
+    return pieces
 
 
 def _relation_fingerprint(conn: duckdb.DuckDBPyConnection, rows: object) -> str:
@@ -150,63 +171,132 @@ def _relation_fingerprint(conn: duckdb.DuckDBPyConnection, rows: object) -> str:
     return f"rows={n};hash={h}"
 
 
+def _validate_unit(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    exps: Sequence[RowExpectation],
+    unit: Unit,
+    reference_values: dict[str, list[object]],
+    rows: pa.Table | None = None,
+) -> dict[str, Outcome]:
+    """Outcomes of `exps` on the unit's rows: GX for GX rules, DuckDB for the sql engine's (key uniqueness).
+    `rows` are the unit's rows when already pulled (a whole relation)."""
+    with_gx = tuple(e for e in exps if e.engine == "great_expectations")
+    fresh = {
+        e.name: unique_outcome(conn, suite, e, unit.where, unit.params)
+        if rows is None
+        else unique_outcome_of_rows(conn, rows, suite, e)  # the rows pulled and fingerprinted by the caller
+        for e in exps
+        if e not in with_gx
+    }
+    if with_gx:
+        narrowed = replace(suite, expectations=with_gx)
+        rows = rows if rows is not None else load_arrow(conn, narrowed, unit.where, unit.params)
+        fresh |= validate_outcomes(narrowed, rows.to_pandas(), reference_values)
+    return fresh
+
+
 def run_suite(
     conn: duckdb.DuckDBPyConnection,
     suite: TableSuite,
     reference_values: dict[str, list[object]],
     reuse: bool = True,
     pulled: dict[str, pa.Table] | None = None,
+    pending: PendingWrites | None = None,
 ) -> list[CheckResult]:
     """Every expectation of `suite` over the relation as it is now, validating with GX only unseen units.
 
     The rows of a whole relation (not per load) are left in `pulled`, by relation, for the checks that follow in
-    the same run (the reconciliations read them instead of evaluating a staging view again)."""
+    the same run (the reconciliations read them instead of evaluating a staging view again). New outcomes go to
+    `pending` (written when the caller's step is done), or are written at once when no `pending` is given."""
     hashes = {e.name: spec_hash(suite, e, reference_values) for e in suite.expectations}
     stored = stored_outcomes(conn, suite.relation, list(hashes.values())) if reuse else {}
+    own = pending if pending is not None else PendingWrites()
+    if suite.per_load:
+        pieces, validated, units = _run_per_load(conn, suite, hashes, stored, reference_values, own)
+        note = f"{units} load(s) in {suite.relation}: {validated} validated now, {units - validated} by earlier runs"
+    else:
+        pieces, validated = _run_whole_relation(conn, suite, hashes, stored, reference_values, own, pulled)
+        note = "validated now" if validated else "relation unchanged since an earlier run: its outcome reused"
+    if pending is None:
+        own.commit(conn)
+    return [to_check_result(suite, e, pieces[e.name], note) for e in suite.expectations]
+
+
+def _run_per_load(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    hashes: dict[str, str],
+    stored: StoredUnits,
+    reference_values: dict[str, list[object]],
+    pending: PendingWrites,
+) -> tuple[dict[str, list[Outcome]], int, int]:
+    """Outcomes per rule over every load present: stored ones for loads validated before, fresh ones for the rest
+    (merged into few units); returns them in load order, the loads validated now and the loads present."""
+    present = present_loads(conn, suite.relation)
     checked_at = datetime.now(UTC)
-    units = load_units(conn, suite.relation) if suite.per_load else [Unit("relation", "")]
-    by_unit: list[dict[str, Outcome]] = []
-    new_rows: list[tuple] = []
-    validated = 0
-    for unit in units:
-        rows = None
-        if not suite.per_load:
-            # The whole relation: pull it once (every column a rule reads), fingerprint what was pulled, and
-            # validate only if that fingerprint is new.
-            rows = load_arrow(conn, suite, every_column=True)
-            unit = replace(unit, fingerprint=_relation_fingerprint(conn, rows))
-            if pulled is not None:
-                pulled[suite.relation] = rows
-        have = {
-            e.name: stored[key]
-            for e in suite.expectations
-            if (key := (hashes[e.name], unit.label, unit.fingerprint)) in stored
-        }
-        todo = tuple(e for e in suite.expectations if e.name not in have)
-        with_gx = tuple(e for e in todo if e.engine == "great_expectations")
-        fresh = {
-            e.name: unique_outcome(conn, suite, e, unit.where, unit.params)
-            if rows is None
-            else unique_outcome_of_rows(conn, rows, suite, e)  # the rows pulled and fingerprinted above
-            for e in todo
-            if e not in with_gx
-        }
-        if with_gx:
-            narrowed = replace(suite, expectations=with_gx)
-            rows = rows if rows is not None else load_arrow(conn, narrowed, unit.where, unit.params)
-            fresh |= validate_outcomes(narrowed, rows.to_pandas(), reference_values)
-        if todo:
-            have |= fresh
-            validated += 1
-            new_rows += [
+    pieces: dict[str, list[tuple[tuple, Outcome]]] = {}
+    by_uncovered: dict[tuple, list[RowExpectation]] = {}
+    for exp in suite.expectations:
+        pieces[exp.name] = _cover(stored.get(hashes[exp.name], []), present)
+        covered = {lid for loads, _ in pieces[exp.name] for lid in loads}
+        uncovered = tuple(lid for lid in present if lid not in covered)
+        if uncovered:
+            by_uncovered.setdefault(uncovered, []).append(exp)
+    validated: set[int | None] = set()
+    for uncovered, exps in by_uncovered.items():
+        for chunk in _load_chunks(uncovered, present):
+            unit = load_unit(chunk, present)
+            fresh = _validate_unit(conn, suite, exps, unit, reference_values)
+            validated |= set(chunk)
+            for exp in exps:
+                pieces[exp.name].append((tuple(chunk), fresh[exp.name]))
+            pending.unit_rows += [
                 _stored_row(suite.relation, name, hashes[name], unit, o, checked_at)
                 for name, o in fresh.items()
                 if o.status is not Status.ERROR
             ]
-        by_unit.append(have)
-    store_outcomes(conn, new_rows)
-    note = _reuse_note(suite, len(units), validated)
-    return [to_check_result(suite, e, [outcomes[e.name] for outcomes in by_unit], note) for e in suite.expectations]
+
+    def load_order(piece: tuple[tuple, Outcome]) -> tuple[bool, int]:
+        first = piece[0][0]
+        return (first is None, first or 0)
+
+    ordered = {name: [o for _, o in sorted(ps, key=load_order)] for name, ps in pieces.items()}
+    return ordered, len(validated), len(present)
+
+
+def _run_whole_relation(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    hashes: dict[str, str],
+    stored: StoredUnits,
+    reference_values: dict[str, list[object]],
+    pending: PendingWrites,
+    pulled: dict[str, pa.Table] | None,
+) -> tuple[dict[str, list[Outcome]], bool]:
+    """The whole relation as one unit: pulled once (every column a rule reads), fingerprinted, validated only when
+    that fingerprint has no stored outcome."""
+    rows = load_arrow(conn, suite, every_column=True)
+    unit = Unit("relation", _relation_fingerprint(conn, rows))
+    if pulled is not None:
+        pulled[suite.relation] = rows
+    have: dict[str, Outcome] = {}
+    for exp in suite.expectations:
+        key = (unit.label, unit.fingerprint)
+        match = [o for label, fp, o in stored.get(hashes[exp.name], []) if (label, fp) == key]
+        if match:
+            have[exp.name] = match[0]
+    todo = [e for e in suite.expectations if e.name not in have]
+    if todo:
+        fresh = _validate_unit(conn, suite, todo, unit, reference_values, rows)
+        have |= fresh
+        checked_at = datetime.now(UTC)
+        pending.unit_rows += [
+            _stored_row(suite.relation, name, hashes[name], unit, o, checked_at)
+            for name, o in fresh.items()
+            if o.status is not Status.ERROR
+        ]
+    return {name: [o] for name, o in have.items()}, bool(todo)
 
 
 def _stored_row(relation: str, name: str, spec: str, unit: Unit, o: Outcome, checked_at: datetime) -> tuple:
@@ -224,9 +314,3 @@ def _stored_row(relation: str, name: str, spec: str, unit: Unit, o: Outcome, che
         json.dumps(list(o.sample_keys)),
         checked_at,
     )
-
-
-def _reuse_note(suite: TableSuite, units: int, validated: int) -> str:
-    if suite.per_load:
-        return f"{units} load(s) in {suite.relation}: {validated} validated now, {units - validated} by earlier runs"
-    return "validated now" if validated else "relation unchanged since an earlier run: its outcome reused"

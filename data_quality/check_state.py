@@ -1,0 +1,107 @@
+"""What was already checked: the one place the checks keep state between runs, and when that state is written.
+
+Three tables in the warehouse's `dq` schema, all written only by this module's `PendingWrites.commit`:
+- dq.check_units: the outcome of each row rule on each unit it was validated on (one raw load or a few merged
+  raw loads; a whole staging relation), keyed by a hash of the rule (data_quality/units.py).
+- dq.reconciliation_state: per layer reconciliation, the raw load up to which its per-key ledger is complete
+  (the watermark), the fingerprint of everything it assumed unchanged, and the rule's hash
+  (data_quality/keyed_reconciliation.py).
+- dq.reconciliation_keys: that ledger, one row per key of the reconciliation: whether the source keeps it, how
+  many source and target rows hold it.
+
+State is a cache of exact answers: deleting the three tables (or running with ITSM_FULL_REFRESH=1) only costs one
+full check. A check step collects what it learnt in a `PendingWrites` and commits it in one transaction after
+every check of the step has run and its results are recorded, so a step that crashes leaves the state as the last
+finished step left it and the next run checks the same rows again. Errors are never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+
+from data_quality.results import RESULTS_SCHEMA, insert_rows
+
+UNITS_TABLE = f"{RESULTS_SCHEMA}.check_units"
+UNITS_COLUMNS = (
+    ("relation", "VARCHAR NOT NULL"),
+    ("check_name", "VARCHAR NOT NULL"),
+    ("spec_hash", "VARCHAR NOT NULL"),
+    ("unit", "VARCHAR NOT NULL"),  # 'load <id>', 'loads <id>,<id>,...' or 'relation'
+    ("fingerprint", "VARCHAR NOT NULL"),  # 'rows=<n>[,<n>...]' per load, or the relation's row count + hash
+    ("status", "VARCHAR NOT NULL"),  # passed / failed (errors are not stored)
+    ("element_count", "BIGINT NOT NULL"),
+    ("missing_count", "BIGINT NOT NULL"),
+    ("unexpected_count", "BIGINT NOT NULL"),
+    ("sample_keys", "VARCHAR NOT NULL"),  # JSON array, first failing keys of the unit
+    ("checked_at", "TIMESTAMPTZ NOT NULL"),
+)
+
+RECON_STATE_TABLE = f"{RESULTS_SCHEMA}.reconciliation_state"
+RECON_STATE_COLUMNS = (
+    ("check_name", "VARCHAR NOT NULL"),
+    ("spec_hash", "VARCHAR NOT NULL"),
+    ("watermark", "BIGINT"),  # highest _load_id of the driving raw table the ledger has seen (NULL: none yet)
+    ("fingerprint", "VARCHAR NOT NULL"),  # what must be unchanged for the ledger to stay valid (JSON)
+    ("checked_at", "TIMESTAMPTZ NOT NULL"),
+)
+RECON_KEYS_TABLE = f"{RESULTS_SCHEMA}.reconciliation_keys"
+RECON_KEYS_COLUMNS = (
+    ("check_name", "VARCHAR NOT NULL"),
+    ("k", "VARCHAR"),  # the key, as text (NULL keys are kept: they count in the totals)
+    ("kept", "BOOLEAN NOT NULL"),  # some source row of the key passes the documented filter
+    ("n_source", "BIGINT NOT NULL"),
+    ("n", "BIGINT NOT NULL"),  # target rows holding the key
+)
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".", 1)
+    ((n,),) = conn.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+    ).fetchall()  # fetched to the end: DuckDB allows one open result per connection
+    return n > 0
+
+
+def ensure_state_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
+    for table, columns in (
+        (UNITS_TABLE, UNITS_COLUMNS),
+        (RECON_STATE_TABLE, RECON_STATE_COLUMNS),
+        (RECON_KEYS_TABLE, RECON_KEYS_COLUMNS),
+    ):
+        cols = ",\n    ".join(f"{name} {ddl}" for name, ddl in columns)
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (\n    {cols}\n)")
+
+
+@dataclass
+class PendingWrites:
+    """State learnt by the checks of one step, written together by `commit` once the step is done."""
+
+    unit_rows: list[tuple] = field(default_factory=list)
+    # each writes one reconciliation's new state and ledger; run in order inside the commit's transaction
+    ledger_writes: list[Callable[[duckdb.DuckDBPyConnection], None]] = field(default_factory=list)
+
+    def commit(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """Write everything in one transaction; skipped on a read-only warehouse (nothing can be reused then)."""
+        if not self.unit_rows and not self.ledger_writes:
+            return
+        try:
+            ensure_state_tables(conn)
+        except duckdb.Error as err:
+            if "read-only" in str(err):
+                return
+            raise
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            if self.unit_rows:
+                insert_rows(conn, UNITS_TABLE, len(UNITS_COLUMNS), self.unit_rows)
+            for write in self.ledger_writes:
+                write(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.unit_rows, self.ledger_writes = [], []

@@ -1,0 +1,338 @@
+"""Layer reconciliations that re-read only the keys new raw loads touched, with the same answer as a full compare.
+
+A reconciliation's answer is a sum over keys: per key, whether the source keeps it, how many source rows and how
+many target rows hold it (sql_checks.per_key_sql); missing, phantom and duplicated keys, the totals and the samples
+(the first keys in key order) all follow from that per-key table (sql_checks.summary_sql). The per-key table of
+the last finished check is kept in dq.reconciliation_keys (the ledger), with the highest raw load it has seen in
+dq.reconciliation_state (the watermark, see check_state.py).
+
+The rule: with `keyed_on = "raw.<table>"`, the rows of either side for a key change only when a new load of that
+raw table brings the key. A run then takes the keys of loads above the watermark (the touched keys), compares
+just those keys on both sides, and replaces their ledger rows; every other key keeps its ledger row. Nothing is
+taken on trust that the run can check cheaply:
+- raw is append-only: the row count of every load up to the watermark is part of the state's fingerprint; a load
+  changed, removed or added below the watermark means a full compare;
+- a view side (staging) is fingerprinted by its SQL definition (part of the rule's hash); it must read only the
+  keyed raw table, per key (the staging models are the latest row per key);
+- a table side other than the keyed raw table (a mart, built by dbt's incremental models) is verified whole on
+  every run: its row count and the sum of its keys' hashes must equal what the ledger says, which catches a key
+  lost, duplicated or added outside the touched keys by a faulty incremental build; a mismatch means a full
+  compare (and the full compare reports the fault).
+A full compare (first run, ITSM_FULL_REFRESH, a changed rule or definition, a failed verification) computes every
+key and rewrites the ledger. The ledger is written with the other state when the check step finishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from data_quality.check_state import (
+    RECON_KEYS_COLUMNS,
+    RECON_KEYS_TABLE,
+    RECON_STATE_COLUMNS,
+    RECON_STATE_TABLE,
+    PendingWrites,
+    table_exists,
+)
+from data_quality.frames import quote
+from data_quality.results import insert_rows
+from data_quality.specs import CheckResult, LayerReconciliation
+from data_quality.sql_checks import (
+    check_layers,
+    layers_filter,
+    layers_precondition,
+    layers_result,
+    per_key_sql,
+    pulled_or,
+    summary_sql,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# Bump when the ledger's meaning changes: stored ledgers then expire (one full compare).
+LEDGER_VERSION = 1
+
+
+def check_reconciliation(
+    conn: duckdb.DuckDBPyConnection,
+    spec: LayerReconciliation,
+    pulled: dict[str, pa.Table] | None = None,
+    reuse: bool = True,
+    pending: PendingWrites | None = None,
+) -> CheckResult:
+    """The reconciliation's result over every key, re-reading only touched keys when the ledger allows it.
+
+    The new ledger goes to `pending` (stored when the step is done) or is stored at once without one."""
+    if spec.keyed_on is None:
+        return check_layers(conn, spec, pulled)
+    not_run = layers_precondition(conn, spec)
+    if not_run is not None:
+        return not_run
+    own = pending if pending is not None else PendingWrites()
+    pulled = {} if pulled is None else pulled
+    rule = _rule_hash(conn, spec)
+    loads = _loads(conn, spec.keyed_on)
+    watermark = max((lid for lid in loads if lid is not None), default=None)
+    state = _stored_state(conn, spec.name) if reuse else None
+    result, why_full = None, "no ledger yet" if reuse else "full re-check asked"
+    if state is not None:
+        old_rule, old_watermark, old_fingerprint = state
+        if old_rule != rule:
+            why_full = "the rule or a side's definition changed"
+        elif old_watermark is None or _fingerprint(loads, old_watermark) != old_fingerprint:
+            why_full = f"raw loads up to {old_watermark} changed since the ledger was written"
+        else:
+            result = _incremental(conn, spec, pulled, own, old_watermark, watermark, rule, loads)
+            why_full = "a table side changed outside the touched keys"
+    if result is None:
+        result = _full(conn, spec, pulled, own, watermark, rule, loads, why_full)
+    if pending is None:
+        own.commit(conn)
+    return result
+
+
+# --- the state and its fingerprint ------------------------------------------------------------------------------
+
+
+def _is_view(conn: duckdb.DuckDBPyConnection, relation: str) -> str | None:
+    """The SQL of a view (None for a table)."""
+    schema, name = relation.split(".", 1)
+    rows = conn.execute(
+        "select sql from duckdb_views() where schema_name = ? and view_name = ?", [schema, name]
+    ).fetchall()  # fetched to the end: DuckDB allows one open result per connection
+    return rows[0][0] if rows else None
+
+
+def _rule_hash(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> str:
+    """What the ledger depends on besides the rows: the reconciliation, and the definition of each view side."""
+    payload = (
+        LEDGER_VERSION,
+        spec.source,
+        spec.target,
+        spec.key,
+        spec.source_filter,
+        spec.keyed_on,
+        layers_filter(conn, spec)[1],  # whether the target is filtered too
+        _is_view(conn, spec.source),
+        _is_view(conn, spec.target),
+    )
+    return hashlib.sha256(repr(payload).encode()).hexdigest()[:20]
+
+
+def _loads(conn: duckdb.DuckDBPyConnection, raw_table: str) -> dict[int | None, int]:
+    return dict(conn.execute(f"select _load_id, count(*) from {raw_table} group by _load_id").fetchall())
+
+
+def _fingerprint(loads: dict[int | None, int], watermark: int | None) -> str:
+    """Row count of every load up to the watermark (and of rows without a load id): raw as the ledger saw it."""
+    seen = sorted(
+        ((lid, n) for lid, n in loads.items() if lid is None or (watermark is not None and lid <= watermark)),
+        key=lambda item: (item[0] is None, item[0] or 0),
+    )
+    return hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:20]
+
+
+def _stored_state(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[str, int | None, str] | None:
+    if not table_exists(conn, RECON_STATE_TABLE) or not table_exists(conn, RECON_KEYS_TABLE):
+        return None
+    rows = conn.execute(
+        f"select spec_hash, watermark, fingerprint from {RECON_STATE_TABLE} where check_name = ? "
+        "order by checked_at desc limit 1",
+        [name],
+    ).fetchall()
+    return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
+
+def _store(
+    pending: PendingWrites,
+    spec: LayerReconciliation,
+    rule: str,
+    watermark: int | None,
+    fingerprint: str,
+    per_key: pa.Table,
+    touched: pa.Table | None,
+) -> None:
+    """Queue the new ledger: every key (touched None) or the touched keys' rows replaced."""
+    checked_at = datetime.now(UTC)
+
+    def write(conn: duckdb.DuckDBPyConnection) -> None:
+        name = f"dq_ledger_{id(per_key)}"
+        conn.register(name, per_key)
+        try:
+            if touched is None:
+                conn.execute(f"delete from {RECON_KEYS_TABLE} where check_name = ?", [spec.name])
+            else:
+                conn.register(f"{name}_touched", touched)
+                conn.execute(
+                    f"""delete from {RECON_KEYS_TABLE} where check_name = ? and rowid in (
+                            select l.rowid from {RECON_KEYS_TABLE} l
+                            semi join {name}_touched t on t.k is not distinct from l.k
+                            where l.check_name = ?)""",
+                    [spec.name, spec.name],
+                )
+                conn.unregister(f"{name}_touched")
+            cols = ", ".join(c for c, _ in RECON_KEYS_COLUMNS[1:])
+            conn.execute(f"insert into {RECON_KEYS_TABLE} select ?, {cols} from {name}", [spec.name])
+        finally:
+            conn.unregister(name)
+        conn.execute(f"delete from {RECON_STATE_TABLE} where check_name = ?", [spec.name])
+        insert_rows(
+            conn, RECON_STATE_TABLE, len(RECON_STATE_COLUMNS), [(spec.name, rule, watermark, fingerprint, checked_at)]
+        )
+
+    pending.ledger_writes.append(write)
+
+
+# --- full and incremental compares ------------------------------------------------------------------------------
+
+
+def _sides(
+    conn: duckdb.DuckDBPyConnection,
+    spec: LayerReconciliation,
+    pulled: dict[str, pa.Table],
+    registered: list[str],
+) -> tuple[str, str, str, str, list[object]]:
+    kept, target_where, params, filter_column = layers_filter(conn, spec)
+    source = pulled_or(conn, pulled, spec.source, [spec.key, *filter_column], registered)
+    target = pulled_or(conn, pulled, spec.target, [spec.key, *(filter_column if target_where else [])], registered)
+    return source, target, kept, target_where, params
+
+
+def _full(
+    conn: duckdb.DuckDBPyConnection,
+    spec: LayerReconciliation,
+    pulled: dict[str, pa.Table],
+    pending: PendingWrites,
+    watermark: int | None,
+    rule: str,
+    loads: dict[int | None, int],
+    why: str,
+) -> CheckResult:
+    registered: list[str] = []
+    try:
+        source, target, kept, target_where, params = _sides(conn, spec, pulled, registered)
+        key = f"{quote(spec.key)}::varchar"
+        per_key = conn.sql(per_key_sql(source, target, key, kept, target_where), params=params or None).to_arrow_table()
+    finally:
+        for name in registered:
+            conn.unregister(name)
+    summary = _summary(conn, per_key)
+    _store(pending, spec, rule, watermark, _fingerprint(loads, watermark), per_key, None)
+    return layers_result(spec, summary, f"every key compared ({why})")
+
+
+def _summary(conn: duckdb.DuckDBPyConnection, per_key: pa.Table) -> tuple:
+    name = f"dq_per_key_{id(per_key)}"
+    conn.register(name, per_key)
+    try:
+        return conn.execute(summary_sql(name)).fetchall()[0]
+    finally:
+        conn.unregister(name)
+
+
+def _touched_rows(
+    conn: duckdb.DuckDBPyConnection,
+    relation: str,
+    columns: Sequence[str],
+    touched: str,
+    key: str,
+    pulled: dict[str, pa.Table],
+    registered: list[str],
+) -> str:
+    """The rows of `relation` whose key was touched, as a name to query: from the rows a suite pulled when there are
+    some, else read once per run and view (a view is evaluated whole to be filtered, so its rows are shared by
+    the reconciliations reading it; cached in `pulled` by relation, columns and touched set)."""
+    base = pulled_or(conn, pulled, relation, list(columns), registered)
+    cols = ", ".join(quote(c) for c in columns)
+    # a semi / anti join on IS NOT DISTINCT FROM (NULL keys match NULL keys) runs as a hash join; the same test in a
+    # correlated EXISTS is 4x slower on a 1M-row side
+    select = f"select {cols} from {base} r semi join {touched} t on t.k is not distinct from r.{quote(key)}::varchar"
+    if base == relation and _is_view(conn, relation) is not None:
+        cache = f"{relation}#touched:{touched}:{','.join(columns)}"
+        if cache not in pulled:
+            pulled[cache] = conn.sql(select).to_arrow_table()
+        name = f"dq_touched_{len(registered)}_{id(pulled[cache])}"
+        conn.register(name, pulled[cache])
+        registered.append(name)
+        return name
+    return f"({select})"
+
+
+def _incremental(
+    conn: duckdb.DuckDBPyConnection,
+    spec: LayerReconciliation,
+    pulled: dict[str, pa.Table],
+    pending: PendingWrites,
+    old_watermark: int,
+    watermark: int | None,
+    rule: str,
+    loads: dict[int | None, int],
+) -> CheckResult | None:
+    """The result from the ledger with the touched keys compared again; None when a table side does not match the
+    ledger outside the touched keys (the caller then compares every key)."""
+    key = quote(spec.key)
+    touched = conn.sql(
+        f"select distinct {key}::varchar as k from {spec.keyed_on} where _load_id > $1", params=[old_watermark]
+    ).to_arrow_table()
+    kept, target_where, params, filter_column = layers_filter(conn, spec)
+    touched_name = f"dq_touched_keys_{id(touched)}"
+    conn.register(touched_name, touched)
+    registered: list[str] = [touched_name]
+    try:
+        source = _touched_rows(
+            conn, spec.source, [spec.key, *filter_column], touched_name, spec.key, pulled, registered
+        )
+        target_columns = [spec.key, *(filter_column if target_where else [])]
+        target = _touched_rows(conn, spec.target, target_columns, touched_name, spec.key, pulled, registered)
+        fresh = conn.sql(
+            per_key_sql(source, target, f"{key}::varchar", kept, target_where), params=params or None
+        ).to_arrow_table()
+        fresh_name = f"dq_fresh_{id(fresh)}"
+        conn.register(fresh_name, fresh)
+        registered.append(fresh_name)
+        per_key = f"""(select k, kept, n_source, n
+                       from {RECON_KEYS_TABLE} l anti join {touched_name} t on t.k is not distinct from l.k
+                       where check_name = '{spec.name.replace("'", "''")}'
+                       union all
+                       select k, kept, n_source, n from {fresh_name})"""
+        if not _tables_match_ledger(conn, spec, per_key, target_where, params):
+            return None
+        summary = conn.execute(summary_sql(per_key)).fetchall()[0]
+    finally:
+        for name in registered:
+            conn.unregister(name)
+    if touched.num_rows or watermark != old_watermark:  # nothing new: the stored ledger is still the one
+        _store(pending, spec, rule, watermark, _fingerprint(loads, watermark), fresh, touched)
+    note = f"{touched.num_rows} key(s) of loads after {old_watermark} compared now, the others kept from earlier runs"
+    return layers_result(spec, summary, note)
+
+
+def _tables_match_ledger(
+    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, per_key: str, target_where: str, params: list[object]
+) -> bool:
+    """Every table side other than the keyed raw table holds exactly the keys the ledger says (rows and the sum of
+    the keys' hashes, as exact integers): a key lost, repeated or added outside the touched keys shows here."""
+    key = f"{quote(spec.key)}::varchar"
+    for relation, count, where in (
+        (spec.source, "n_source", ""),
+        (spec.target, "n", target_where),
+    ):
+        if relation == spec.keyed_on or _is_view(conn, relation) is not None:
+            continue
+        actual = conn.execute(
+            f"select count(*), coalesce(sum(hash({key})::hugeint), 0) from {relation} {where}",
+            params if where else [],
+        ).fetchall()[0]
+        expected = conn.execute(
+            f"select coalesce(sum({count}), 0), coalesce(sum({count}::hugeint * hash(k)::hugeint), 0) from {per_key}"
+        ).fetchall()[0]
+        if tuple(actual) != tuple(expected):
+            return False
+    return True
