@@ -36,6 +36,8 @@
 {#- An incremental model that deletes what it recomputes (delete_hook, a pre_hook) and appends the new rows;
     shared by the per-ticket models and the incident KPI tables (macros/incident_kpis.sql). -#}
 {% macro delete_then_append_model(delete_hook) -%}
+    {#- should_full_refresh() below reads int_ticket_refresh_bounds at run time: record that edge at parse time. -#}
+    {%- do ref('int_ticket_refresh_bounds') -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
@@ -53,7 +55,7 @@
     {%- if config_full_refresh is none -%}
         {%- set config_full_refresh = flags.FULL_REFRESH -%}
     {%- endif -%}
-    {%- if not config_full_refresh and execute and model.name in ticket_refresh_models() -%}
+    {%- if not config_full_refresh and model.name in ticket_refresh_models() -%}
         {%- set config_full_refresh = refreshes_every_ticket() -%}
     {%- endif -%}
     {{ return(config_full_refresh) }}
