@@ -3,7 +3,7 @@
 Three tables in the warehouse's `dq` schema, all written only by this module's `PendingWrites.commit`:
 - dq.check_units: the outcome of each row rule on each unit it was validated on (one raw load or a few merged
   raw loads; a whole staging relation), keyed by a hash of the rule (data_quality/units.py).
-- dq.reconciliation_state: per layer reconciliation, the raw load up to which its per-key ledger is complete
+- dq.keyed_state: per layer reconciliation, the raw load up to which its per-key ledger is complete
   (the watermark), the fingerprint of everything it assumed unchanged, and the rule's hash
   (data_quality/keyed_reconciliation.py).
 - dq.reconciliation_keys: that ledger, one row per key of the reconciliation: whether the source keeps it, how
@@ -17,6 +17,8 @@ finished step left it and the next run checks the same rows again. Errors are ne
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,12 +41,13 @@ UNITS_COLUMNS = (
     ("checked_at", "TIMESTAMPTZ NOT NULL"),
 )
 
-RECON_STATE_TABLE = f"{RESULTS_SCHEMA}.reconciliation_state"
-RECON_STATE_COLUMNS = (
+KEYED_STATE_TABLE = f"{RESULTS_SCHEMA}.keyed_state"
+KEYED_STATE_COLUMNS = (
     ("check_name", "VARCHAR NOT NULL"),
     ("spec_hash", "VARCHAR NOT NULL"),
     ("watermark", "BIGINT"),  # highest _load_id of the driving raw table the ledger has seen (NULL: none yet)
     ("fingerprint", "VARCHAR NOT NULL"),  # what must be unchanged for the ledger to stay valid (JSON)
+    ("relation_rows", "BIGINT"),  # a keyed suite: the relation's rows when last checked (NULL for reconciliations)
     ("checked_at", "TIMESTAMPTZ NOT NULL"),
 )
 RECON_KEYS_TABLE = f"{RESULTS_SCHEMA}.reconciliation_keys"
@@ -55,6 +58,13 @@ RECON_KEYS_COLUMNS = (
     ("n_source", "BIGINT NOT NULL"),
     ("n", "BIGINT NOT NULL"),  # target rows holding the key
 )
+SUITE_KEYS_TABLE = f"{RESULTS_SCHEMA}.suite_keys"
+SUITE_KEYS_COLUMNS = (
+    ("check_name", "VARCHAR NOT NULL"),  # a rule of a keyed suite
+    ("k", "VARCHAR"),  # the key as the failing-key sample shows it
+    ("missing", "BIGINT NOT NULL"),  # rows of the key the rule does not judge (nulls)
+    ("unexpected", "BIGINT NOT NULL"),  # rows of the key the rule fails
+)  # only keys with a missing or unexpected row: the relation's other keys pass every rule
 
 
 def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -69,11 +79,46 @@ def ensure_state_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
     for table, columns in (
         (UNITS_TABLE, UNITS_COLUMNS),
-        (RECON_STATE_TABLE, RECON_STATE_COLUMNS),
+        (KEYED_STATE_TABLE, KEYED_STATE_COLUMNS),
         (RECON_KEYS_TABLE, RECON_KEYS_COLUMNS),
+        (SUITE_KEYS_TABLE, SUITE_KEYS_COLUMNS),
     ):
         cols = ",\n    ".join(f"{name} {ddl}" for name, ddl in columns)
         conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (\n    {cols}\n)")
+
+
+def view_sql(conn: duckdb.DuckDBPyConnection, relation: str) -> str | None:
+    """The SQL of a view (None for a table)."""
+    schema, name = relation.split(".", 1)
+    rows = conn.execute(
+        "select sql from duckdb_views() where schema_name = ? and view_name = ?", [schema, name]
+    ).fetchall()  # fetched to the end: DuckDB allows one open result per connection
+    return rows[0][0] if rows else None
+
+
+def raw_loads(conn: duckdb.DuckDBPyConnection, raw_table: str) -> dict[int | None, int]:
+    return dict(conn.execute(f"select _load_id, count(*) from {raw_table} group by _load_id").fetchall())
+
+
+def loads_fingerprint(loads: dict[int | None, int], watermark: int | None) -> str:
+    """Row count of every load up to the watermark (and of rows without a load id): raw as the ledger saw it."""
+    seen = sorted(
+        ((lid, n) for lid, n in loads.items() if lid is None or (watermark is not None and lid <= watermark)),
+        key=lambda item: (item[0] is None, item[0] or 0),
+    )
+    return hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:20]
+
+
+def stored_keyed_state(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[str, int | None, str, int | None] | None:
+    """(rule hash, watermark, fingerprint, relation rows) of a keyed check, None when it has no state yet."""
+    if not all(table_exists(conn, t) for t in (KEYED_STATE_TABLE, RECON_KEYS_TABLE, SUITE_KEYS_TABLE)):
+        return None
+    rows = conn.execute(
+        f"select spec_hash, watermark, fingerprint, relation_rows from {KEYED_STATE_TABLE} where check_name = ? "
+        "order by checked_at desc limit 1",
+        [name],
+    ).fetchall()
+    return tuple(rows[0]) if rows else None
 
 
 @dataclass

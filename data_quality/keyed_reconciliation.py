@@ -4,7 +4,7 @@ A reconciliation's answer is a sum over keys: per key, whether the source keeps 
 many target rows hold it (sql_checks.per_key_sql); missing, phantom and duplicated keys, the totals and the samples
 (the first keys in key order) all follow from that per-key table (sql_checks.summary_sql). The per-key table of
 the last finished check is kept in dq.reconciliation_keys (the ledger), with the highest raw load it has seen in
-dq.reconciliation_state (the watermark, see check_state.py).
+dq.keyed_state (the watermark, see check_state.py).
 
 The rule: with `keyed_on = "raw.<table>"`, the rows of either side for a key change only when a new load of that
 raw table brings the key. A run then takes the keys of loads above the watermark (the touched keys), compares
@@ -25,7 +25,6 @@ key and rewrites the ledger. The ledger is written with the other state when the
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -33,14 +32,18 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from data_quality.check_state import (
+    KEYED_STATE_COLUMNS,
+    KEYED_STATE_TABLE,
     RECON_KEYS_COLUMNS,
     RECON_KEYS_TABLE,
-    RECON_STATE_COLUMNS,
-    RECON_STATE_TABLE,
     PendingWrites,
-    table_exists,
+    loads_fingerprint,
+    raw_loads,
+    stored_keyed_state,
+    view_sql,
 )
 from data_quality.frames import quote
+from data_quality.keyed_suite import touched_rows_key
 from data_quality.results import insert_rows
 from data_quality.specs import CheckResult, LayerReconciliation
 from data_quality.sql_checks import (
@@ -78,15 +81,15 @@ def check_reconciliation(
     own = pending if pending is not None else PendingWrites()
     pulled = {} if pulled is None else pulled
     rule = _rule_hash(conn, spec)
-    loads = _loads(conn, spec.keyed_on)
+    loads = raw_loads(conn, spec.keyed_on)
     watermark = max((lid for lid in loads if lid is not None), default=None)
-    state = _stored_state(conn, spec.name) if reuse else None
+    state = stored_keyed_state(conn, spec.name) if reuse else None
     result, why_full = None, "no ledger yet" if reuse else "full re-check asked"
     if state is not None:
-        old_rule, old_watermark, old_fingerprint = state
+        old_rule, old_watermark, old_fingerprint, _ = state
         if old_rule != rule:
             why_full = "the rule or a side's definition changed"
-        elif old_watermark is None or _fingerprint(loads, old_watermark) != old_fingerprint:
+        elif old_watermark is None or loads_fingerprint(loads, old_watermark) != old_fingerprint:
             why_full = f"raw loads up to {old_watermark} changed since the ledger was written"
         else:
             result = _incremental(conn, spec, pulled, own, old_watermark, watermark, rule, loads)
@@ -101,15 +104,6 @@ def check_reconciliation(
 # --- the state and its fingerprint ------------------------------------------------------------------------------
 
 
-def _is_view(conn: duckdb.DuckDBPyConnection, relation: str) -> str | None:
-    """The SQL of a view (None for a table)."""
-    schema, name = relation.split(".", 1)
-    rows = conn.execute(
-        "select sql from duckdb_views() where schema_name = ? and view_name = ?", [schema, name]
-    ).fetchall()  # fetched to the end: DuckDB allows one open result per connection
-    return rows[0][0] if rows else None
-
-
 def _rule_hash(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> str:
     """What the ledger depends on besides the rows: the reconciliation, and the definition of each view side."""
     payload = (
@@ -120,34 +114,10 @@ def _rule_hash(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> st
         spec.source_filter,
         spec.keyed_on,
         layers_filter(conn, spec)[1],  # whether the target is filtered too
-        _is_view(conn, spec.source),
-        _is_view(conn, spec.target),
+        view_sql(conn, spec.source),
+        view_sql(conn, spec.target),
     )
     return hashlib.sha256(repr(payload).encode()).hexdigest()[:20]
-
-
-def _loads(conn: duckdb.DuckDBPyConnection, raw_table: str) -> dict[int | None, int]:
-    return dict(conn.execute(f"select _load_id, count(*) from {raw_table} group by _load_id").fetchall())
-
-
-def _fingerprint(loads: dict[int | None, int], watermark: int | None) -> str:
-    """Row count of every load up to the watermark (and of rows without a load id): raw as the ledger saw it."""
-    seen = sorted(
-        ((lid, n) for lid, n in loads.items() if lid is None or (watermark is not None and lid <= watermark)),
-        key=lambda item: (item[0] is None, item[0] or 0),
-    )
-    return hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:20]
-
-
-def _stored_state(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[str, int | None, str] | None:
-    if not table_exists(conn, RECON_STATE_TABLE) or not table_exists(conn, RECON_KEYS_TABLE):
-        return None
-    rows = conn.execute(
-        f"select spec_hash, watermark, fingerprint from {RECON_STATE_TABLE} where check_name = ? "
-        "order by checked_at desc limit 1",
-        [name],
-    ).fetchall()
-    return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
 
 def _store(
@@ -182,10 +152,9 @@ def _store(
             conn.execute(f"insert into {RECON_KEYS_TABLE} select ?, {cols} from {name}", [spec.name])
         finally:
             conn.unregister(name)
-        conn.execute(f"delete from {RECON_STATE_TABLE} where check_name = ?", [spec.name])
-        insert_rows(
-            conn, RECON_STATE_TABLE, len(RECON_STATE_COLUMNS), [(spec.name, rule, watermark, fingerprint, checked_at)]
-        )
+        conn.execute(f"delete from {KEYED_STATE_TABLE} where check_name = ?", [spec.name])
+        state = [(spec.name, rule, watermark, fingerprint, None, checked_at)]
+        insert_rows(conn, KEYED_STATE_TABLE, len(KEYED_STATE_COLUMNS), state)
 
     pending.ledger_writes.append(write)
 
@@ -224,7 +193,7 @@ def _full(
         for name in registered:
             conn.unregister(name)
     summary = _summary(conn, per_key)
-    _store(pending, spec, rule, watermark, _fingerprint(loads, watermark), per_key, None)
+    _store(pending, spec, rule, watermark, loads_fingerprint(loads, watermark), per_key, None)
     return layers_result(spec, summary, f"every key compared ({why})")
 
 
@@ -242,27 +211,29 @@ def _touched_rows(
     relation: str,
     columns: Sequence[str],
     touched: str,
+    watermark: int,
     key: str,
     pulled: dict[str, pa.Table],
     registered: list[str],
 ) -> str:
-    """The rows of `relation` whose key was touched, as a name to query: from the rows a suite pulled when there are
-    some, else read once per run and view (a view is evaluated whole to be filtered, so its rows are shared by
-    the reconciliations reading it; cached in `pulled` by relation, columns and touched set)."""
-    base = pulled_or(conn, pulled, relation, list(columns), registered)
-    cols = ", ".join(quote(c) for c in columns)
-    # a semi / anti join on IS NOT DISTINCT FROM (NULL keys match NULL keys) runs as a hash join; the same test in a
-    # correlated EXISTS is 4x slower on a 1M-row side
-    select = f"select {cols} from {base} r semi join {touched} t on t.k is not distinct from r.{quote(key)}::varchar"
-    if base == relation and _is_view(conn, relation) is not None:
-        cache = f"{relation}#touched:{touched}:{','.join(columns)}"
-        if cache not in pulled:
-            pulled[cache] = conn.sql(select).to_arrow_table()
-        name = f"dq_touched_{len(registered)}_{id(pulled[cache])}"
-        conn.register(name, pulled[cache])
-        registered.append(name)
-        return name
-    return f"({select})"
+    """The rows of `relation` whose key was touched, as a name to query: those a keyed suite left in `pulled` for
+    the same keys, else from the whole relation's rows a suite pulled, else read (a view is evaluated whole to be
+    filtered: its touched rows are kept in `pulled` for the next reconciliation reading it)."""
+    cached = pulled.get(touched_rows_key(relation, watermark))
+    if cached is None or not set(columns) <= set(cached.column_names):
+        base = pulled_or(conn, pulled, relation, list(columns), registered)
+        cols = ", ".join(quote(c) for c in columns)
+        # a semi / anti join on IS NOT DISTINCT FROM (NULL keys match NULL keys) runs as a hash join; the same test
+        # in a correlated EXISTS is 4x slower on a 1M-row side
+        same_key = f"t.k is not distinct from r.{quote(key)}::varchar"
+        select = f"select {cols} from {base} r semi join {touched} t on {same_key}"
+        if base != relation or view_sql(conn, relation) is None:
+            return f"({select})"
+        cached = pulled[touched_rows_key(relation, watermark)] = conn.sql(select).to_arrow_table()
+    name = f"dq_touched_{len(registered)}_{id(cached)}"
+    conn.register(name, cached)
+    registered.append(name)
+    return name
 
 
 def _incremental(
@@ -286,11 +257,14 @@ def _incremental(
     conn.register(touched_name, touched)
     registered: list[str] = [touched_name]
     try:
+        source_columns = [spec.key, *filter_column]
         source = _touched_rows(
-            conn, spec.source, [spec.key, *filter_column], touched_name, spec.key, pulled, registered
+            conn, spec.source, source_columns, touched_name, old_watermark, spec.key, pulled, registered
         )
         target_columns = [spec.key, *(filter_column if target_where else [])]
-        target = _touched_rows(conn, spec.target, target_columns, touched_name, spec.key, pulled, registered)
+        target = _touched_rows(
+            conn, spec.target, target_columns, touched_name, old_watermark, spec.key, pulled, registered
+        )
         fresh = conn.sql(
             per_key_sql(source, target, f"{key}::varchar", kept, target_where), params=params or None
         ).to_arrow_table()
@@ -309,7 +283,7 @@ def _incremental(
         for name in registered:
             conn.unregister(name)
     if touched.num_rows or watermark != old_watermark:  # nothing new: the stored ledger is still the one
-        _store(pending, spec, rule, watermark, _fingerprint(loads, watermark), fresh, touched)
+        _store(pending, spec, rule, watermark, loads_fingerprint(loads, watermark), fresh, touched)
     note = f"{touched.num_rows} key(s) of loads after {old_watermark} compared now, the others kept from earlier runs"
     return layers_result(spec, summary, note)
 
@@ -324,7 +298,7 @@ def _tables_match_ledger(
         (spec.source, "n_source", ""),
         (spec.target, "n", target_where),
     ):
-        if relation == spec.keyed_on or _is_view(conn, relation) is not None:
+        if relation == spec.keyed_on or view_sql(conn, relation) is not None:
             continue
         actual = conn.execute(
             f"select count(*), coalesce(sum(hash({key})::hugeint), 0) from {relation} {where}",

@@ -66,6 +66,9 @@ class TableSuite:
     # Columns pulled with the rows although no rule reads them: the reconciliations on this relation in the same
     # run read these rows instead of evaluating the relation again (runner.AssetChecks.run, sql_checks.check_layers).
     carried_columns: tuple[str, ...] = ()
+    # A view holding the latest row per key of this raw table ("raw.tickets"): its rows change only for keys a new
+    # load of that table brings, so a run validates just those keys' rows (data_quality/keyed_suite.py).
+    keyed_on: str | None = None
 
     @property
     def columns(self) -> list[str]:

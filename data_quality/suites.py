@@ -194,6 +194,7 @@ def staging_suite(table: Table) -> TableSuite:
         # the staging -> mart reconciliation's filter column, so it reads the rows pulled here (one evaluation of
         # the view per run instead of three)
         carried_columns=(MART_FILTERS[t][0],) if t in MART_FILTERS else (),
+        keyed_on=f"raw.{t}",  # staging is the latest row per key of this raw table
     )
 
 

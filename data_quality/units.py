@@ -35,6 +35,7 @@ import duckdb
 from data_quality.check_state import UNITS_TABLE, PendingWrites, table_exists
 from data_quality.frames import load_arrow, quote
 from data_quality.gx_engine import Outcome, to_check_result, validate_outcomes
+from data_quality.keyed_suite import keyed, run_keyed_suite
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
 from data_quality.sql_rows import unique_outcome, unique_outcome_of_rows
 
@@ -215,6 +216,8 @@ def run_suite(
     if suite.per_load:
         pieces, validated, units = _run_per_load(conn, suite, hashes, stored, reference_values, own)
         note = f"{units} load(s) in {suite.relation}: {validated} validated now, {units - validated} by earlier runs"
+    elif keyed(conn, suite):
+        pieces, note = run_keyed_suite(conn, suite, hashes, reference_values, reuse, pulled, own)
     else:
         pieces, validated = _run_whole_relation(conn, suite, hashes, stored, reference_values, own, pulled)
         note = "validated now" if validated else "relation unchanged since an earlier run: its outcome reused"

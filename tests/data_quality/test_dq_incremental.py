@@ -20,12 +20,12 @@ from dagster import AssetSpec, MaterializeResult, materialize, multi_asset
 from dq_rows import by_name, insert_raw, log_load, new_warehouse, ticket
 
 from data_quality.asset_checks import build_checks
-from data_quality.check_state import RECON_KEYS_TABLE, RECON_STATE_TABLE, UNITS_TABLE
+from data_quality.check_state import KEYED_STATE_TABLE, RECON_KEYS_TABLE, SUITE_KEYS_TABLE, UNITS_TABLE
 from data_quality.keyed_reconciliation import check_reconciliation
 from data_quality.runner import AssetChecks, checks_by_asset, run_table_suite
 from data_quality.specs import LayerReconciliation, Severity, Status
 from data_quality.sql_checks import check_layers
-from data_quality.suites import RAW_SUITES, RECONCILIATIONS
+from data_quality.suites import RAW_SUITES, RECONCILIATIONS, STAGING_SUITES
 from pipelines.resources import WarehouseResource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,8 +175,101 @@ def test_ledger_holds_one_row_per_key_and_the_watermark(conn):
     ).fetchall()
     # staging holds one latest row per ticket; REQ1 is not an incident (not kept, not in the mart)
     assert ledger == [("INC1", True, 1, 1), ("INC2", True, 1, 1), ("REQ1", False, 1, 0)]
-    state = conn.execute(f"select watermark from {RECON_STATE_TABLE} where check_name = ?", [TO_INCIDENTS.name])
+    state = conn.execute(f"select watermark from {KEYED_STATE_TABLE} where check_name = ?", [TO_INCIDENTS.name])
     assert state.fetchall() == [(2,)]
+
+
+# --- staging suites kept per key --------------------------------------------------------------------------------
+
+STG_TICKETS = next(s for s in STAGING_SUITES if s.relation == "staging.stg_raw__tickets")
+
+
+def _services(conn: duckdb.DuckDBPyConnection, *services: str) -> None:
+    conn.execute("create schema if not exists reference")
+    conn.execute("create or replace table reference.services (service varchar)")
+    conn.executemany("insert into reference.services values (?)", [(s,) for s in services])
+
+
+def _whole_view(conn: duckdb.DuckDBPyConnection, suite) -> list:
+    """The reference: GX and the SQL uniqueness over every row of the view, as for any relation (units.py)."""
+    from data_quality.frames import load_arrow
+    from data_quality.gx_engine import to_check_result
+    from data_quality.runner import load_reference_values
+    from data_quality.units import Unit, _validate_unit
+
+    references = load_reference_values(conn, [e.reference for e in suite.expectations if e.reference])
+    outcomes = _validate_unit(conn, suite, suite.expectations, Unit("relation", ""), references,
+                              load_arrow(conn, suite, every_column=True))  # fmt: skip
+    return [to_check_result(suite, e, [outcomes[e.name]]) for e in suite.expectations]
+
+
+def _sorted_answer(result) -> tuple:
+    return (result.status, result.failing_row_count, result.observed_value, sorted(result.failing_keys_sample))
+
+
+STAGING_LOADS = {
+    1: [ticket("INC1"), ticket("INC2", service="crm"), ticket("INC3", service=None)],
+    # INC2's service corrected; INC4 with an unknown service; INC5 new
+    2: [ticket("INC2", service="erp"), ticket("INC4", service="fax"), ticket("INC5")],
+    # INC1 re-exported with an unknown service, INC3 now has one
+    3: [ticket("INC1", service="telex"), ticket("INC3")],
+    4: [],  # a run with nothing new for tickets
+}
+
+
+def test_keyed_staging_suite_equals_a_whole_validation_after_every_load(conn):
+    _services(conn, "email", "erp")
+    notes = []
+    for load_id, rows in STAGING_LOADS.items():
+        insert_raw(conn, "tickets", rows, load_id=load_id)
+        results = run_table_suite(conn, STG_TICKETS)
+        assert [_sorted_answer(r) for r in results] == [_sorted_answer(r) for r in _whole_view(conn, STG_TICKETS)]
+        notes.append(results[0].details.rsplit("; ", 1)[-1])
+    service = by_name(results)["stg_tickets__service__in_services"]
+    # latest rows: INC1 telex, INC2 erp, INC3 email, INC4 fax, INC5 email -> 2 of 5 judged rows unknown, none null
+    assert (service.status, service.failing_row_count, service.observed_value) == (Status.FAILED, 2, 40.0)
+    assert service.failing_keys_sample == ["INC1", "INC4"]  # in key order
+    assert not service.blocks  # a warning
+    assert notes == [
+        "every row validated now (no per-key state yet)",
+        "rows of 3 key(s) of loads after 1 validated now, the others by earlier runs",
+        "rows of 2 key(s) of loads after 2 validated now, the others by earlier runs",
+        "rows of 0 key(s) of loads after 3 validated now, the others by earlier runs",
+    ]
+    # only failing or unjudged keys are kept: INC1 and INC4 (unknown services)
+    kept = conn.execute(f"select check_name, k, missing, unexpected from {SUITE_KEYS_TABLE} order by all")
+    assert kept.fetchall() == [
+        ("stg_tickets__service__in_services", "INC1", 0, 1),
+        ("stg_tickets__service__in_services", "INC4", 0, 1),
+    ]
+
+
+def test_duplicate_key_split_across_two_loads_is_caught_by_the_keyed_staging_suite(conn):
+    _services(conn, "email")
+    # a staging model that forgot to keep only the latest row per key
+    conn.execute("create or replace view staging.stg_raw__tickets as select * from raw.tickets")
+    insert_raw(conn, "tickets", [ticket("INC1"), ticket("INC2")], load_id=1)
+    assert by_name(run_table_suite(conn, STG_TICKETS))["stg_tickets__key_unique"].status is Status.PASSED
+    insert_raw(conn, "tickets", [ticket("INC1", state="resolved"), ticket("INC3")], load_id=2)
+    results = run_table_suite(conn, STG_TICKETS)
+    unique = by_name(results)["stg_tickets__key_unique"]
+    # both rows of INC1 (one from each load) are unexpected: 2 of 4 rows -> 50 %
+    assert _sorted_answer(unique) == (Status.FAILED, 2, 50.0, ["INC1"])
+    assert unique.blocks
+    assert unique.details.endswith("rows of 2 key(s) of loads after 1 validated now, the others by earlier runs")
+    assert [_sorted_answer(r) for r in results] == [_sorted_answer(r) for r in _whole_view(conn, STG_TICKETS)]
+
+
+def test_keyed_staging_suite_validates_everything_again_when_the_reference_changes(conn):
+    _services(conn, "email")
+    insert_raw(conn, "tickets", [ticket("INC1", service="crm")], load_id=1)
+    assert by_name(run_table_suite(conn, STG_TICKETS))["stg_tickets__service__in_services"].status is Status.FAILED
+    _services(conn, "email", "crm")  # the reference now knows crm: INC1, untouched by any load, passes
+    service = by_name(run_table_suite(conn, STG_TICKETS))["stg_tickets__service__in_services"]
+    assert (service.status, service.failing_row_count) == (Status.PASSED, 0)
+    assert service.details.endswith("every row validated now (a rule, the reference or the view's definition changed)")
+    full = by_name(run_table_suite(conn, STG_TICKETS, reuse=False))["stg_tickets__service__in_services"]
+    assert full.details.endswith("every row validated now (full re-check asked)")
 
 
 # --- raw loads -------------------------------------------------------------------------------------------------
@@ -302,11 +395,12 @@ def test_a_crashed_step_leaves_loads_and_keys_to_be_checked_again(tmp_path: Path
     crash = subprocess.run([sys.executable, "-c", CRASH_AFTER_CHECKS, str(path)], cwd=ROOT, capture_output=True)
     assert crash.returncode == 1
     queued_units, queued_ledgers = map(int, crash.stdout.split())
-    assert queued_units > 0 and queued_ledgers == 2  # the checks ran and had something to store
+    # the checks ran and had something to store: raw outcomes; the staging suite's and two reconciliations' keys
+    assert queued_units > 0 and queued_ledgers == 3
     conn = duckdb.connect(str(path))
     conn.execute("SET TimeZone = 'UTC'")
     assert conn.execute(f"select distinct unit from {UNITS_TABLE}").fetchall() == [("load 1",)]
-    watermark = conn.execute(f"select watermark from {RECON_STATE_TABLE} where check_name = ?", [TO_INCIDENTS.name])
+    watermark = conn.execute(f"select watermark from {KEYED_STATE_TABLE} where check_name = ?", [TO_INCIDENTS.name])
     assert watermark.fetchall() == [(1,)]
     # the next run checks load 2 and its keys again
     priority = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]

@@ -1,0 +1,317 @@
+"""Staging suites that validate only the rows of keys new raw loads touched, with the answer of a whole validation.
+
+A staging view holds the latest row per key of one raw table (`TableSuite.keyed_on`), so its rows change only for
+keys a new load of that table brings. Each rule of a staging suite judges one row at a time (in set of a
+reference) or the rows of one key (the key unique), so its outcome is a sum over keys: per key, the rows it does
+not judge (missing) and the rows it fails (unexpected). The keys with any of either are kept in dq.suite_keys
+(most keys have none); the relation's row count and the raw load up to which all this is complete (the
+watermark) in dq.keyed_state (check_state.py).
+
+A run takes the keys of raw loads above the watermark, validates with GX (result format COMPLETE: every failing
+row) just the view's rows of those keys, and replaces those keys' entries; the other keys keep theirs. The view is
+evaluated once for that (its window runs over all of raw, then the rows are filtered), which also gives its row
+count; a run with no new load does not evaluate it at all. The result is the whole validation's: counts add up,
+the unexpected % is over the judged rows, the failing keys sample is the first keys in key order (the order a
+view's rows come in is not stable, key order is). The per-key counts GX gives are checked against GX's own
+totals for the frame (a mismatch is an error, never a silent pass).
+
+Preconditions, checked each run (otherwise the whole view is validated, as units.py does for any relation): the
+relation is a view (its SQL is part of the rule's hash), its key is one column, every rule is the key's
+uniqueness or a single-column rule that ignores nulls (in set, in reference, between); the raw table's loads up to
+the watermark are unchanged (their row counts are in the state's fingerprint); the rules, the reference values
+they read and the GX / pandas versions are unchanged (units.spec_hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from data_quality.check_state import (
+    KEYED_STATE_COLUMNS,
+    KEYED_STATE_TABLE,
+    SUITE_KEYS_TABLE,
+    PendingWrites,
+    loads_fingerprint,
+    raw_loads,
+    stored_keyed_state,
+    view_sql,
+)
+from data_quality.frames import column_types, load_arrow, quote, select_sql
+from data_quality.gx_engine import SAMPLE_SIZE, Outcome, failing_rows, format_key
+from data_quality.results import insert_rows
+from data_quality.specs import Status, TableSuite
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+KEYED_VERSION = 1
+NULL_IGNORING_KINDS = ("in_set", "in_reference", "between")  # GX leaves null values out of these rules' judgement
+
+
+def key_text(column: str) -> str:
+    """A key as SQL text the way the failing-key sample shows it (gx_engine.format_key): NULL as '<null>'."""
+    return f"coalesce({quote(column)}::varchar, '<null>')"
+
+
+def touched_rows_key(relation: str, watermark: int) -> str:
+    """Where a keyed suite leaves, in `pulled`, the rows of `relation` whose keys loads after `watermark` touched."""
+    return f"{relation}#touched>{watermark}"
+
+
+def keyed(conn: duckdb.DuckDBPyConnection, suite: TableSuite) -> bool:
+    """Whether the suite can be validated per key (the preconditions above that do not depend on state)."""
+    if suite.keyed_on is None or len(suite.key_columns) != 1 or view_sql(conn, suite.relation) is None:
+        return False
+    for exp in suite.expectations:
+        key_unique = exp.kind == "unique" and exp.engine == "sql" and exp.columns == suite.key_columns
+        row_rule = exp.kind in NULL_IGNORING_KINDS and exp.engine == "great_expectations" and len(exp.columns) == 1
+        if not (key_unique or row_rule):
+            return False
+    return True
+
+
+def run_keyed_suite(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    hashes: dict[str, str],
+    reference_values: dict[str, list[object]],
+    reuse: bool,
+    pulled: dict[str, pa.Table] | None,
+    pending: PendingWrites,
+) -> tuple[dict[str, list[Outcome]], str]:
+    """The outcome of every rule of a keyed suite over the whole relation, and a note on what was validated."""
+    rule = hashlib.sha256(
+        repr((KEYED_VERSION, sorted(hashes.items()), suite.keyed_on, view_sql(conn, suite.relation))).encode()
+    ).hexdigest()[:20]
+    loads = raw_loads(conn, suite.keyed_on or "")
+    watermark = max((lid for lid in loads if lid is not None), default=None)
+    state = stored_keyed_state(conn, suite.name) if reuse else None
+    why = "no per-key state yet" if reuse else "full re-check asked"
+    if state is not None:
+        old_rule, old_watermark, old_fingerprint, old_rows = state
+        if old_rule != rule:
+            why = "a rule, the reference or the view's definition changed"
+        elif old_watermark is None or old_rows is None or loads_fingerprint(loads, old_watermark) != old_fingerprint:
+            why = f"raw loads up to {old_watermark} changed since the keys were validated"
+        else:
+            return _incremental(
+                conn, suite, reference_values, pulled, pending, rule, loads, watermark, old_watermark, old_rows
+            )
+    return _full(conn, suite, reference_values, pulled, pending, rule, loads, watermark, why)
+
+
+def _per_key(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    frame: pd.DataFrame,
+    reference_values: dict[str, list[object]],
+) -> tuple[dict[str, pa.Table], dict[str, str]]:
+    """Per rule, the keys of `frame` with rows the rule does not judge or fails: a table (k, missing, unexpected);
+    and the rules that errored, with why."""
+    import pandas as pd
+    import pyarrow as pa
+
+    (key,) = suite.key_columns
+    keys = frame[key].map(lambda v: format_key({key: v}, suite.key_columns))
+    per_rule: dict[str, pa.Table] = {}
+    errors: dict[str, str] = {}
+    gx_rules = [e for e in suite.expectations if e.engine == "great_expectations"]
+    found = failing_rows(suite, gx_rules, frame, reference_values) if gx_rules else {}
+    for exp in suite.expectations:
+        if exp.engine == "great_expectations":
+            outcome, failing = found[exp.name]
+            if outcome.status is Status.ERROR:
+                errors[exp.name] = outcome.message
+                continue
+            missing_rows = frame[exp.columns[0]].isna()
+            unexpected = keys.loc[failing].value_counts()
+            missing = keys[missing_rows].value_counts()
+            # GX's own totals for the frame must be what the per-key counts add up to
+            if (int(unexpected.sum()), int(missing.sum())) != (outcome.unexpected_count, outcome.missing_count):
+                errors[exp.name] = (
+                    f"per-key counts ({int(unexpected.sum())} unexpected, {int(missing.sum())} missing) differ from "
+                    f"GX's ({outcome.unexpected_count}, {outcome.missing_count})"
+                )
+                continue
+        else:  # the key unique: every row of a repeated key is unexpected; rows with no key are not judged
+            counts = keys[frame[key].notna()].value_counts()
+            unexpected = counts[counts > 1]
+            missing = pd.Series({k: n for k, n in keys[frame[key].isna()].value_counts().items()}, dtype="int64")
+        both = pd.concat([missing.rename("missing"), unexpected.rename("unexpected")], axis=1).fillna(0)
+        per_rule[exp.name] = pa.table(
+            {
+                "k": pa.array([str(k) for k in both.index], pa.string()),
+                "missing": pa.array(both["missing"].astype("int64")),
+                "unexpected": pa.array(both["unexpected"].astype("int64")),
+            }
+        )
+    return per_rule, errors
+
+
+def _outcomes(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    rows: int,
+    per_rule_sql: dict[str, str],
+    errors: dict[str, str],
+) -> dict[str, list[Outcome]]:
+    """One outcome per rule from its per-key entries (`per_rule_sql`: a relation of k, missing, unexpected)."""
+    outcomes: dict[str, list[Outcome]] = {}
+    for exp in suite.expectations:
+        if exp.name in errors:
+            outcomes[exp.name] = [Outcome(Status.ERROR, message=errors[exp.name])]
+            continue
+        missing, unexpected, sample = conn.execute(
+            f"""select coalesce(sum(missing), 0), coalesce(sum(unexpected), 0),
+                       list_slice(list(k order by k) filter (where unexpected > 0), 1, {SAMPLE_SIZE})
+                from {per_rule_sql[exp.name]}"""
+        ).fetchall()[0]
+        status = Status.FAILED if unexpected else Status.PASSED
+        outcomes[exp.name] = [Outcome(status, rows, int(missing), int(unexpected), tuple(sample or ()))]
+    return outcomes
+
+
+def _registered(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> dict[str, str]:
+    names = {}
+    for rule, table in tables.items():
+        names[rule] = f"dq_suite_keys_{id(table)}"
+        conn.register(names[rule], table)
+    return names
+
+
+def _full(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    reference_values: dict[str, list[object]],
+    pulled: dict[str, pa.Table] | None,
+    pending: PendingWrites,
+    rule: str,
+    loads: dict[int | None, int],
+    watermark: int | None,
+    why: str,
+) -> tuple[dict[str, list[Outcome]], str]:
+    rows = load_arrow(conn, suite, every_column=True)
+    if pulled is not None:
+        pulled[suite.relation] = rows  # the reconciliations of the same run read these rows
+    per_rule, errors = _per_key(conn, suite, rows.to_pandas(), reference_values)
+    names = _registered(conn, per_rule)
+    try:
+        outcomes = _outcomes(conn, suite, rows.num_rows, names, errors)
+    finally:
+        for name in names.values():
+            conn.unregister(name)
+    if not errors:
+        _store(pending, suite, rule, watermark, loads_fingerprint(loads, watermark), rows.num_rows, per_rule, None)
+    return outcomes, f"every row validated now ({why})"
+
+
+def _incremental(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    reference_values: dict[str, list[object]],
+    pulled: dict[str, pa.Table] | None,
+    pending: PendingWrites,
+    rule: str,
+    loads: dict[int | None, int],
+    watermark: int | None,
+    old_watermark: int,
+    old_rows: int,
+) -> tuple[dict[str, list[Outcome]], str]:
+    (key,) = suite.key_columns
+    touched = conn.sql(
+        f"select distinct {key_text(key)} as k from {suite.keyed_on} where _load_id > $1", params=[old_watermark]
+    ).to_arrow_table()
+    relation_rows, fresh, errors = old_rows, {}, {}
+    registered: list[str] = []
+    if touched.num_rows:
+        touched_name = f"dq_touched_{id(touched)}"
+        conn.register(touched_name, touched)
+        registered.append(touched_name)
+        # one evaluation of the view: its row count (a window over every row, before the filter) and the rows of
+        # the touched keys
+        select = select_sql(suite, column_types(conn, suite.relation), every_column=True)
+        rows = conn.sql(
+            f"""select * from (select *, count(*) over () as _dq_relation_rows from ({select}))
+                semi join {touched_name} t on t.k = {key_text(key)}"""
+        ).to_arrow_table()
+        if rows.num_rows:
+            relation_rows = rows.column("_dq_relation_rows")[0].as_py()
+        else:  # every touched key left the view: count it
+            relation_rows = conn.execute(f"select count(*) from {suite.relation}").fetchall()[0][0]
+        rows = rows.drop_columns(["_dq_relation_rows"])
+        if pulled is not None:  # the reconciliations of this run compare the same keys: they read these rows
+            pulled[touched_rows_key(suite.relation, old_watermark)] = rows
+        fresh, errors = _per_key(conn, suite, rows.to_pandas(), reference_values)
+    names = _registered(conn, fresh)
+    registered += names.values()
+    try:
+        untouched = f"anti join {registered[0]} t on t.k = s.k" if touched.num_rows else ""
+        kept_keys = {}
+        for exp in suite.expectations:
+            fresh_keys = f"union all select k, missing, unexpected from {names[exp.name]}" if exp.name in names else ""
+            kept_keys[exp.name] = f"""(select k, missing, unexpected from {SUITE_KEYS_TABLE} s {untouched}
+                                       where check_name = '{exp.name.replace("'", "''")}' {fresh_keys})"""
+        outcomes = _outcomes(conn, suite, relation_rows, kept_keys, errors)
+    finally:
+        for name in registered:
+            conn.unregister(name)
+    if not errors and (touched.num_rows or watermark != old_watermark):
+        fingerprint = loads_fingerprint(loads, watermark)
+        _store(pending, suite, rule, watermark, fingerprint, relation_rows, fresh, touched)
+    if errors:
+        return outcomes, "validation errors: the keys are validated again next run"
+    return outcomes, (
+        f"rows of {touched.num_rows} key(s) of loads after {old_watermark} validated now, the others by earlier runs"
+    )
+
+
+def _store(
+    pending: PendingWrites,
+    suite: TableSuite,
+    rule: str,
+    watermark: int | None,
+    fingerprint: str,
+    relation_rows: int,
+    per_rule: dict[str, pa.Table],
+    touched: pa.Table | None,
+) -> None:
+    """Queue the suite's new per-key entries: all of them (touched None) or those of the touched keys."""
+    checked_at = datetime.now(UTC)
+    rules = [e.name for e in suite.expectations]
+
+    def write(conn: duckdb.DuckDBPyConnection) -> None:
+        if touched is None:
+            conn.execute(f"delete from {SUITE_KEYS_TABLE} where check_name in (select unnest(?::varchar[]))", [rules])
+        else:
+            name = f"dq_touched_{id(touched)}"
+            conn.register(name, touched)
+            try:
+                conn.execute(
+                    f"""delete from {SUITE_KEYS_TABLE} where rowid in (
+                            select s.rowid from {SUITE_KEYS_TABLE} s semi join {name} t on t.k = s.k
+                            where s.check_name in (select unnest(?::varchar[])))""",
+                    [rules],
+                )
+            finally:
+                conn.unregister(name)
+        for rule_name, table in per_rule.items():
+            name = f"dq_suite_keys_{id(table)}"
+            conn.register(name, table)
+            try:
+                conn.execute(
+                    f"""insert into {SUITE_KEYS_TABLE} select ?, k, missing, unexpected from {name}
+                        where missing > 0 or unexpected > 0""",
+                    [rule_name],
+                )
+            finally:
+                conn.unregister(name)
+        conn.execute(f"delete from {KEYED_STATE_TABLE} where check_name = ?", [suite.name])
+        state = [(suite.name, rule, watermark, fingerprint, relation_rows, checked_at)]
+        insert_rows(conn, KEYED_STATE_TABLE, len(KEYED_STATE_COLUMNS), state)
+
+    pending.ledger_writes.append(write)
