@@ -111,13 +111,14 @@ def loads_fingerprint(loads: dict[int | None, int], watermark: int | None) -> st
 
 def stored_keyed_state(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[str, int | None, str, int | None] | None:
     """(rule hash, watermark, fingerprint, relation rows) of a keyed check, None when it has no state yet."""
-    if not all(table_exists(conn, t) for t in (KEYED_STATE_TABLE, RECON_KEYS_TABLE, SUITE_KEYS_TABLE)):
+    try:
+        rows = conn.execute(
+            f"select spec_hash, watermark, fingerprint, relation_rows from {KEYED_STATE_TABLE} where check_name = ? "
+            "order by checked_at desc limit 1",
+            [name],
+        ).fetchall()
+    except duckdb.CatalogException:  # no state table yet (ensure_state_tables creates all three at once)
         return None
-    rows = conn.execute(
-        f"select spec_hash, watermark, fingerprint, relation_rows from {KEYED_STATE_TABLE} where check_name = ? "
-        "order by checked_at desc limit 1",
-        [name],
-    ).fetchall()
     return tuple(rows[0]) if rows else None
 
 

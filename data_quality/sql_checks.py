@@ -227,12 +227,13 @@ def per_key_sql(source: str, target: str, key: str, kept: str = "true", target_w
     """
 
 
-def summary_sql(per_key: str) -> str:
+def summary_sql(per_key: str, extra: str = "") -> str:
     """Missing, phantom and duplicated keys, totals and samples over a per-key relation (`per_key_sql`'s columns).
 
     A source key is `kept` when any of its rows passes the documented filter: those must reach the target; any
     source key (kept or not) explains a target key. A NULL key is never missing nor phantom, so it shows in the
-    totals only (and as duplicated when the target holds it more than once)."""
+    totals only (and as duplicated when the target holds it more than once). `extra` adds columns after those nine
+    (each preceded by a comma)."""
     missing = "kept and k is not null and n = 0"
     phantom = "k is not null and n > 0 and n_source = 0"
     return f"""
@@ -240,7 +241,7 @@ def summary_sql(per_key: str) -> str:
                count(*) filter (where kept), count(*) filter (where k is not null and n > 0), coalesce(sum(n), 0),
                list_slice(list(k order by k) filter (where {missing}), 1, {SAMPLE_SIZE}),
                list_slice(list(k order by k) filter (where {phantom}), 1, {SAMPLE_SIZE}),
-               list_slice(list(k order by k) filter (where n > 1), 1, {SAMPLE_SIZE})
+               list_slice(list(k order by k) filter (where n > 1), 1, {SAMPLE_SIZE}){extra}
         from {per_key}
     """
 
@@ -284,7 +285,7 @@ def layers_precondition(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliati
 
 def layers_result(spec: LayerReconciliation, summary: tuple, note: str = "") -> CheckResult:
     """The CheckResult of a reconciliation from the row `summary_sql` returns."""
-    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = summary
+    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = summary[:9]
     failing = missing + phantom + dup
     totals_match = n_src == n_tgt_distinct == n_tgt_rows
     sample = [f"missing:{k}" for k in s_missing or []] + [f"phantom:{k}" for k in s_phantom or []]
