@@ -99,7 +99,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     as_of = args.as_of or datetime.now(UTC)
     run_id = new_run_id()
     with warehouse_connection(settings.warehouse_path) as conn:
-        results = run_all(conn, as_of=as_of)
+        results = run_all(conn, as_of=as_of, reuse=not settings.full_refresh)  # ITSM_FULL_REFRESH=1: every row
         dbt_target = _dbt_target(args)
         results += dbt_test_results(dbt_target) if dbt_target else []
         if not args.no_record:

@@ -99,3 +99,19 @@ def test_second_itsm_check_reuses_the_validated_load(env: Path, capsys):
     assert [r[:2] for r in rows] == [(1, '["INC2|1"]'), (1, '["INC2|1"]')]
     assert "1 validated now, 0 by earlier runs" in rows[0][2]
     assert "0 validated now, 1 by earlier runs" in rows[1][2]
+
+
+def test_itsm_check_with_full_refresh_validates_every_load_again(env: Path, capsys, monkeypatch: pytest.MonkeyPatch):
+    _warehouse(env, [ticket("INC1"), ticket("INC2", priority=9)])
+    assert main(["check", "--as-of", "2025-01-07T00:00:00+00:00"]) == 1
+    monkeypatch.setenv("ITSM_FULL_REFRESH", "1")  # as `itsm run --full-refresh` sets it
+    assert main(["check", "--as-of", "2025-01-07T00:00:00+00:00"]) == 1
+    capsys.readouterr()
+    with duckdb.connect(str(env), read_only=True) as conn:
+        rows = conn.execute(
+            """select failing_keys_sample, details from dq.check_results
+               where check_name = 'raw_tickets__priority__in_set' order by checked_at"""
+        ).fetchall()
+    # both runs validated load 1 (nothing reused by the second) and found INC2's priority 9
+    assert [keys for keys, _ in rows] == ['["INC2|1"]', '["INC2|1"]']
+    assert all("1 validated now, 0 by earlier runs" in details for _, details in rows)
