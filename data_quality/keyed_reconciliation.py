@@ -90,7 +90,9 @@ def check_reconciliation(
         old_rule, old_watermark, old_fingerprint, _ = state
         if old_rule != rule:
             why_full = "the rule or a side's definition changed"
-        elif old_watermark is None or loads_fingerprint(loads, old_watermark) != old_fingerprint:
+        elif old_watermark is None:
+            why_full = "no raw load had arrived when the ledger was written"
+        elif loads_fingerprint(loads, old_watermark) != old_fingerprint:
             why_full = f"raw loads up to {old_watermark} changed since the ledger was written"
         else:
             result = _incremental(conn, spec, pulled, own, old_watermark, watermark, rule, loads, views)

@@ -41,12 +41,11 @@ from data_quality.check_state import (
     view_sql,
 )
 from data_quality.frames import column_types, load_arrow, quote, select_sql
-from data_quality.gx_engine import SAMPLE_SIZE, Outcome, failing_rows, format_key
+from data_quality.gx_engine import SAMPLE_SIZE, Outcome, failing_rows
 from data_quality.results import insert_rows
 from data_quality.specs import Status, TableSuite
 
 if TYPE_CHECKING:
-    import pandas as pd
     import pyarrow as pa
 
 KEYED_VERSION = 1
@@ -96,7 +95,9 @@ def run_keyed_suite(
         old_rule, old_watermark, old_fingerprint, old_rows = state
         if old_rule != rule:
             why = "a rule, the reference or the view's definition changed"
-        elif old_watermark is None or old_rows is None or loads_fingerprint(loads, old_watermark) != old_fingerprint:
+        elif old_watermark is None or old_rows is None:
+            why = "no raw load had arrived when the keys were last validated"
+        elif loads_fingerprint(loads, old_watermark) != old_fingerprint:
             why = f"raw loads up to {old_watermark} changed since the keys were validated"
         else:
             return _incremental(
@@ -108,48 +109,61 @@ def run_keyed_suite(
 def _per_key(
     conn: duckdb.DuckDBPyConnection,
     suite: TableSuite,
-    frame: pd.DataFrame,
+    rows: pa.Table,
     reference_values: dict[str, list[object]],
 ) -> tuple[dict[str, pa.Table], dict[str, str]]:
-    """Per rule, the keys of `frame` with rows the rule does not judge or fails: a table (k, missing, unexpected);
-    and the rules that errored, with why."""
-    import pandas as pd
+    """Per rule, the keys of `rows` with rows the rule does not judge or fails: a table (k, missing, unexpected);
+    and the rules that errored, with why. GX finds the failing rows; DuckDB groups them by key."""
+    import numpy as np
     import pyarrow as pa
 
     (key,) = suite.key_columns
-    keys = frame[key].map(lambda v: format_key({key: v}, suite.key_columns))
+    frame = rows.to_pandas()  # a RangeIndex: GX's failing row indexes are row positions in `rows`
+    numbered = rows.append_column("_dq_row", pa.array(np.arange(rows.num_rows, dtype=np.int64)))
+    name = f"dq_keyed_rows_{id(numbered)}"
+    conn.register(name, numbered)
     per_rule: dict[str, pa.Table] = {}
     errors: dict[str, str] = {}
-    gx_rules = [e for e in suite.expectations if e.engine == "great_expectations"]
-    found = failing_rows(suite, gx_rules, frame, reference_values) if gx_rules else {}
-    for exp in suite.expectations:
-        if exp.engine == "great_expectations":
-            outcome, failing = found[exp.name]
-            if outcome.status is Status.ERROR:
-                errors[exp.name] = outcome.message
-                continue
-            missing_rows = frame[exp.columns[0]].isna()
-            unexpected = keys.loc[failing].value_counts()
-            missing = keys[missing_rows].value_counts()
-            # GX's own totals for the frame must be what the per-key counts add up to
-            if (int(unexpected.sum()), int(missing.sum())) != (outcome.unexpected_count, outcome.missing_count):
-                errors[exp.name] = (
-                    f"per-key counts ({int(unexpected.sum())} unexpected, {int(missing.sum())} missing) differ from "
-                    f"GX's ({outcome.unexpected_count}, {outcome.missing_count})"
-                )
-                continue
-        else:  # the key unique: every row of a repeated key is unexpected; rows with no key are not judged
-            counts = keys[frame[key].notna()].value_counts()
-            unexpected = counts[counts > 1]
-            missing = pd.Series({k: n for k, n in keys[frame[key].isna()].value_counts().items()}, dtype="int64")
-        both = pd.concat([missing.rename("missing"), unexpected.rename("unexpected")], axis=1).fillna(0)
-        per_rule[exp.name] = pa.table(
-            {
-                "k": pa.array([str(k) for k in both.index], pa.string()),
-                "missing": pa.array(both["missing"].astype("int64")),
-                "unexpected": pa.array(both["unexpected"].astype("int64")),
-            }
-        )
+    try:
+        gx_rules = [e for e in suite.expectations if e.engine == "great_expectations"]
+        found = failing_rows(suite, gx_rules, frame, reference_values) if gx_rules else {}
+        for exp in suite.expectations:
+            if exp.engine == "great_expectations":
+                outcome, failing = found[exp.name]
+                if outcome.status is Status.ERROR:
+                    errors[exp.name] = outcome.message
+                    continue
+                failing_name = f"dq_failing_{id(failing)}"
+                conn.register(failing_name, pa.table({"_dq_row": pa.array(failing, pa.int64())}))
+                column = quote(exp.columns[0])
+                try:
+                    table = conn.sql(
+                        f"""select {key_text(key)} as k, count(*) filter (where r.{column} is null) as missing,
+                                   count(f._dq_row) as unexpected
+                            from {name} r left join {failing_name} f using (_dq_row)
+                            where r.{column} is null or f._dq_row is not null
+                            group by all"""
+                    ).to_arrow_table()
+                finally:
+                    conn.unregister(failing_name)
+                # GX's own totals for the frame must be what the per-key counts add up to
+                counted = (sum(table.column("unexpected").to_pylist()), sum(table.column("missing").to_pylist()))
+                if counted != (outcome.unexpected_count, outcome.missing_count):
+                    errors[exp.name] = (
+                        f"per-key counts ({counted[0]} unexpected, {counted[1]} missing) differ from GX's "
+                        f"({outcome.unexpected_count}, {outcome.missing_count})"
+                    )
+                    continue
+            else:  # the key unique: every row of a repeated key is unexpected; rows with no key are not judged
+                table = conn.sql(
+                    f"""select {key_text(key)} as k,
+                               case when bool_or({quote(key)} is null) then count(*) else 0 end as missing,
+                               case when bool_or({quote(key)} is null) then 0 else count(*) end as unexpected
+                        from {name} group by all having count(*) > 1 or bool_or({quote(key)} is null)"""
+                ).to_arrow_table()
+            per_rule[exp.name] = table
+    finally:
+        conn.unregister(name)
     return per_rule, errors
 
 
@@ -198,7 +212,7 @@ def _full(
     rows = load_arrow(conn, suite, every_column=True)
     if pulled is not None:
         pulled[suite.relation] = rows  # the reconciliations of the same run read these rows
-    per_rule, errors = _per_key(conn, suite, rows.to_pandas(), reference_values)
+    per_rule, errors = _per_key(conn, suite, rows, reference_values)
     names = _registered(conn, per_rule)
     try:
         outcomes = _outcomes(conn, suite, rows.num_rows, names, errors)
@@ -246,7 +260,7 @@ def _incremental(
         rows = rows.drop_columns(["_dq_relation_rows"])
         if pulled is not None:  # the reconciliations of this run compare the same keys: they read these rows
             pulled[touched_rows_key(suite.relation, old_watermark)] = rows
-        fresh, errors = _per_key(conn, suite, rows.to_pandas(), reference_values)
+        fresh, errors = _per_key(conn, suite, rows, reference_values)
     names = _registered(conn, fresh)
     registered += names.values()
     try:
