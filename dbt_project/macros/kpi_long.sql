@@ -1,0 +1,123 @@
+-- noqa: disable=LT02
+-- (sqlfluff renders this file's jinja branches as SQL variants and misreads their indentation.)
+{#- kpi_monthly_long: every monthly KPI mart unpivoted to one row per month x source mart x dimension values x
+    KPI. Incremental by source row: a source row is identified by its group key (mart, month, dimension values)
+    and described by its row key (a hash of its KPI names and values). int_kpi_long_changes compares the
+    source rows now with the ones kpi_monthly_long last unpivoted (int_kpi_long_seen, built after it); only the
+    groups whose rows were added, removed or changed are deleted and unpivoted again. -#}
+
+{#- The monthly KPI marts it unpivots. -#}
+{% macro kpi_long_marts() -%}
+    {{ return([
+        'kpi_incident_monthly', 'kpi_change_monthly', 'kpi_availability_monthly', 'kpi_satisfaction_monthly',
+        'kpi_service_monthly',
+    ]) }}
+{%- endmacro %}
+
+{#- The month column, dimensions (sorted) and measures of a mart, classified from the built relation: numeric
+    and boolean columns are KPIs (a boolean such as target_met becomes 1 / 0); everything else, plus the
+    integer columns in var audit_integer_dimensions, are dimensions. Text `*_status` columns (RAG labels,
+    derived from value and target, both kept) and var audit_skipped_columns (pointers to other rows) are left
+    out. None before execution (parsing). -#}
+{% macro kpi_long_layout(mart) -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set month_columns = ['month', 'period_month', 'month_start', 'period_start'] -%}
+    {%- set integer_dimensions = var('audit_integer_dimensions', ['priority', 'tier', 'impact', 'urgency', 'year']) -%}
+    {%- set skipped_columns = var('audit_skipped_columns', ['previous_month']) -%}
+    {%- set numeric_prefixes = ['DOUBLE', 'FLOAT', 'REAL', 'DECIMAL', 'NUMERIC', 'HUGEINT', 'BIGINT', 'INTEGER',
+        'INT', 'SMALLINT', 'TINYINT', 'UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'BOOLEAN'] -%}
+    {%- set month_column = [] -%}
+    {%- set dimensions = [] -%}
+    {%- set measures = [] -%}
+    {%- for column in adapter.get_columns_in_relation(ref(mart)) -%}
+        {%- set name = column.name | lower -%}
+        {%- set dtype = column.dtype | upper -%}
+        {%- set ns = namespace(numeric=false) -%}
+        {%- for prefix in numeric_prefixes -%}
+            {%- if dtype.startswith(prefix) -%}{%- set ns.numeric = true -%}{%- endif -%}
+        {%- endfor -%}
+        {%- if name in month_columns and not month_column -%}
+            {%- do month_column.append(name) -%}
+        {%- elif name.endswith('_status') or name in skipped_columns -%}
+            {#- not unpivoted -#}
+        {%- elif ns.numeric and name not in integer_dimensions -%}
+            {%- do measures.append(name) -%}
+        {%- else -%}
+            {%- do dimensions.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not month_column -%}
+        {{ exceptions.raise_compiler_error(mart ~ ': no month column (one of ' ~ month_columns | join(', ') ~ ')') }}
+    {%- endif -%}
+    {{ return({'month': month_column[0], 'dimensions': dimensions | sort, 'measures': measures}) }}
+{%- endmacro %}
+
+{#- The row's dimension values, `name=value` joined by `|` in column-name order (empty value = null). -#}
+{% macro kpi_long_dimension_key(layout) -%}
+    {%- set key_parts = [] -%}
+    {%- for dim in layout.dimensions -%}
+        {%- do key_parts.append("'" ~ dim ~ "=' || coalesce(cast(" ~ dim ~ " as varchar), '')") -%}
+    {%- endfor -%}
+    {{ key_parts | join(" || '|' || ") if key_parts else "''" }}
+{%- endmacro %}
+
+{#- Key of a source row's group from columns source_mart, period_month and dimension_key (of kpi_monthly_long or
+    of kpi_long_source_rows). -#}
+{% macro kpi_long_group_key() -%}
+    {{ tuple_key(['source_mart', 'period_month', 'dimension_key']) }}
+{%- endmacro %}
+
+{#- Per mart and row: source_mart, period_month, dimension_key and the row's measures (own column names). -#}
+{% macro kpi_long_source_rows(mart, layout) -%}
+    select
+        '{{ mart }}' as source_mart,
+        cast({{ layout.month }} as date) as period_month,
+        {{ kpi_long_dimension_key(layout) }} as dimension_key
+        {%- for measure in layout.measures %},
+        {{ measure }}
+        {%- endfor %}
+    from {{ ref(mart) }}
+{%- endmacro %}
+
+{#- Every source row of every mart: its group key and row key (KPI names and values: a changed value, or a KPI
+    added or dropped from a mart, changes it). -#}
+{% macro kpi_long_source_keys() -%}
+    {%- set branches = [] -%}
+    {#- nothing to classify before execution (dbt parse; sqlfluff, which has no `execute`) -#}
+    {%- for mart in (kpi_long_marts() if execute is defined and execute else []) -%}
+        {%- set layout = kpi_long_layout(mart) -%}
+        {%- if layout is mapping -%}
+            {%- do branches.append(
+                "select " ~ kpi_long_group_key() ~ " as group_key, "
+                ~ tuple_key(["'" ~ layout.measures | join(',') ~ "'"] + layout.measures) ~ " as row_key "
+                ~ "from (" ~ kpi_long_source_rows(mart, layout) ~ ") as source_rows"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if branches -%}
+        {{ branches | join('\nunion all\n') }}
+    {%- else -%}
+        select
+            {{ tuple_key(["'none'"]) }} as group_key,
+            {{ tuple_key(["'none'"]) }} as row_key
+        where false
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Condition on a kpi_monthly_long-shaped row: its group is one this run unpivots again (true when kpi_monthly_long
+    is built whole: a first build, --full-refresh, or int_kpi_long_seen missing). -#}
+{% macro is_changed_kpi_long_group() -%}
+    {%- if is_incremental() and existing_model_relation('int_kpi_long_seen') is not none -%}
+        {{ kpi_long_group_key() }} in (select c.group_key from {{ ref('int_kpi_long_changes') }} as c)
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_changed_kpi_long_groups() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ is_changed_kpi_long_group() }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
