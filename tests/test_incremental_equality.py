@@ -170,7 +170,9 @@ def write_exports(root: Path) -> None:
                     "csat_score": 1 + n % 5 if responded else "", "nps_score": n % 11 if responded else "",
                     "comment": "",
                 })  # fmt: skip
-    # day 3 also corrects day 1's outage: it ended 40 minutes later than first exported
+    # day 3 also corrects a day-1 survey's CSAT (SRV00004-0: 5 -> 2)
+    surveys[2].append(dict(next(s for s in surveys[0] if s["survey_id"] == "SRV00004-0"), csat_score=2))
+    # and day 1's outage: it ended 40 minutes later than first exported
     late = dict(outages[0][0], ended_at=ts(days[0] + timedelta(hours=11, minutes=40)))
     outages[2].append(late)
 
@@ -363,6 +365,44 @@ def test_the_last_run_added_only_the_changed_incidents_to_the_backlog(warehouses
     # day 3's new incidents: 71-90 except the requests (i % 5 == 4: 74, 79, 84, 89)
     new = {(f"INC{i:05d}", 1) for i in range(71, 91) if i % 5 != 4}
     assert changes == corrected | new
+
+
+def test_the_last_run_unpivoted_only_the_changed_kpi_rows(warehouses: tuple[Path, Path]) -> None:
+    """kpi_monthly_long is incremental: day 3 deleted and unpivoted again only the source rows (mart, month,
+    dimension values) that were added, removed or changed, e.g. INC00006's old and new priority groups."""
+    incremental, _ = warehouses
+    with duckdb.connect(str(incremental), read_only=True) as conn:
+        changed = conn.execute("SELECT count(*) FROM intermediate.int_kpi_long_changes").fetchone()[0]
+        groups = conn.execute("SELECT count(DISTINCT group_key) FROM intermediate.int_kpi_long_seen").fetchone()[0]
+        incident_groups = conn.execute(
+            "SELECT count(*) FROM marts.kpi_incident_monthly WHERE hash('kpi_incident_monthly', period_start, "
+            "'assignment_group=' || assignment_group || '|category=' || category || '|channel=' || channel "
+            "|| '|priority=' || priority || '|service=' || service) IN "
+            "(SELECT group_key FROM intermediate.int_kpi_long_changes)"
+        ).fetchone()[0]
+    assert 0 < changed < groups
+    assert incident_groups > 0
+
+
+def test_the_last_run_recomputed_only_the_changed_surveys(warehouses: tuple[Path, Path]) -> None:
+    """fct_survey and kpi_satisfaction_monthly are incremental: day 3 recomputed the surveys loaded that day and
+    those of refreshed tickets, and aggregated again only the satisfaction groups they changed."""
+    incremental, _ = warehouses
+    with duckdb.connect(str(incremental), read_only=True) as conn:
+        refreshed = {s for (s,) in conn.execute("SELECT survey_id FROM intermediate.int_surveys_to_refresh").fetchall()}
+        surveys = conn.execute("SELECT count(*) FROM marts.fct_survey").fetchone()[0]
+        changes = conn.execute("SELECT group_key FROM intermediate.int_satisfaction_kpi_changes").fetchall()
+        changed = {k for (k,) in changes}
+        csat, group = conn.execute(
+            "SELECT csat_score, hash(survey_month, service, assignment_group, priority) FROM marts.fct_survey "
+            "WHERE survey_id = 'SRV00004-0'"
+        ).fetchone()
+    # SRV00004-0 was corrected on day 3; SRV00006-0's ticket changed priority; fewer than all surveys
+    assert {"SRV00004-0", "SRV00006-0"} <= refreshed
+    assert len(refreshed) < surveys
+    # the corrected CSAT changed its group's KPIs (this small set has few groups: day 3 touches most of them)
+    assert group in changed
+    assert csat == 2
 
 
 def test_full_refresh_flag_rebuilds_every_ticket_with_the_same_marts(warehouses: tuple[Path, Path]) -> None:

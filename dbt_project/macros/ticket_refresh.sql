@@ -22,7 +22,7 @@
         'int_latest_tickets', 'int_ticket_events', 'int_ticket_state_intervals', 'int_ticket_sla_policy_periods',
         'int_ticket_sla_cycles', 'int_ticket_sla_spans', 'fct_sla_explain', 'fct_ticket_sla',
         'int_ticket_sla_outcome', 'fct_incident', 'kpi_incident_daily', 'kpi_incident_monthly',
-        'int_incident_kpi_keys', 'int_backlog_incidents',
+        'int_incident_kpi_keys', 'int_backlog_incidents', 'fct_survey', 'int_satisfaction_kpi_keys',
     ]) }}
 {%- endmacro %}
 

@@ -1,7 +1,13 @@
 {#- Satisfaction per month the survey was sent (UTC), service, assignment group and priority of the ticket.
-    Every mean and share is over the surveys that have that score: no response gives null, never 0. -#}
+    Every mean and share is over the surveys that have that score: no response gives null, never 0.
+    Incremental (macros/survey_refresh.sql): a run deletes and aggregates again only the groups a refreshed survey
+    entered or left or whose KPI inputs changed (int_satisfaction_kpi_changes). -#}
+{{ delete_then_append_model("{{ delete_changed_satisfaction_kpi_groups() }}") }}
+-- depends_on: {{ ref('int_satisfaction_kpi_changes') }}
+-- depends_on: {{ ref('int_ticket_refresh_bounds') }}
 with surveys as (
     select * from {{ ref('fct_survey') }}
+    where {{ is_changed_satisfaction_kpi_group() }}
 )
 
 select

@@ -1,0 +1,43 @@
+{#- The satisfaction groups (month, service, group, priority) this run aggregates again: those of every refreshed
+    survey whose group or KPI inputs differ from what kpi_satisfaction_monthly last saw (int_satisfaction_kpi_keys),
+    old group and new. Empty when every ticket is recomputed: the KPI table is then rebuilt whole. -#}
+{%- set seen = existing_model_relation('int_satisfaction_kpi_keys') -%}
+-- depends_on: {{ ref('fct_survey') }}
+-- depends_on: {{ ref('int_surveys_to_refresh') }}
+-- depends_on: {{ ref('int_ticket_refresh_bounds') }}
+{% if refreshes_every_ticket() or seen is none -%}
+    select {{ tuple_key(["'none'"]) }} as group_key
+    where false
+{%- else -%}
+    with now_seen as (
+        {{ refreshed_satisfaction_kpi_keys(true) }}
+    ),
+
+    last_seen as (
+        select * from {{ seen }}
+        where {{ is_refreshed_survey('survey_id') }}
+    ),
+
+    changed as (
+        select
+            n.group_key as new_group_key,
+            o.group_key as old_group_key
+        from now_seen as n
+        full outer join last_seen as o on n.survey_id = o.survey_id
+        where
+            n.survey_id is null
+            or o.survey_id is null
+            or n.group_key != o.group_key
+            or n.inputs_key != o.inputs_key
+    ),
+
+    keys as (
+        select new_group_key as group_key from changed
+        union
+        select old_group_key as group_key from changed
+    )
+
+    select group_key
+    from keys
+    where group_key is not null
+{%- endif %}
