@@ -5,7 +5,7 @@
     rows and adds what changed.
     - int_backlog_incidents keeps, per incident, the columns the backlog read last time (service, priority,
       opened_at, ended_at); built after fct_backlog_daily, like int_incident_kpi_keys after the KPI tables.
-    - int_backlog_changes: the refreshed incidents (macros/ticket_refresh.sql) whose columns differ now; their
+    - int_backlog_changes: the touched incidents (macros/ticket_refresh.sql) whose columns differ now; their
       old version counts -1, their new one +1.
     - fct_backlog_daily: previous rows + the changes' marks, up to the previous last day; the days after it (the
       as_of day moved on) from every incident that can have a mark there. A group (service, priority) whose

@@ -1,7 +1,8 @@
-{#- The refreshed incidents whose backlog columns differ from what fct_backlog_daily last counted
-    (int_backlog_incidents): the old version with weight -1, the new one with +1 (an incident that appeared or
-    left has only one of them). fct_backlog_daily adds their marks to its previous rows. Empty when every
-    ticket is recomputed: the backlog is then rebuilt whole (macros/backlog_refresh.sql). -#}
+{#- The touched incidents (new raw rows; the backlog columns come from the ticket row alone, never from as_of)
+    whose backlog columns differ from what fct_backlog_daily last counted (int_backlog_incidents): the old
+    version with weight -1, the new one with +1 (an incident that appeared or left has only one of them).
+    fct_backlog_daily adds their marks to its previous rows. Empty when every ticket is recomputed: the backlog
+    is then rebuilt whole (macros/backlog_refresh.sql). -#}
 {%- set seen = existing_model_relation('int_backlog_incidents') -%}
 -- depends_on: {{ ref('fct_incident') }}
 -- depends_on: {{ ref('int_tickets_to_refresh') }}
@@ -18,12 +19,12 @@
 {%- else -%}
     with now_seen as (
         {{ backlog_incident_columns() }}
-        where {{ is_refreshed_ticket('ticket_id') }}
+        where {{ is_refreshed_ticket('ticket_id', 'touched') }}
     ),
 
     last_seen as (
         select * from {{ seen }}
-        where {{ is_refreshed_ticket('ticket_id') }}
+        where {{ is_refreshed_ticket('ticket_id', 'touched') }}
     ),
 
     changed as (
