@@ -1,18 +1,20 @@
 """What was already checked: the one place the checks keep state between runs, and when that state is written.
 
-Three tables in the warehouse's `dq` schema, all written only by this module's `PendingWrites.commit`:
+Four tables in the warehouse's `dq` schema, all written only through `PendingWrites.commit`:
 - dq.check_units: the outcome of each row rule on each unit it was validated on (one raw load or a few merged
-  raw loads; a whole staging relation), keyed by a hash of the rule (data_quality/units.py).
-- dq.keyed_state: per layer reconciliation, the raw load up to which its per-key ledger is complete
-  (the watermark), the fingerprint of everything it assumed unchanged, and the rule's hash
-  (data_quality/keyed_reconciliation.py).
-- dq.reconciliation_keys: that ledger, one row per key of the reconciliation: whether the source keeps it, how
-  many source and target rows hold it.
+  raw loads; a whole relation that is not keyed), keyed by a hash of the rule (data_quality/units.py);
+- dq.keyed_state: per keyed check (a staging suite or a layer reconciliation), the raw load up to which its
+  per-key state is complete (the watermark), the fingerprint of raw up to there, the rule's hash (with the SQL of
+  the views it reads) and, for a suite, the relation's row count;
+- dq.reconciliation_keys: a reconciliation's ledger, one row per key: whether the source keeps it, how many
+  source and target rows hold it (data_quality/keyed_reconciliation.py);
+- dq.suite_keys: per rule of a keyed staging suite, the keys with rows the rule does not judge or fails
+  (data_quality/keyed_suite.py).
 
-State is a cache of exact answers: deleting the three tables (or running with ITSM_FULL_REFRESH=1) only costs one
-full check. A check step collects what it learnt in a `PendingWrites` and commits it in one transaction after
-every check of the step has run and its results are recorded, so a step that crashes leaves the state as the last
-finished step left it and the next run checks the same rows again. Errors are never stored.
+State is a cache of exact answers: dropping these tables (or running with ITSM_FULL_REFRESH=1) only costs one full
+check. A check step collects what it learnt in a `PendingWrites` and commits it in one transaction after every
+check of the step has run and its results are recorded, so a step that crashes leaves the state as the last
+finished step left it and the next run checks the same rows and keys again. Errors are never stored.
 """
 
 from __future__ import annotations

@@ -5,9 +5,11 @@ A unit is a piece of a relation that is validated as a whole:
   once it has landed, so a load is validated by the first run that sees it, its outcome is stored in
   dq.check_units, and later runs validate only loads they have not seen. The load's row count is its fingerprint:
   a load whose count differs from the stored one is validated again.
-- any other relation (staging views): the whole relation is one unit, fingerprinted by its row count and an
-  order-free hash of the checked columns, computed by DuckDB over the rows pulled for GX. When the fingerprint is
-  a stored one, GX is neither imported nor run.
+  The new loads of a run are validated together, in one frame, up to MERGE_ROWS rows (one unit 'loads 8,9').
+- a staging view keyed on a raw table (`TableSuite.keyed_on`): per key, see keyed_suite.py.
+- any other relation: the whole relation is one unit, fingerprinted by its row count and an order-free hash of
+  the checked columns, computed by DuckDB over the rows pulled for GX. When the fingerprint is a stored one, GX is
+  neither imported nor run.
 
 A check's result in a run adds up the outcomes of the units present now (gx_engine.to_check_result): the same
 counts a full re-validation gives, so a failure in load 1 keeps failing every later run for as long as load 1 is

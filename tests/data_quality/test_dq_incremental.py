@@ -116,6 +116,7 @@ def test_duplicate_key_split_across_two_loads_is_caught_by_the_incremental_compa
     # a faulty incremental build: the re-exported ticket appended without deleting its earlier row
     conn.execute("insert into marts.fct_incident values ('INC1')")
     result = check_reconciliation(conn, TO_INCIDENTS)
+    # staging incidents INC1, INC2; the mart holds INC1 twice and INC2: 2 distinct keys, 1 duplicated
     assert _same(result, check_layers(conn, TO_INCIDENTS)) == (Status.FAILED, 1, 2.0, ["duplicated:INC1"])
     assert result.blocks
     assert result.details.endswith("1 key(s) of loads after 1 compared now, the others kept from earlier runs")
@@ -147,7 +148,7 @@ def test_a_changed_staging_definition_or_rewritten_raw_load_means_a_full_compare
     insert_raw(conn, "tickets", [ticket("INC9")], load_id=1)
     result = check_reconciliation(conn, RAW_TO_STAGING)
     assert result.details.endswith("every key compared (raw loads up to 1 changed since the ledger was written)")
-    assert _same(result, check_layers(conn, RAW_TO_STAGING)) == (Status.PASSED, 0, 3.0, [])
+    assert _same(result, check_layers(conn, RAW_TO_STAGING)) == (Status.PASSED, 0, 3.0, [])  # INC1, INC2, INC9
 
 
 def test_a_full_re_check_compares_every_key_and_rewrites_the_ledger(conn):
@@ -158,7 +159,7 @@ def test_a_full_re_check_compares_every_key_and_rewrites_the_ledger(conn):
     _build_incidents(conn, 2)
     result = check_reconciliation(conn, TO_INCIDENTS, reuse=False)  # what ITSM_FULL_REFRESH=1 asks for
     assert result.details.endswith("every key compared (full re-check asked)")
-    assert _same(result, check_layers(conn, TO_INCIDENTS)) == (Status.PASSED, 0, 2.0, [])
+    assert _same(result, check_layers(conn, TO_INCIDENTS)) == (Status.PASSED, 0, 2.0, [])  # INC1, INC2 incidents
     again = check_reconciliation(conn, TO_INCIDENTS)  # nothing new since the full compare
     assert again.details.endswith("0 key(s) of loads after 2 compared now, the others kept from earlier runs")
 
@@ -301,7 +302,8 @@ def test_merged_unit_of_loads_is_reused_while_its_loads_are_unchanged(conn):
     insert_raw(conn, "tickets", [ticket("INC2", priority=8)], load_id=2)
     first = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
     again = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
-    # failing keys in load order across the merged unit: INC1 (load 1), INC2 (load 2)
+    # priorities 0 and 8 are both outside 1-4: 2 of 2 judged rows -> 100 %; failing keys in load order across the
+    # merged unit: INC1 (load 1), INC2 (load 2)
     assert _answer(first) == _answer(again) == (Status.FAILED, 2, 100.0, ["INC1|1", "INC2|2"])
     assert "2 load(s) in raw.tickets: 0 validated now, 2 by earlier runs" in again.details
 
