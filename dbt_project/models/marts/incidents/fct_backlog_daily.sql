@@ -131,11 +131,13 @@ groups as (
 -- young enough to change age bucket (the oldest bucket starts at 91 days); the UTC bounds keep a day of margin
 -- for the zones.
 recent as (
-    select i.*
-    from incidents as i
-    inner join groups as g
-        on i.service = g.service and i.priority = g.priority
-    {%- if not rebuild %}
+    {%- if rebuild %}
+        select * from incidents
+    {%- else %}
+        select i.*
+        from incidents as i
+        inner join groups as g
+            on i.service = g.service and i.priority = g.priority
         where
             g.kept_through < {{ spine_start }}
             or i.ended_at >= cast({{ dbt.dateadd('day', -1, 'g.kept_through') }} as timestamp with time zone)
@@ -260,21 +262,32 @@ marks as (
 -- build); one before the group's first row still counts in every row, so it moves onto that row. Other
 -- incidents' marks count after kept_through.
 kept_marks as (
-    select
-        m.service,
-        m.priority,
-        m.bucket,
-        m.delta,
-        case
-            when m.is_change then greatest(m.mark_day, g.first_day, {{ spine_start }})
-            else m.mark_day
-        end as mark_day
-    from marks as m
-    inner join groups as g
-        on m.service = g.service and m.priority = g.priority
-    where
-        (m.is_change and m.mark_day <= g.kept_through and m.mark_day >= {{ spine_start }})
-        or (not m.is_change and m.mark_day > g.kept_through)
+    {%- if rebuild %}
+        -- every mark is an incident's own (no changes, nothing kept); those before the spine join no row
+        select
+            service,
+            priority,
+            bucket,
+            delta,
+            mark_day
+        from marks
+    {%- else %}
+        select
+            m.service,
+            m.priority,
+            m.bucket,
+            m.delta,
+            case
+                when m.is_change then greatest(m.mark_day, g.first_day, {{ spine_start }})
+                else m.mark_day
+            end as mark_day
+        from marks as m
+        inner join groups as g
+            on m.service = g.service and m.priority = g.priority
+        where
+            (m.is_change and m.mark_day <= g.kept_through and m.mark_day >= {{ spine_start }})
+            or (not m.is_change and m.mark_day > g.kept_through)
+    {%- endif %}
 ),
 
 daily_marks as (
@@ -322,11 +335,13 @@ daily_flows as (
         sum(f.opened) as opened,
         sum(f.resolved) as resolved
     from flows as f
-    inner join groups as g
-        on f.service = g.service and f.priority = g.priority
-    where
-        (f.is_change and f.flow_day <= g.kept_through)
-        or (not f.is_change and f.flow_day > g.kept_through)
+    {%- if not rebuild %}
+        inner join groups as g
+            on f.service = g.service and f.priority = g.priority
+        where
+            (f.is_change and f.flow_day <= g.kept_through)
+            or (not f.is_change and f.flow_day > g.kept_through)
+    {%- endif %}
     group by f.service, f.priority, f.flow_day
 ),
 
