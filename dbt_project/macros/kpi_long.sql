@@ -18,7 +18,7 @@
     and boolean columns are KPIs (a boolean such as target_met becomes 1 / 0); everything else, plus the
     integer columns in var audit_integer_dimensions, are dimensions. Text `*_status` columns (RAG labels,
     derived from value and target, both kept) and var audit_skipped_columns (pointers to other rows) are left
-    out. None before execution (parsing). -#}
+    out. None before execution (parsing) and for a mart not built yet. -#}
 {% macro kpi_long_layout(mart) -%}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
     {%- set month_columns = ['month', 'period_month', 'month_start', 'period_start'] -%}
@@ -29,7 +29,10 @@
     {%- set month_column = [] -%}
     {%- set dimensions = [] -%}
     {%- set measures = [] -%}
-    {%- for column in adapter.get_columns_in_relation(ref(mart)) -%}
+    {%- set columns = adapter.get_columns_in_relation(ref(mart)) -%}
+    {#- Not built yet (dbt docs generate or compile on a warehouse without the marts): nothing to unpivot. -#}
+    {%- if not columns -%}{{ return(none) }}{%- endif -%}
+    {%- for column in columns -%}
         {%- set name = column.name | lower -%}
         {%- set dtype = column.dtype | upper -%}
         {%- set ns = namespace(numeric=false) -%}
