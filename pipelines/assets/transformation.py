@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def _parse_manifest(project: DbtProject) -> None:
     processes that load definitions at once would otherwise read each other's half-written manifest.json."""
     target = Path(project.manifest_path).parent
     target.mkdir(parents=True, exist_ok=True)
+    started = time.time()
     with tempfile.TemporaryDirectory(dir=target, prefix="parse-") as scratch:
         if (target / PARTIAL_PARSE).exists():  # keeps the re-parse partial (only changed files)
             shutil.copyfile(target / PARTIAL_PARSE, Path(scratch) / PARTIAL_PARSE)
@@ -49,6 +51,8 @@ def _parse_manifest(project: DbtProject) -> None:
         if (Path(scratch) / PARTIAL_PARSE).exists():
             os.replace(Path(scratch) / PARTIAL_PARSE, target / PARTIAL_PARSE)
         os.replace(Path(scratch) / "manifest.json", target / "manifest.json")
+    # Dated when the parse started: a file edited while dbt was parsing is newer, so the next load re-parses.
+    os.utime(target / "manifest.json", (started, started))
 
 
 # `make` prepares the manifest once (`dbt parse`) so loading definitions stays cheap; it is re-parsed here only
