@@ -21,53 +21,5 @@
         where {{ is_refreshed_ticket('ticket_id') }}
     ),
 
-    changed as (
-        select
-            n.day_key as new_day_key,
-            n.month_key as new_month_key,
-            o.day_key as old_day_key,
-            o.month_key as old_month_key
-        from now_seen as n
-        full outer join last_seen as o on n.ticket_id = o.ticket_id
-        where
-            n.ticket_id is null
-            or o.ticket_id is null
-            or n.day_key != o.day_key
-            or n.month_key != o.month_key
-            or n.inputs_key != o.inputs_key
-    ),
-
-    keys as (
-        select
-            'day' as period,
-            new_day_key as group_key
-        from changed
-
-        union
-
-        select
-            'day' as period,
-            old_day_key as group_key
-        from changed
-
-        union
-
-        select
-            'month' as period,
-            new_month_key as group_key
-        from changed
-
-        union
-
-        select
-            'month' as period,
-            old_month_key as group_key
-        from changed
-    )
-
-    select
-        period,
-        group_key
-    from keys
-    where group_key is not null
+    {{ changed_kpi_groups('ticket_id', {'day': 'day_key', 'month': 'month_key'}) }}
 {%- endif %}

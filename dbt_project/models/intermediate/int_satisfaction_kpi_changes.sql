@@ -6,7 +6,9 @@
 -- depends_on: {{ ref('int_surveys_to_refresh') }}
 -- depends_on: {{ ref('int_ticket_refresh_bounds') }}
 {% if refreshes_every_ticket() or seen is none -%}
-    select {{ tuple_key(["'none'"]) }} as group_key
+    select
+        cast(null as varchar) as period,
+        {{ tuple_key(["'none'"]) }} as group_key
     where false
 {%- else -%}
     with now_seen as (
@@ -18,26 +20,5 @@
         where {{ is_refreshed_survey('survey_id') }}
     ),
 
-    changed as (
-        select
-            n.group_key as new_group_key,
-            o.group_key as old_group_key
-        from now_seen as n
-        full outer join last_seen as o on n.survey_id = o.survey_id
-        where
-            n.survey_id is null
-            or o.survey_id is null
-            or n.group_key != o.group_key
-            or n.inputs_key != o.inputs_key
-    ),
-
-    keys as (
-        select new_group_key as group_key from changed
-        union
-        select old_group_key as group_key from changed
-    )
-
-    select group_key
-    from keys
-    where group_key is not null
+    {{ changed_kpi_groups('survey_id', {'month': 'group_key'}) }}
 {%- endif %}
