@@ -44,13 +44,13 @@ loads as (
 previous as (
     {% if watermark is not none and not flags.FULL_REFRESH and missing | length == 0 -%}
         select
-            refreshed_through_load_id,
+            coalesce(refreshed_through_load_id, 0) - {{ var('ticket_refresh_lookback_loads') }} as refresh_after,
             reference_hash
         from {{ watermark }}
         qualify row_number() over (order by refreshed_at desc) = 1
     {%- else -%}
         select
-            cast(null as bigint) as refreshed_through_load_id,
+            cast(null as bigint) as refresh_after,
             cast(null as varchar) as reference_hash
     {%- endif %}
 )
@@ -60,11 +60,7 @@ previous as (
 select
     l.through_load_id,
     case
-        when
-            p.reference_hash = r.reference_hash
-            and l.first_load_id
-            <= coalesce(p.refreshed_through_load_id, 0) - {{ var('ticket_refresh_lookback_loads') }}
-            then coalesce(p.refreshed_through_load_id, 0) - {{ var('ticket_refresh_lookback_loads') }}
+        when p.reference_hash = r.reference_hash and l.first_load_id <= p.refresh_after then p.refresh_after
     end as refresh_after_load_id,
     r.reference_hash
 from loads as l
