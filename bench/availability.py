@@ -30,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 AVAILABILITY_MODELS = (
     "int_availability_as_of",
     "int_outage_intervals",
-    "int_outage_pieces",
-    "int_outage_clusters",
+    "int_outage_clusters",  # int_outage_pieces is ephemeral: a CTE inside int_outage_clusters and int_outage_segments
     "int_outage_segments",
     "int_availability_service_days",
     "int_availability_downtime_days",

@@ -1,8 +1,21 @@
 {#- Cleaned downtime segments cut at UTC midnight, with the agreed (in-service-hours) seconds of each part.
-    Most segments lie inside one day and need no cut; the few spanning midnight are joined to the days they
-    cover. At a cut, the clock value of the day boundary comes from the service-day spine. -#}
+    Most segments lie inside one day: they need no cut and no spine lookup (their part is the segment, its
+    clock values are the segment's), only the check that the day lies in the reporting range. The few
+    spanning midnight are joined to the days they cover; at a cut, the clock value of the day boundary comes
+    from the service-day spine. An outage is keyed by (service, cluster_no) as in int_outage_segments. -#}
 with segments as (
-    select * from {{ ref('int_outage_segments') }}
+    select
+        service,
+        cluster_no,
+        outage_start,
+        segment_start,
+        segment_end,
+        downtime_weight,
+        clock_at_start,
+        clock_at_end,
+        {{ utc_date('segment_start') }} as start_day,
+        {{ utc_date('segment_end - interval 1 microsecond') }} as last_day
+    from {{ ref('int_outage_segments') }}
     where downtime_weight > 0
 ),
 
@@ -10,49 +23,60 @@ spine as (
     select * from {{ ref('int_availability_service_days') }}
 ),
 
+-- the days of the spine (every service has every day of it): the reporting range within the calendar range
+range_bounds as (
+    select
+        greatest(first_day, cast('{{ var("calendar_start_date") }}' as date)) as first_day,
+        least(last_day, cast('{{ var("calendar_end_date") }}' as date)) as last_day
+    from {{ ref('int_availability_as_of') }}
+),
+
 single_day as (
     select
-        *,
-        cast(segment_start as date) as day
-    from segments
-    where cast(segment_start as date) = cast(segment_end - interval '1 microsecond' as date)
+        s.service,
+        s.start_day as day,
+        cast(date_trunc('month', s.start_day) as date) as month,
+        s.cluster_no,
+        s.outage_start,
+        s.segment_start as part_start,
+        s.segment_end as part_end,
+        s.downtime_weight,
+        s.downtime_weight * (
+            {{ epoch_seconds('s.segment_end') }} - {{ epoch_seconds('s.segment_start') }}
+        ) as weighted_seconds,
+        s.downtime_weight * (s.clock_at_end - s.clock_at_start) as agreed_downtime_seconds
+    from segments as s
+    inner join range_bounds as r on s.start_day between r.first_day and r.last_day
+    where s.start_day = s.last_day
 ),
 
 multi_day as (
     select
-        s.*,
-        d.day
+        s.service,
+        d.day,
+        d.month,
+        s.cluster_no,
+        s.outage_start,
+        greatest(s.segment_start, d.day_start_utc) as part_start,
+        least(s.segment_end, d.day_end_utc) as part_end,
+        s.downtime_weight,
+        s.downtime_weight * (
+            {{ epoch_seconds('least(s.segment_end, d.day_end_utc)') }}
+            - {{ epoch_seconds('greatest(s.segment_start, d.day_start_utc)') }}
+        ) as weighted_seconds,
+        s.downtime_weight * (
+            case when s.segment_end <= d.day_end_utc then s.clock_at_end else d.clock_at_day_end end
+            - case when s.segment_start >= d.day_start_utc then s.clock_at_start else d.clock_at_day_start end
+        ) as agreed_downtime_seconds
     from segments as s
     inner join spine as d
         on
             s.service = d.service
             and s.segment_end > d.day_start_utc
             and s.segment_start < d.day_end_utc
-    where cast(s.segment_start as date) <> cast(s.segment_end - interval '1 microsecond' as date)
-),
-
-parts as (
-    select * from single_day
-    union all
-    select * from multi_day
+    where s.start_day <> s.last_day
 )
 
-select
-    p.service,
-    p.day,
-    d.month,
-    p.outage_key,
-    p.outage_start,
-    greatest(p.segment_start, d.day_start_utc) as part_start,
-    least(p.segment_end, d.day_end_utc) as part_end,
-    p.downtime_weight,
-    p.downtime_weight * (
-        {{ epoch_seconds('least(p.segment_end, d.day_end_utc)') }}
-        - {{ epoch_seconds('greatest(p.segment_start, d.day_start_utc)') }}
-    ) as weighted_seconds,
-    p.downtime_weight * (
-        case when p.segment_end <= d.day_end_utc then p.clock_at_end else d.clock_at_day_end end
-        - case when p.segment_start >= d.day_start_utc then p.clock_at_start else d.clock_at_day_start end
-    ) as agreed_downtime_seconds
-from parts as p
-inner join spine as d on p.service = d.service and p.day = d.day
+select * from single_day
+union all
+select * from multi_day

@@ -2,7 +2,8 @@
     are never double counted, and a cluster is one outage for outage counts, MTRS and MTBF. One row per downtime
     piece with its cluster (gaps and islands: a piece opens a new cluster unless it starts at or before the
     latest end seen so far in the service). Ties in the ordering cannot change the clusters, so the order
-    needs no tie-breaker. -#}
+    needs no tie-breaker. A cluster is keyed by (service, cluster_no) here and downstream; the text key of
+    fct_outage (service @ start) is built once there, for the ~85k outages instead of every piece. -#}
 with downtime as (
     select * from {{ ref('int_outage_pieces') }}
     where is_downtime
@@ -37,7 +38,6 @@ bounds as (
     select
         service,
         cluster_no,
-        service || '@' || cast(min(piece_start) as varchar) as outage_key,
         min(piece_start) as cluster_start,
         max(piece_end) as cluster_end,
         count(*) as pieces_in_cluster
@@ -46,7 +46,6 @@ bounds as (
 )
 
 select
-    b.outage_key,
     n.service,
     n.cluster_no,
     b.cluster_start,

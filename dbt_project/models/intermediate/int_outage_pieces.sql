@@ -3,7 +3,11 @@
       maintenance window outside its change's approved window (an overrun, or an early start), and whole
       maintenance windows without an approved change (unauthorized maintenance is downtime to the customer);
     - maintenance pieces: the approved part of a planned window. Nothing inside them counts as downtime.
-    Records failing quality_status are left out (they are flagged by the tests on int_outage_intervals). -#}
+    Records failing quality_status are left out (they are flagged by the tests on int_outage_intervals).
+    Ephemeral: a CTE of its two readers (int_outage_clusters takes the downtime pieces, int_outage_segments the
+    few approved-maintenance ones), so ~100k rows are not written to disk and read back on every run. -#}
+{{ config(materialized='ephemeral') }}
+
 with as_of as (
     select as_of from {{ ref('int_availability_as_of') }}
 ),
@@ -25,6 +29,7 @@ approved as (
         change_id,
         started_at,
         effective_end_at,
+        is_open,
         greatest(started_at, coalesce(change_planned_start, started_at)) as approved_start,
         least(effective_end_at, coalesce(change_planned_end, effective_end_at)) as approved_end
     from intervals
@@ -39,7 +44,8 @@ pieces as (
         outage_type as piece_kind,
         started_at as piece_start,
         effective_end_at as piece_end,
-        impact_weight as weight
+        impact_weight as weight,
+        is_open
     from intervals
     where outage_type in ('unplanned', 'degradation')
 
@@ -52,7 +58,8 @@ pieces as (
         'maintenance_unapproved' as piece_kind,
         started_at as piece_start,
         effective_end_at as piece_end,
-        1.0 as weight
+        1.0 as weight,
+        is_open
     from intervals
     where outage_type = 'planned' and not is_approved_window
 
@@ -65,7 +72,8 @@ pieces as (
         'maintenance' as piece_kind,
         approved_start as piece_start,
         approved_end as piece_end,
-        0.0 as weight
+        0.0 as weight,
+        is_open
     from approved
     where approved_end > approved_start
 
@@ -79,7 +87,8 @@ pieces as (
         'maintenance_early' as piece_kind,
         started_at as piece_start,
         least(effective_end_at, approved_start) as piece_end,
-        1.0 as weight
+        1.0 as weight,
+        is_open
     from approved
     where approved_start > started_at
 
@@ -93,21 +102,21 @@ pieces as (
         'maintenance_overrun' as piece_kind,
         greatest(started_at, approved_end) as piece_start,
         effective_end_at as piece_end,
-        1.0 as weight
+        1.0 as weight,
+        is_open
     from approved
     where approved_end < effective_end_at
 )
 
 select
-    p.outage_id,
-    p.service,
-    p.change_id,
-    p.piece_kind,
-    p.piece_start,
-    p.piece_end,
-    p.weight,
-    p.piece_kind <> 'maintenance' as is_downtime,
-    i.is_open
-from pieces as p
-inner join intervals as i on p.outage_id = i.outage_id
-where p.piece_end > p.piece_start
+    outage_id,
+    service,
+    change_id,
+    piece_kind,
+    piece_start,
+    piece_end,
+    weight,
+    piece_kind <> 'maintenance' as is_downtime,
+    is_open
+from pieces
+where piece_end > piece_start

@@ -7,23 +7,19 @@
     4. B(t), the service-hours clock of the service's calendar (int_calendar_business_segments, shared with
        the SLA engine), is looked up at both ends: agreed (in-hours) seconds of a segment = B(end) - B(start).
        A service without a service-hours calendar is 24/7: B(t) = epoch seconds.
-    Only joins on equality or ASOF are used, so the model scales to millions of records. -#}
-with pieces as (
-    select * from {{ ref('int_outage_pieces') }}
-),
-
-numbered as (
-    select * from {{ ref('int_outage_clusters') }}
-),
-
-clusters as (
-    select distinct
+    Only joins on equality or ASOF are used, so the model scales to millions of records. An outage is keyed
+    by (service, cluster_no); its text key is built in fct_outage. -#}
+with numbered as (
+    select
         service,
         cluster_no,
-        outage_key,
         cluster_start,
-        cluster_end
-    from numbered
+        cluster_end,
+        pieces_in_cluster,
+        piece_start,
+        piece_end,
+        weight
+    from {{ ref('int_outage_clusters') }}
 ),
 
 -- approved maintenance, merged per service into disjoint intervals
@@ -41,7 +37,7 @@ maintenance_flagged as (
                 then 0
             else 1
         end as starts_window
-    from pieces
+    from {{ ref('int_outage_pieces') }}
     where not is_downtime
 ),
 
@@ -76,14 +72,16 @@ maintenance_edges as (
     from maintenance
 ),
 
--- maintenance edges falling inside a cluster become cut points of that cluster
+-- Maintenance edges falling inside a cluster become cut points of that cluster. The latest piece starting at
+-- or before an edge belongs to the latest cluster starting at or before it (clusters are disjoint and hold
+-- every piece starting inside them), so the pieces serve as the lookup table of the clusters.
 maintenance_cuts as (
     select
         c.service,
         c.cluster_no,
         e.edge_at
     from maintenance_edges as e
-    {{ join_interval_containing('clusters', 'c', 'e.service = c.service', 'e.edge_at', 'cluster_start', 'cluster_end') }}
+    {{ join_interval_containing('numbered', 'c', 'e.service = c.service', 'e.edge_at', 'piece_start', 'cluster_end') }}
     where e.edge_at > c.cluster_start and e.edge_at < c.cluster_end
 ),
 
@@ -107,6 +105,8 @@ simple_segments as (
     select
         service,
         cluster_no,
+        cluster_start,
+        cluster_end,
         piece_start as segment_start,
         piece_end as segment_end,
         weight as max_weight
@@ -148,10 +148,13 @@ elementary as (
     from cuts
 ),
 
+-- every piece of a group has the same cluster bounds: min() just carries them
 complex_segments as (
     select
         s.service,
         s.cluster_no,
+        min(p.cluster_start) as cluster_start,
+        min(p.cluster_end) as cluster_end,
         s.segment_start,
         s.segment_end,
         max(p.weight) as max_weight
@@ -172,52 +175,14 @@ weighted as (
     select * from complex_segments
 ),
 
--- Inside approved maintenance? Maintenance edges inside a cluster are cuts, so a cluster without a cut lies
--- wholly inside or wholly outside the (merged, disjoint) windows: one lookup of its start decides for all its
--- segments. Only the segments of clusters with a cut are looked up one by one.
-cluster_flags as (
-    select
-        c.service,
-        c.cluster_no,
-        coalesce(c.cluster_start < m.window_end, false) as starts_in_maintenance,
-        k.cluster_no is not null as has_maintenance_cut
-    from clusters as c
-    left join cut_clusters as k on c.service = k.service and c.cluster_no = k.cluster_no
-    {{ join_interval_containing('maintenance', 'm', 'c.service = m.service', 'c.cluster_start', 'window_start', 'window_end') }}
-),
-
-flagged_segments as (
-    select
-        w.*,
-        f.starts_in_maintenance,
-        f.has_maintenance_cut
-    from weighted as w
-    inner join cluster_flags as f on w.service = f.service and w.cluster_no = f.cluster_no
-),
-
+-- Inside approved maintenance? Maintenance edges inside a cluster are cuts, so no segment straddles a
+-- window edge: one lookup of its start in the (merged, disjoint) windows decides the whole segment.
 excluded as (
     select
-        service,
-        cluster_no,
-        segment_start,
-        segment_end,
-        max_weight,
-        starts_in_maintenance as in_maintenance
-    from flagged_segments
-    where not has_maintenance_cut
-
-    union all
-
-    select
-        w.service,
-        w.cluster_no,
-        w.segment_start,
-        w.segment_end,
-        w.max_weight,
+        w.*,
         coalesce(w.segment_start < m.window_end, false) as in_maintenance
-    from flagged_segments as w
+    from weighted as w
     {{ join_interval_containing('maintenance', 'm', 'w.service = m.service', 'w.segment_start', 'window_start', 'window_end') }}
-    where w.has_maintenance_cut
 ),
 
 services as (
@@ -230,12 +195,8 @@ services as (
 with_calendar as (
     select
         e.*,
-        s.calendar_id,
-        c.outage_key,
-        c.cluster_start,
-        c.cluster_end
+        s.calendar_id
     from excluded as e
-    inner join clusters as c on e.service = c.service and e.cluster_no = c.cluster_no
     left join services as s on e.service = s.service
 ),
 
@@ -262,7 +223,7 @@ clocked as (
 
 select
     service,
-    outage_key,
+    cluster_no,
     cluster_start as outage_start,
     cluster_end as outage_end,
     segment_start,
@@ -270,7 +231,6 @@ select
     max_weight,
     in_maintenance,
     case when in_maintenance then 0.0 else max_weight end as downtime_weight,
-    calendar_id,
     clock_at_start,
     clock_at_end
 from clocked

@@ -1,7 +1,8 @@
 {#- One row per cleaned outage: the outage and degradation records of a service merged where they overlap or
     touch, with approved maintenance taken out and each instant weighted by the largest impact covering it.
     An outage that lies wholly inside approved maintenance, or wholly outside service hours, is kept here but
-    not counted (is_counted = false). -#}
+    not counted (is_counted = false). The intermediates key an outage by (service, cluster_no); its text key
+    outage_key = service @ start instant is built here, once per outage. -#}
 with segments as (
     select * from {{ ref('int_outage_segments') }}
 ),
@@ -9,7 +10,7 @@ with segments as (
 outages as (
     select
         service,
-        outage_key,
+        cluster_no,
         min(outage_start) as started_at,
         max(outage_end) as ended_at,
         max(max_weight) as max_impact_weight,
@@ -22,16 +23,17 @@ outages as (
             end
         ) as in_maintenance_seconds
     from segments
-    group by service, outage_key
+    group by service, cluster_no
 ),
 
 agreed as (
     select
-        outage_key,
+        service,
+        cluster_no,
         sum(agreed_downtime_seconds) as agreed_downtime_seconds,
         min(part_start) as first_downtime_at
     from {{ ref('int_availability_downtime_days') }}
-    group by outage_key
+    group by service, cluster_no
 ),
 
 clusters as (
@@ -41,7 +43,8 @@ clusters as (
 -- most outages are one record: no string aggregation needed (it dominates the cost at a million records)
 sources as (
     select
-        outage_key,
+        service,
+        cluster_no,
         1 as source_record_count,
         outage_id as source_outage_ids,
         piece_kind as piece_kinds,
@@ -53,7 +56,8 @@ sources as (
     union all
 
     select
-        outage_key,
+        service,
+        cluster_no,
         count(distinct outage_id) as source_record_count,
         string_agg(distinct outage_id, ',' order by outage_id) as source_outage_ids,
         string_agg(distinct piece_kind, ',' order by piece_kind) as piece_kinds,
@@ -61,15 +65,15 @@ sources as (
         max(case when is_open then 1 else 0 end) = 1 as is_open
     from clusters
     where pieces_in_cluster > 1
-    group by outage_key
+    group by service, cluster_no
 )
 
 select
-    o.outage_key,
+    o.service || '@' || cast(o.started_at as varchar) as outage_key,
     o.service,
     o.started_at,
     o.ended_at,
-    cast(date_trunc('month', o.started_at) as date) as month,
+    cast(date_trunc('month', {{ utc_date('o.started_at') }}) as date) as month,
     ({{ epoch_seconds('o.ended_at') }} - {{ epoch_seconds('o.started_at') }}) / 3600.0 as duration_hours,
     o.max_impact_weight,
     o.weighted_downtime_seconds / 3600.0 as weighted_downtime_hours,
@@ -84,5 +88,5 @@ select
     s.change_ids is not null as is_linked_to_change,
     s.is_open
 from outages as o
-left join agreed as a on o.outage_key = a.outage_key
-left join sources as s on o.outage_key = s.outage_key
+left join agreed as a on o.service = a.service and o.cluster_no = a.cluster_no
+left join sources as s on o.service = s.service and o.cluster_no = s.cluster_no

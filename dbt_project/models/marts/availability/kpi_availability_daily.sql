@@ -18,11 +18,11 @@ downtime as (
 outage_starts as (
     select
         service,
-        cast(first_downtime_at as date) as day,
+        {{ utc_date('first_downtime_at') }} as day,
         count(*) as outages
     from {{ ref('fct_outage') }}
     where is_counted
-    group by service, cast(first_downtime_at as date)
+    group by service, {{ utc_date('first_downtime_at') }}
 ),
 
 daily as (
