@@ -53,35 +53,37 @@ days as (
     inner join bounds as b on d.calendar_date between b.first_day and b.last_day
 ),
 
-service_days as (
+-- the service-hours clock depends on the calendar and the day only: read it once per calendar and day, not
+-- once per service and day (most services are 24/7 and need no lookup at all)
+calendar_days as (
     select
-        s.service,
-        s.calendar_id,
-        coalesce(s.availability_target, t.target_ratio) as target_ratio,
+        c.calendar_id,
         d.day,
-        d.day_start_utc,
-        d.day_end_utc
-    from services as s
+        {{ business_clock_at('b_start', 'd.day_start_utc') }} as clock_at_day_start,
+        {{ business_clock_at('b_end', 'd.day_end_utc') }} as clock_at_day_end
+    from (select distinct calendar_id from services where calendar_id is not null) as c
     cross join days as d
-    left join default_targets as t on s.service = t.service and t.rn = 1
+    {{ business_clock_join('b_start', 'c.calendar_id', 'd.day_start_utc') }}
+    {{ business_clock_join('b_end', 'c.calendar_id', 'd.day_end_utc') }}
 )
 
 select
-    sd.service,
-    sd.day,
-    cast(date_trunc('month', sd.day) as date) as month,
-    sd.calendar_id,
-    sd.target_ratio,
-    sd.day_start_utc,
-    sd.day_end_utc,
+    s.service,
+    d.day,
+    cast(date_trunc('month', d.day) as date) as month,
+    s.calendar_id,
+    coalesce(s.availability_target, t.target_ratio) as target_ratio,
+    d.day_start_utc,
+    d.day_end_utc,
     case
-        when sd.calendar_id is null then {{ epoch_seconds('sd.day_start_utc') }}
-        else {{ business_clock_at('b_start', 'sd.day_start_utc') }}
+        when s.calendar_id is null then {{ epoch_seconds('d.day_start_utc') }}
+        else c.clock_at_day_start
     end as clock_at_day_start,
     case
-        when sd.calendar_id is null then {{ epoch_seconds('sd.day_end_utc') }}
-        else {{ business_clock_at('b_end', 'sd.day_end_utc') }}
+        when s.calendar_id is null then {{ epoch_seconds('d.day_end_utc') }}
+        else c.clock_at_day_end
     end as clock_at_day_end
-from service_days as sd
-{{ business_clock_join('b_start', 'sd.calendar_id', 'sd.day_start_utc') }}
-{{ business_clock_join('b_end', 'sd.calendar_id', 'sd.day_end_utc') }}
+from services as s
+cross join days as d
+left join default_targets as t on s.service = t.service and t.rn = 1
+left join calendar_days as c on s.calendar_id = c.calendar_id and d.day = c.day
