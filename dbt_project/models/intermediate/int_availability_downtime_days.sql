@@ -2,7 +2,11 @@
     Most segments lie inside one day: they need no cut and no spine lookup (their part is the segment, its
     clock values are the segment's), only the check that the day lies in the reporting range. The few
     spanning midnight are joined to the days they cover; at a cut, the clock value of the day boundary comes
-    from the service-day spine. An outage is keyed by (service, cluster_no) as in int_outage_segments. -#}
+    from the service-day spine. An outage is keyed by (service, cluster_no) as in int_outage_segments.
+    Ephemeral: a CTE of fct_outage (sums per outage) and kpi_availability_daily (sums per service and day);
+    computing the cut twice costs less than writing ~90k rows to disk and reading them back on every run. -#}
+{{ config(materialized='ephemeral') }}
+
 with segments as (
     select
         service,
