@@ -21,7 +21,6 @@ select
     m.ticket_id,
     m.metric,
     m.cycle_no,
-    m.piece_no,
     m.state,
     m.is_paused,
     m.policy_id,

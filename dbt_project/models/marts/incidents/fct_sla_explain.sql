@@ -13,15 +13,16 @@ with pieces as (
     from {{ ref('int_ticket_sla_pieces') }}
 ),
 
+-- One sort of the pieces: number them, run the clock and find the last one (pieces of a clock never share a start).
 running as (
     select
         *,
-        coalesce(sum(counted_seconds) over (
-            partition by ticket_id, metric, cycle_no order by piece_no
-            rows between unbounded preceding and 1 preceding
-        ), 0) as counted_before_seconds,
-        lead(piece_no) over (partition by ticket_id, metric, cycle_no order by piece_no) is null as is_last_piece
+        row_number() over by_start as piece_no,
+        coalesce(sum(counted_seconds) over (by_start rows between unbounded preceding and 1 preceding), 0)
+            as counted_before_seconds,
+        lead(piece_start) over by_start is null as is_last_piece
     from pieces
+    window by_start as (partition by ticket_id, metric, cycle_no order by piece_start)
 ),
 
 -- The clock passes the target inside a counting piece: invert the calendar clock once for that piece.
