@@ -11,7 +11,6 @@ with segments as (
     select
         service,
         cluster_no,
-        outage_start,
         segment_start,
         segment_end,
         downtime_weight,
@@ -41,7 +40,6 @@ single_day as (
         s.start_day as day,
         cast(date_trunc('month', s.start_day) as date) as month,
         s.cluster_no,
-        s.outage_start,
         s.segment_start as part_start,
         s.segment_end as part_end,
         s.downtime_weight,
@@ -60,7 +58,6 @@ multi_day as (
         d.day,
         d.month,
         s.cluster_no,
-        s.outage_start,
         greatest(s.segment_start, d.day_start_utc) as part_start,
         least(s.segment_end, d.day_end_utc) as part_end,
         s.downtime_weight,

@@ -8,7 +8,8 @@
        the SLA engine), is looked up at both ends: agreed (in-hours) seconds of a segment = B(end) - B(start).
        A service without a service-hours calendar is 24/7: B(t) = epoch seconds.
     Only joins on equality or ASOF are used, so the model scales to millions of records. An outage is keyed
-    by (service, cluster_no); its text key is built in fct_outage. -#}
+    by (service, cluster_no); its bounds and text key are in int_outage_clusters and fct_outage, not repeated
+    on every segment. -#}
 with numbered as (
     select
         service,
@@ -224,8 +225,6 @@ clocked as (
 select
     service,
     cluster_no,
-    cluster_start as outage_start,
-    cluster_end as outage_end,
     segment_start,
     segment_end,
     max_weight,

@@ -11,8 +11,6 @@ outages as (
     select
         service,
         cluster_no,
-        min(outage_start) as started_at,
-        max(outage_end) as ended_at,
         max(max_weight) as max_impact_weight,
         sum(
             downtime_weight * ({{ epoch_seconds('segment_end') }} - {{ epoch_seconds('segment_start') }})
@@ -45,6 +43,8 @@ sources as (
     select
         service,
         cluster_no,
+        cluster_start,
+        cluster_end,
         1 as source_record_count,
         outage_id as source_outage_ids,
         piece_kind as piece_kinds,
@@ -58,6 +58,8 @@ sources as (
     select
         service,
         cluster_no,
+        min(cluster_start) as cluster_start,
+        min(cluster_end) as cluster_end,
         count(distinct outage_id) as source_record_count,
         string_agg(distinct outage_id, ',' order by outage_id) as source_outage_ids,
         string_agg(distinct piece_kind, ',' order by piece_kind) as piece_kinds,
@@ -69,12 +71,12 @@ sources as (
 )
 
 select
-    o.service || '@' || cast(o.started_at as varchar) as outage_key,
-    o.service,
-    o.started_at,
-    o.ended_at,
-    cast(date_trunc('month', {{ utc_date('o.started_at') }}) as date) as month,
-    ({{ epoch_seconds('o.ended_at') }} - {{ epoch_seconds('o.started_at') }}) / 3600.0 as duration_hours,
+    s.service || '@' || cast(s.cluster_start as varchar) as outage_key,
+    s.service,
+    s.cluster_start as started_at,
+    s.cluster_end as ended_at,
+    cast(date_trunc('month', {{ utc_date('s.cluster_start') }}) as date) as month,
+    ({{ epoch_seconds('s.cluster_end') }} - {{ epoch_seconds('s.cluster_start') }}) / 3600.0 as duration_hours,
     o.max_impact_weight,
     o.weighted_downtime_seconds / 3600.0 as weighted_downtime_hours,
     o.in_maintenance_seconds / 3600.0 as in_maintenance_hours,
@@ -87,6 +89,7 @@ select
     s.change_ids,
     s.change_ids is not null as is_linked_to_change,
     s.is_open
-from outages as o
-left join agreed as a on o.service = a.service and o.cluster_no = a.cluster_no
-left join sources as s on o.service = s.service and o.cluster_no = s.cluster_no
+-- every cluster has segments (its pieces cover it without a gap)
+from sources as s
+inner join outages as o on s.service = o.service and s.cluster_no = o.cluster_no
+left join agreed as a on s.service = a.service and s.cluster_no = a.cluster_no
