@@ -49,7 +49,9 @@ KEYED_STATE_COLUMNS = (
     ("spec_hash", "VARCHAR NOT NULL"),
     ("watermark", "BIGINT"),  # highest _load_id of the driving raw table the ledger has seen (NULL: none yet)
     ("fingerprint", "VARCHAR NOT NULL"),  # what must be unchanged for the ledger to stay valid (JSON)
-    ("relation_rows", "BIGINT"),  # a keyed suite: the relation's rows when last checked (NULL for reconciliations)
+    # a keyed suite: the relation's rows when last checked; an exceptions-only reconciliation ledger: the plain keys
+    # it leaves out (keyed_reconciliation.py); NULL for a reconciliation ledger listing every key
+    ("relation_rows", "BIGINT"),
     ("checked_at", "TIMESTAMPTZ NOT NULL"),
 )
 RECON_KEYS_TABLE = f"{RESULTS_SCHEMA}.reconciliation_keys"
