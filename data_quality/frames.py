@@ -57,19 +57,6 @@ def load_arrow(
     return conn.sql(sql, params=list(params) or None).to_arrow_table()
 
 
-def to_pandas(rows: pa.Table) -> pd.DataFrame:
-    """`rows` as a pandas frame, text columns handed over as Arrow large strings.
-
-    pandas keeps text in Arrow large strings (ArrowStringArray); given DuckDB's 32-bit-offset strings it converts
-    them itself, at a cost of 0.2 CPU-s for the 1M raw tickets' text columns and 0.13 s for 5M events. Arrow's own
-    cast to large strings only widens the offsets (milliseconds), and the frame is the same: same dtypes, same
-    values (tests/data_quality/test_dq_frames.py)."""
-    import pyarrow as pa
-
-    wide = pa.schema([f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f for f in rows.schema])
-    return (rows if wide.equals(rows.schema) else rows.cast(wide)).to_pandas()
-
-
 def load_frame(
     conn: duckdb.DuckDBPyConnection, suite: TableSuite, where: str = "true", params: Sequence[object] = ()
 ) -> pd.DataFrame:
@@ -77,4 +64,4 @@ def load_frame(
 
     Through Arrow: same pandas dtypes as .df(), ~10x faster on 5M rows (0.5 s vs 6 s measured).
     """
-    return to_pandas(load_arrow(conn, suite, where, params))
+    return load_arrow(conn, suite, where, params).to_pandas()

@@ -40,7 +40,7 @@ from data_quality.check_state import (
     stored_keyed_state,
     view_sql,
 )
-from data_quality.frames import column_types, load_arrow, quote, select_sql, to_pandas
+from data_quality.frames import column_types, load_arrow, quote, select_sql
 from data_quality.gx_engine import SAMPLE_SIZE, Outcome, failing_rows
 from data_quality.results import insert_rows
 from data_quality.specs import Status, TableSuite
@@ -118,7 +118,7 @@ def _per_key(
     import pyarrow as pa
 
     (key,) = suite.key_columns
-    frame = to_pandas(rows)  # a RangeIndex: GX's failing row indexes are row positions in `rows`
+    frame = rows.to_pandas()  # a RangeIndex: GX's failing row indexes are row positions in `rows`
     numbered = rows.append_column("_dq_row", pa.array(np.arange(rows.num_rows, dtype=np.int64)))
     name = f"dq_keyed_rows_{id(numbered)}"
     conn.register(name, numbered)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from data_quality.check_state import UNITS_TABLE, PendingWrites, table_exists
-from data_quality.frames import load_arrow, quote, to_pandas
+from data_quality.frames import load_arrow, quote
 from data_quality.gx_engine import Outcome, to_check_result, validate_outcomes
 from data_quality.keyed_suite import keyed, run_keyed_suite
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
@@ -195,7 +195,7 @@ def _validate_unit(
     if with_gx:
         narrowed = replace(suite, expectations=with_gx)
         rows = rows if rows is not None else load_arrow(conn, narrowed, unit.where, unit.params)
-        fresh |= validate_outcomes(narrowed, to_pandas(rows), reference_values)
+        fresh |= validate_outcomes(narrowed, rows.to_pandas(), reference_values)
     return fresh
 
 
