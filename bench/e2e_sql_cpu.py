@@ -10,6 +10,10 @@ replays, one statement at a time in one DuckDB connection, the SQL dbt compiled 
 model (as CREATE TABLE ... AS) and every data test (as a count of its failing rows). Ephemeral models are inside
 the SQL of the models that read them; views and seeds are skipped (they cost next to nothing).
 
+The replay reads the warehouse as the run left it, so it measures a build only where that state matches the
+build's input: the full refresh (every table rebuilt from data the final state still holds, plus the 1 % delta)
+or the last build. An empty-data build compiled with every ticket to refresh and would replay the full one.
+
 It prints the CPU seconds of each costly node and the totals. Divided by the machine's cores, the total is the
 least wall time this SQL can take, with no dbt, Dagster, ingest or checks around it and with both cores busy
 all the time. Compare it with the target before tuning anything else.
