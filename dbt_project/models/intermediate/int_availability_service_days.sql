@@ -1,7 +1,11 @@
 {#- The spine of the availability marts: one row per service and UTC day of the reporting range, with the
     agreed service time of that day from the service-hours calendar (services.service_calendar_id; blank =
     24/7) read off the shared business clock, and the availability target. Services come from the reference
-    list plus any service that only appears in outage records (those are 24/7 with the default target). -#}
+    list plus any service that only appears in outage records (those are 24/7 with the default target).
+    Ephemeral: a CTE of kpi_availability_daily (which tests its grain), kpi_availability_monthly and the
+    midnight cut; computing ~113k rows three times costs about what writing them once did, without the node. -#}
+{{ config(materialized='ephemeral') }}
+
 with bounds as (
     select * from {{ ref('int_availability_as_of') }}
 ),
