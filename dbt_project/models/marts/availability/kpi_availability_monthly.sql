@@ -6,14 +6,12 @@ with daily as (
     select * from {{ ref('kpi_availability_daily') }}
 ),
 
-spine as (
+-- the target is per service (every month of a service has the same)
+targets as (
     select
         service,
-        month,
-        max(target_ratio) as target_ratio,
-        max(day) as last_day
-    from {{ ref('int_availability_service_days') }}
-    group by service, month
+        target_ratio
+    from {{ ref('int_availability_services') }}
 ),
 
 monthly as (
@@ -49,4 +47,4 @@ select
     (1 - s.target_ratio) * m.agreed_hours - m.downtime_hours as error_budget_remaining_hours,
     m.downtime_hours / nullif((1 - s.target_ratio) * m.agreed_hours, 0) as error_budget_burn_rate
 from monthly as m
-inner join spine as s on m.service = s.service and m.month = s.month
+inner join targets as s on m.service = s.service
