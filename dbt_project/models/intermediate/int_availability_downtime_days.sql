@@ -2,7 +2,8 @@
     Most segments lie inside one day: they need no cut and no spine lookup (their part is the segment, its
     clock values are the segment's), only the check that the day lies in the reporting range. The few
     spanning midnight are joined to the days they cover; at a cut, the clock value of the day boundary comes
-    from the service-day spine. An outage is keyed by (service, cluster_no) as in int_outage_segments.
+    from int_availability_calendar_days (the service-day spine without the services). An outage is keyed by
+    (service, cluster_no) as in int_outage_segments.
     Ephemeral: a CTE of fct_outage (sums per outage) and kpi_availability_daily (sums per service and day);
     computing the cut twice costs less than writing ~90k rows to disk and reading them back on every run. -#}
 {{ config(materialized='ephemeral') }}
@@ -22,8 +23,12 @@ with segments as (
     where downtime_weight > 0
 ),
 
-spine as (
-    select * from {{ ref('int_availability_service_days') }}
+-- the calendar of each service, to read the clock at the day boundaries of a multi-day segment
+services as (
+    select
+        service,
+        calendar_id
+    from {{ ref('int_availability_services') }}
 ),
 
 -- the days of the spine (every service has every day of it): the reporting range within the calendar range
@@ -70,9 +75,10 @@ multi_day as (
             - case when s.segment_start >= d.day_start_utc then s.clock_at_start else d.clock_at_day_start end
         ) as agreed_downtime_seconds
     from segments as s
-    inner join spine as d
+    inner join services as v on s.service = v.service
+    inner join {{ ref('int_availability_calendar_days') }} as d
         on
-            s.service = d.service
+            v.calendar_id is not distinct from d.calendar_id
             and s.segment_end > d.day_start_utc
             and s.segment_start < d.day_end_utc
     where s.start_day <> s.last_day
