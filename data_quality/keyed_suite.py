@@ -25,6 +25,7 @@ they read and the GX / pandas versions are unchanged (units.spec_hash).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,20 @@ def keyed(conn: duckdb.DuckDBPyConnection, suite: TableSuite) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _KeyedRun:
+    """What validating one keyed suite in this run works with, whichever way (in full or per touched key)."""
+
+    conn: duckdb.DuckDBPyConnection
+    suite: TableSuite
+    reference_values: dict[str, list[object]]
+    pulled: dict[str, pa.Table] | None
+    pending: PendingWrites
+    rule: str  # hash of the rules, reference, view and versions the per-key entries were validated under
+    loads: dict[int | None, int]  # raw load id -> row count
+    watermark: int | None  # the newest raw load: the per-key entries are complete up to it after this run
+
+
 def run_keyed_suite(
     conn: duckdb.DuckDBPyConnection,
     suite: TableSuite,
@@ -89,6 +104,7 @@ def run_keyed_suite(
     ).hexdigest()[:20]
     loads = raw_loads(conn, suite.keyed_on or "")
     watermark = max((lid for lid in loads if lid is not None), default=None)
+    run = _KeyedRun(conn, suite, reference_values, pulled, pending, rule, loads, watermark)
     state = stored_keyed_state(conn, suite.name) if reuse else None
     why = "no per-key state yet" if reuse else "full re-check asked"
     if state is not None:
@@ -100,10 +116,8 @@ def run_keyed_suite(
         elif loads_fingerprint(loads, old_watermark) != old_fingerprint:
             why = f"raw loads up to {old_watermark} changed since the keys were validated"
         else:
-            return _incremental(
-                conn, suite, reference_values, pulled, pending, rule, loads, watermark, old_watermark, old_rows
-            )
-    return _full(conn, suite, reference_values, pulled, pending, rule, loads, watermark, why)
+            return _incremental(run, old_watermark, old_rows)
+    return _full(run, why)
 
 
 def _per_key(
@@ -221,21 +235,12 @@ def _registered(conn: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) ->
     return names
 
 
-def _full(
-    conn: duckdb.DuckDBPyConnection,
-    suite: TableSuite,
-    reference_values: dict[str, list[object]],
-    pulled: dict[str, pa.Table] | None,
-    pending: PendingWrites,
-    rule: str,
-    loads: dict[int | None, int],
-    watermark: int | None,
-    why: str,
-) -> tuple[dict[str, list[Outcome]], str]:
+def _full(run: _KeyedRun, why: str) -> tuple[dict[str, list[Outcome]], str]:
+    conn, suite = run.conn, run.suite
     rows = load_arrow(conn, suite, every_column=True)
-    if pulled is not None:
-        pulled[suite.relation] = rows  # the reconciliations of the same run read these rows
-    per_rule, errors = _per_key(conn, suite, rows, reference_values)
+    if run.pulled is not None:
+        run.pulled[suite.relation] = rows  # the reconciliations of the same run read these rows
+    per_rule, errors = _per_key(conn, suite, rows, run.reference_values)
     names = _registered(conn, per_rule)
     try:
         outcomes = _outcomes(conn, suite, rows.num_rows, names, errors)
@@ -243,22 +248,12 @@ def _full(
         for name in names.values():
             conn.unregister(name)
     if not errors:
-        _store(pending, suite, rule, watermark, loads_fingerprint(loads, watermark), rows.num_rows, per_rule, None)
+        _store(run, rows.num_rows, per_rule, None)
     return outcomes, f"every row validated now ({why})"
 
 
-def _incremental(
-    conn: duckdb.DuckDBPyConnection,
-    suite: TableSuite,
-    reference_values: dict[str, list[object]],
-    pulled: dict[str, pa.Table] | None,
-    pending: PendingWrites,
-    rule: str,
-    loads: dict[int | None, int],
-    watermark: int | None,
-    old_watermark: int,
-    old_rows: int,
-) -> tuple[dict[str, list[Outcome]], str]:
+def _incremental(run: _KeyedRun, old_watermark: int, old_rows: int) -> tuple[dict[str, list[Outcome]], str]:
+    conn, suite = run.conn, run.suite
     (key,) = suite.key_columns
     touched = conn.sql(
         f"select distinct {key_text(key)} as k from {suite.keyed_on} where _load_id > $1", params=[old_watermark]
@@ -281,9 +276,9 @@ def _incremental(
         else:  # every touched key left the view: count it
             relation_rows = conn.execute(f"select count(*) from {suite.relation}").fetchall()[0][0]
         rows = rows.drop_columns(["_dq_relation_rows"])
-        if pulled is not None:  # the reconciliations of this run compare the same keys: they read these rows
-            pulled[touched_rows_key(suite.relation, old_watermark)] = rows
-        fresh, errors = _per_key(conn, suite, rows, reference_values)
+        if run.pulled is not None:  # the reconciliations of this run compare the same keys: they read these rows
+            run.pulled[touched_rows_key(suite.relation, old_watermark)] = rows
+        fresh, errors = _per_key(conn, suite, rows, run.reference_values)
     names = _registered(conn, fresh)
     registered += names.values()
     try:
@@ -297,9 +292,8 @@ def _incremental(
     finally:
         for name in registered:
             conn.unregister(name)
-    if not errors and (touched.num_rows or watermark != old_watermark):
-        fingerprint = loads_fingerprint(loads, watermark)
-        _store(pending, suite, rule, watermark, fingerprint, relation_rows, fresh, touched)
+    if not errors and (touched.num_rows or run.watermark != old_watermark):
+        _store(run, relation_rows, fresh, touched)
     if errors:
         return outcomes, "validation errors: the keys are validated again next run"
     return outcomes, (
@@ -307,17 +301,10 @@ def _incremental(
     )
 
 
-def _store(
-    pending: PendingWrites,
-    suite: TableSuite,
-    rule: str,
-    watermark: int | None,
-    fingerprint: str,
-    relation_rows: int,
-    per_rule: dict[str, pa.Table],
-    touched: pa.Table | None,
-) -> None:
+def _store(run: _KeyedRun, relation_rows: int, per_rule: dict[str, pa.Table], touched: pa.Table | None) -> None:
     """Queue the suite's new per-key entries: all of them (touched None) or those of the touched keys."""
+    suite = run.suite
+    fingerprint = loads_fingerprint(run.loads, run.watermark)
     checked_at = datetime.now(UTC)
     rules = [e.name for e in suite.expectations]
 
@@ -348,7 +335,7 @@ def _store(
             finally:
                 conn.unregister(name)
         conn.execute(f"delete from {KEYED_STATE_TABLE} where check_name = ?", [suite.name])
-        state = [(suite.name, rule, watermark, fingerprint, relation_rows, checked_at)]
+        state = [(suite.name, run.rule, run.watermark, fingerprint, relation_rows, checked_at)]
         insert_rows(conn, KEYED_STATE_TABLE, len(KEYED_STATE_COLUMNS), state)
 
-    pending.ledger_writes.append(write)
+    run.pending.ledger_writes.append(write)
