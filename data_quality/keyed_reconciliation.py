@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -82,6 +83,19 @@ def exceptions_only(spec: LayerReconciliation, views: dict[str, str | None]) -> 
     return spec.source == spec.keyed_on and spec.source_filter is None and views[spec.target] is not None
 
 
+@dataclass(frozen=True)
+class _ReconRun:
+    """What one reconciliation compares with in this run, whichever way (every key, or the touched keys)."""
+
+    conn: duckdb.DuckDBPyConnection
+    spec: LayerReconciliation
+    pulled: dict[str, pa.Table]
+    pending: PendingWrites
+    rule: str  # hash of the rule and the sides' definitions the ledger was computed under
+    loads: dict[int | None, int]  # raw load id -> row count of the keyed raw table
+    watermark: int | None  # the newest raw load: the ledger is complete up to it after this run
+
+
 def check_reconciliation(
     conn: duckdb.DuckDBPyConnection,
     spec: LayerReconciliation,
@@ -103,6 +117,7 @@ def check_reconciliation(
     rule = _rule_hash(conn, spec, views)
     loads = raw_loads(conn, spec.keyed_on)
     watermark = max((lid for lid in loads if lid is not None), default=None)
+    run = _ReconRun(conn, spec, pulled, own, rule, loads, watermark)
     state = stored_keyed_state(conn, spec.name) if reuse else None
     result, why_full = None, "no ledger yet" if reuse else "full re-check asked"
     sparse = exceptions_only(spec, views)
@@ -117,12 +132,12 @@ def check_reconciliation(
         elif sparse and old_plain is None:
             why_full = "the ledger has no count of plain keys"
         elif sparse:
-            result = _incremental_exceptions(conn, spec, pulled, own, old_watermark, watermark, rule, loads, old_plain)
+            result = _incremental_exceptions(run, old_watermark, old_plain)
         else:
-            result = _incremental(conn, spec, pulled, own, old_watermark, watermark, rule, loads, views)
+            result = _incremental(run, old_watermark, views)
             why_full = "a table side changed outside the touched keys"
     if result is None:
-        result = _full(conn, spec, pulled, own, watermark, rule, loads, why_full, sparse)
+        result = _full(run, why_full, sparse)
     if pending is None:
         own.commit(conn)
     return result
@@ -147,18 +162,11 @@ def _rule_hash(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, views
     return hashlib.sha256(repr(payload).encode()).hexdigest()[:20]
 
 
-def _store(
-    pending: PendingWrites,
-    spec: LayerReconciliation,
-    rule: str,
-    watermark: int | None,
-    fingerprint: str,
-    per_key: pa.Table,
-    touched: pa.Table | None,
-    plain: int | None = None,
-) -> None:
+def _store(run: _ReconRun, per_key: pa.Table, touched: pa.Table | None, plain: int | None = None) -> None:
     """Queue the new ledger: every key (touched None) or the touched keys' rows replaced. With `plain` (the number of
     plain keys) the ledger is exceptions-only: the plain keys of `per_key` are left out."""
+    spec = run.spec
+    fingerprint = loads_fingerprint(run.loads, run.watermark)
     checked_at = datetime.now(UTC)
     only_exceptions = f"where not ({PLAIN_KEY})" if plain is not None else ""
 
@@ -183,10 +191,10 @@ def _store(
         finally:
             conn.unregister(name)
         conn.execute(f"delete from {KEYED_STATE_TABLE} where check_name = ?", [spec.name])
-        state = [(spec.name, rule, watermark, fingerprint, plain, checked_at)]
+        state = [(spec.name, run.rule, run.watermark, fingerprint, plain, checked_at)]
         insert_rows(conn, KEYED_STATE_TABLE, len(KEYED_STATE_COLUMNS), state)
 
-    pending.ledger_writes.append(write)
+    run.pending.ledger_writes.append(write)
 
 
 # --- full and incremental compares ------------------------------------------------------------------------------
@@ -204,20 +212,11 @@ def _sides(
     return source, target, kept, target_where, params
 
 
-def _full(
-    conn: duckdb.DuckDBPyConnection,
-    spec: LayerReconciliation,
-    pulled: dict[str, pa.Table],
-    pending: PendingWrites,
-    watermark: int | None,
-    rule: str,
-    loads: dict[int | None, int],
-    why: str,
-    sparse: bool = False,
-) -> CheckResult:
+def _full(run: _ReconRun, why: str, sparse: bool = False) -> CheckResult:
+    conn, spec = run.conn, run.spec
     registered: list[str] = []
     try:
-        source, target, kept, target_where, params = _sides(conn, spec, pulled, registered)
+        source, target, kept, target_where, params = _sides(conn, spec, run.pulled, registered)
         key = f"{quote(spec.key)}::varchar"
         per_key = conn.sql(per_key_sql(source, target, key, kept, target_where), params=params or None).to_arrow_table()
     finally:
@@ -225,7 +224,7 @@ def _full(
             conn.unregister(name)
     summary = _summary(conn, per_key)
     plain = summary[9] if sparse else None
-    _store(pending, spec, rule, watermark, loads_fingerprint(loads, watermark), per_key, None, plain)
+    _store(run, per_key, None, plain)
     return layers_result(spec, summary, f"every key compared ({why})")
 
 
@@ -270,19 +269,10 @@ def _touched_rows(
     return name
 
 
-def _incremental(
-    conn: duckdb.DuckDBPyConnection,
-    spec: LayerReconciliation,
-    pulled: dict[str, pa.Table],
-    pending: PendingWrites,
-    old_watermark: int,
-    watermark: int | None,
-    rule: str,
-    loads: dict[int | None, int],
-    views: dict[str, str | None],
-) -> CheckResult | None:
+def _incremental(run: _ReconRun, old_watermark: int, views: dict[str, str | None]) -> CheckResult | None:
     """The result from the ledger with the touched keys compared again; None when a table side does not match the
     ledger outside the touched keys (the caller then compares every key)."""
+    conn, spec, pulled = run.conn, run.spec, run.pulled
     key = quote(spec.key)
     touched = conn.sql(
         f"select distinct {key}::varchar as k from {spec.keyed_on} where _load_id > $1", params=[old_watermark]
@@ -323,26 +313,17 @@ def _incremental(
     finally:
         for name in registered:
             conn.unregister(name)
-    if touched.num_rows or watermark != old_watermark:  # nothing new: the stored ledger is still the one
-        _store(pending, spec, rule, watermark, loads_fingerprint(loads, watermark), fresh, touched)
+    if touched.num_rows or run.watermark != old_watermark:  # nothing new: the stored ledger is still the one
+        _store(run, fresh, touched)
     note = f"{touched.num_rows} key(s) of loads after {old_watermark} compared now, the others kept from earlier runs"
     return layers_result(spec, summary, note)
 
 
-def _incremental_exceptions(
-    conn: duckdb.DuckDBPyConnection,
-    spec: LayerReconciliation,
-    pulled: dict[str, pa.Table],
-    pending: PendingWrites,
-    old_watermark: int,
-    watermark: int | None,
-    rule: str,
-    loads: dict[int | None, int],
-    old_plain: int,
-) -> CheckResult:
+def _incremental_exceptions(run: _ReconRun, old_watermark: int, old_plain: int) -> CheckResult:
     """The result from an exceptions-only ledger (module doc): the touched keys compared again, the untouched
     exceptions read from the ledger, the untouched plain keys counted (the plain count less the touched keys that
     were plain)."""
+    conn, spec, pulled = run.conn, run.spec, run.pulled
     key = quote(spec.key)
     touched = conn.sql(
         f"select distinct {key}::varchar as k from {spec.keyed_on} where _load_id > $1", params=[old_watermark]
@@ -370,9 +351,8 @@ def _incremental_exceptions(
     # each untouched plain key: a kept source key (n_src), a target key (distinct) and one target row
     missing, phantom, duplicated, n_src, n_tgt_distinct, n_tgt_rows, *samples = summary[:9]
     counts = (n_src + untouched_plain, n_tgt_distinct + untouched_plain, n_tgt_rows + untouched_plain)
-    if touched.num_rows or watermark != old_watermark:  # nothing new: the stored ledger is still the one
-        fingerprint = loads_fingerprint(loads, watermark)
-        _store(pending, spec, rule, watermark, fingerprint, fresh, touched, untouched_plain + summary[9])
+    if touched.num_rows or run.watermark != old_watermark:  # nothing new: the stored ledger is still the one
+        _store(run, fresh, touched, untouched_plain + summary[9])
     note = f"{touched.num_rows} key(s) of loads after {old_watermark} compared now, the others kept from earlier runs"
     return layers_result(spec, (missing, phantom, duplicated, *counts, *samples), note)
 
