@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import duckdb
 
@@ -124,6 +125,21 @@ def stored_keyed_state(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[str,
     except duckdb.CatalogException:  # no state table yet (ensure_state_tables creates all three at once)
         return None
     return tuple(rows[0]) if rows else None
+
+
+def replace_keyed_state(
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    rule: str,
+    watermark: int | None,
+    fingerprint: str,
+    relation_rows: int | None,
+    checked_at: datetime,
+) -> None:
+    """Write a keyed check's state (the row stored_keyed_state reads), replacing the one it had."""
+    conn.execute(f"delete from {KEYED_STATE_TABLE} where check_name = ?", [name])
+    state = [(name, rule, watermark, fingerprint, relation_rows, checked_at)]
+    insert_rows(conn, KEYED_STATE_TABLE, len(KEYED_STATE_COLUMNS), state)
 
 
 @dataclass

@@ -41,19 +41,17 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from data_quality.check_state import (
-    KEYED_STATE_COLUMNS,
-    KEYED_STATE_TABLE,
     RECON_KEYS_COLUMNS,
     RECON_KEYS_TABLE,
     PendingWrites,
     loads_fingerprint,
     raw_loads,
+    replace_keyed_state,
     stored_keyed_state,
     view_sql,
 )
 from data_quality.frames import quote
 from data_quality.keyed_suite import touched_rows_key
-from data_quality.results import insert_rows
 from data_quality.specs import CheckResult, LayerReconciliation
 from data_quality.sql_checks import (
     check_layers,
@@ -190,9 +188,7 @@ def _store(run: _ReconRun, per_key: pa.Table, touched: pa.Table | None, plain: i
             conn.execute(f"insert into {RECON_KEYS_TABLE} select ?, {cols} from {name} {only_exceptions}", [spec.name])
         finally:
             conn.unregister(name)
-        conn.execute(f"delete from {KEYED_STATE_TABLE} where check_name = ?", [spec.name])
-        state = [(spec.name, run.rule, run.watermark, fingerprint, plain, checked_at)]
-        insert_rows(conn, KEYED_STATE_TABLE, len(KEYED_STATE_COLUMNS), state)
+        replace_keyed_state(conn, spec.name, run.rule, run.watermark, fingerprint, plain, checked_at)
 
     run.pending.ledger_writes.append(write)
 

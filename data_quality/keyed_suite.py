@@ -32,18 +32,16 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from data_quality.check_state import (
-    KEYED_STATE_COLUMNS,
-    KEYED_STATE_TABLE,
     SUITE_KEYS_TABLE,
     PendingWrites,
     loads_fingerprint,
     raw_loads,
+    replace_keyed_state,
     stored_keyed_state,
     view_sql,
 )
 from data_quality.frames import column_types, load_arrow, quote, select_sql
 from data_quality.gx_engine import SAMPLE_SIZE, Outcome, failing_rows
-from data_quality.results import insert_rows
 from data_quality.specs import Status, TableSuite
 
 if TYPE_CHECKING:
@@ -334,8 +332,6 @@ def _store(run: _KeyedRun, relation_rows: int, per_rule: dict[str, pa.Table], to
                 )
             finally:
                 conn.unregister(name)
-        conn.execute(f"delete from {KEYED_STATE_TABLE} where check_name = ?", [suite.name])
-        state = [(suite.name, run.rule, run.watermark, fingerprint, relation_rows, checked_at)]
-        insert_rows(conn, KEYED_STATE_TABLE, len(KEYED_STATE_COLUMNS), state)
+        replace_keyed_state(conn, suite.name, run.rule, run.watermark, fingerprint, relation_rows, checked_at)
 
     run.pending.ledger_writes.append(write)
