@@ -15,7 +15,7 @@
 
 {#- Materialization of the incident KPI tables: append the recomputed groups after deleting them. -#}
 {% macro incident_kpi_model(period) -%}
-    {{ delete_then_append_model("{{ delete_changed_incident_kpi_groups('" ~ period ~ "') }}") }}
+    {{ delete_then_append_model("is_changed_incident_kpi_group('" ~ period ~ "', 'period_start')") }}
 {%- endmacro %}
 
 {#- Per refreshed incident: its day and month group keys and the key of its KPI inputs
@@ -46,14 +46,6 @@
         )
     {%- else -%}
         true
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro delete_changed_incident_kpi_groups(period) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ is_changed_incident_kpi_group(period, 'period_start') }}
-    {%- else -%}
-        select 1
     {%- endif -%}
 {%- endmacro %}
 

@@ -116,11 +116,3 @@
         true
     {%- endif -%}
 {%- endmacro %}
-
-{% macro delete_changed_kpi_long_groups() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ is_changed_kpi_long_group() }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}

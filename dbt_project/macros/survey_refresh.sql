@@ -20,14 +20,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_refreshed_surveys() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ is_refreshed_survey('survey_id') }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}
-
 {#- Key of a survey's satisfaction group, from fct_survey (survey_month) or a KPI row (month). -#}
 {% macro satisfaction_kpi_group_key(month_column='survey_month') -%}
     {{ tuple_key([month_column, 'service', 'assignment_group', 'priority']) }}
@@ -56,13 +48,5 @@
         {{ satisfaction_kpi_group_key(month_column) }} in (
             select c.group_key from {{ ref('int_satisfaction_kpi_changes') }} as c
         )
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro delete_changed_satisfaction_kpi_groups() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ is_changed_satisfaction_kpi_group('month') }}
-    {%- else -%}
-        select 1
     {%- endif -%}
 {%- endmacro %}

@@ -30,19 +30,20 @@
     'refreshed') after deleting their rows. on_schema_change='fail': a changed model needs
     `itsm run --full-refresh` rather than a silent guess. -#}
 {% macro per_ticket_model(scope='refreshed') -%}
-    {{ delete_then_append_model("{{ delete_refreshed_tickets('" ~ scope ~ "') }}") }}
+    {{ delete_then_append_model("is_refreshed_ticket('ticket_id', '" ~ scope ~ "')") }}
 {%- endmacro %}
 
-{#- An incremental model that deletes what it recomputes (delete_hook, a pre_hook) and appends the new rows;
-    shared by the per-ticket models and the incident KPI tables (macros/incident_kpis.sql). -#}
-{% macro delete_then_append_model(delete_hook) -%}
+{#- An incremental model that deletes the rows it recomputes (a pre_hook) and appends the new ones; shared by the
+    per-ticket models, the incident and satisfaction KPI tables, fct_survey and kpi_monthly_long. rows_to_delete:
+    a Jinja expression for the condition on the model's rows, rendered by the hook at run time. -#}
+{% macro delete_then_append_model(rows_to_delete) -%}
     {#- should_full_refresh() below reads int_ticket_refresh_bounds at run time: record that edge at parse time. -#}
     {%- do ref('int_ticket_refresh_bounds') -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=delete_hook,
+        pre_hook="{{ delete_rows_when_incremental(" ~ rows_to_delete ~ ") }}",
     ) }}
 {%- endmacro %}
 
@@ -162,10 +163,11 @@
     {{ return('') }}
 {%- endmacro %}
 
-{#- pre_hook of every per-ticket model: drop the rows of the tickets about to be recomputed. -#}
-{% macro delete_refreshed_tickets(scope='refreshed') -%}
+{#- pre_hook of every delete-then-append model: on an incremental build, drop the rows about to be recomputed (a
+    build from scratch writes the table anew). -#}
+{% macro delete_rows_when_incremental(condition) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ is_refreshed_ticket('ticket_id', scope) }}
+        delete from {{ this }} where {{ condition }}
     {%- else -%}
         select 1
     {%- endif -%}

@@ -8,7 +8,7 @@
     columns in var audit_skipped_columns are left out.
     Incremental: only the source rows added, removed or changed since the last build (int_kpi_long_changes) are
     deleted and unpivoted again. -#}
-{{ delete_then_append_model("{{ delete_changed_kpi_long_groups() }}") }}
+{{ delete_then_append_model("is_changed_kpi_long_group()") }}
 {#- refs outside `execute` so dbt records the dependencies at parse time -#}
 {%- for mart in kpi_long_marts() %}
 -- depends_on: {{ ref(mart) }}

@@ -4,7 +4,7 @@
     Incremental (macros/survey_refresh.sql): a run deletes and recomputes the surveys in int_surveys_to_refresh.
     The latest row per survey is read from raw like stg_raw__surveys does, filtered before the window (the filter
     cannot be pushed through the staging view). -#}
-{{ delete_then_append_model("{{ delete_refreshed_surveys() }}") }}
+{{ delete_then_append_model("is_refreshed_survey('survey_id')") }}
 -- depends_on: {{ ref('int_surveys_to_refresh') }}
 -- depends_on: {{ ref('int_ticket_refresh_bounds') }}
 with surveys as (

@@ -2,7 +2,7 @@
     Every mean and share is over the surveys that have that score: no response gives null, never 0.
     Incremental (macros/survey_refresh.sql): a run deletes and aggregates again only the groups a refreshed survey
     entered or left or whose KPI inputs changed (int_satisfaction_kpi_changes). -#}
-{{ delete_then_append_model("{{ delete_changed_satisfaction_kpi_groups() }}") }}
+{{ delete_then_append_model("is_changed_satisfaction_kpi_group('month')") }}
 -- depends_on: {{ ref('int_satisfaction_kpi_changes') }}
 -- depends_on: {{ ref('int_ticket_refresh_bounds') }}
 with surveys as (
