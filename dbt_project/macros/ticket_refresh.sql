@@ -47,56 +47,6 @@
     ) }}
 {%- endmacro %}
 
-{#- The KPI groups an aggregate of this scheme recomputes (int_incident_kpi_changes, int_satisfaction_kpi_changes):
-    CTEs `now_seen` (this run's refreshed rows) and `last_seen` (the same rows as the KPI table last saw them) hold
-    id_column, one group key column per period and inputs_key. A row that appeared, vanished, moved group or changed
-    a KPI input changes its old and its new group. period_keys: period name -> group key column. One row per
-    changed (period, group_key). -#}
-{% macro changed_kpi_groups(id_column, period_keys) -%}
-    changed as (
-        select
-            {%- for key in period_keys.values() %}
-                n.{{ key }} as new_{{ key }},
-                o.{{ key }} as old_{{ key }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        from now_seen as n
-        full outer join last_seen as o on n.{{ id_column }} = o.{{ id_column }}
-        where
-            n.{{ id_column }} is null
-            or o.{{ id_column }} is null
-            {%- for key in period_keys.values() %}
-                or n.{{ key }} != o.{{ key }}
-            {%- endfor %}
-            or n.inputs_key != o.inputs_key
-    ),
-
-    keys as (
-        {%- for period, key in period_keys.items() %}
-            select
-                '{{ period }}' as period,
-                new_{{ key }} as group_key
-            from changed
-
-            union
-
-            select
-                '{{ period }}' as period,
-                old_{{ key }} as group_key
-            from changed
-            {%- if not loop.last %}
-
-            union
-            {% endif %}
-        {%- endfor %}
-    )
-
-    select
-        period,
-        group_key
-    from keys
-    where group_key is not null
-{%- endmacro %}
-
 {#- dbt's should_full_refresh (global project, configs.sql), overridden here: a model of this scheme is also
     rebuilt from scratch when the run recomputes every ticket. dbt then writes its table once (create, then swap)
     instead of building a temporary copy, deleting every old row and inserting the copy; is_incremental() is false,
