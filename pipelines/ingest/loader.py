@@ -467,7 +467,7 @@ def _log(conn: duckdb.DuckDBPyConnection, result: LoadResult, started_at: dateti
     if result.load_id is None:
         result.load_id = _next_load_id(conn)
     conn.execute(
-        f"INSERT INTO {RAW_SCHEMA}.{LOAD_LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {RAW_SCHEMA}.{LOAD_LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.load_id,
             str(result.path.resolve()),
@@ -481,6 +481,7 @@ def _log(conn: duckdb.DuckDBPyConnection, result: LoadResult, started_at: dateti
             result.error or None,
             started_at,
             datetime.now(UTC),
+            started_at,
         ],
     )
 

@@ -36,6 +36,9 @@ LOAD_LOG_COLUMNS = (
     ("error", "VARCHAR"),
     ("started_at", "TIMESTAMPTZ NOT NULL"),
     ("finished_at", "TIMESTAMPTZ"),
+    # The instant the source tool exported the file (given by the user, else the load's start): the run's
+    # "now" is the latest of these, never a value inside the data.
+    ("exported_at", "TIMESTAMPTZ"),
 )
 
 
@@ -53,3 +56,12 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
         f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{QUARANTINE_TABLE} (\n    {_columns_sql(QUARANTINE_COLUMNS)}\n)"
     )
     conn.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE} (\n    {_columns_sql(LOAD_LOG_COLUMNS)}\n)")
+    # Warehouses made before exported_at existed: add it, taking each load's start as its export instant.
+    has_exported_at = conn.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "AND column_name = 'exported_at'",
+        [RAW_SCHEMA, LOAD_LOG_TABLE],
+    ).fetchone()[0]
+    if not has_exported_at:
+        conn.execute(f"ALTER TABLE {RAW_SCHEMA}.{LOAD_LOG_TABLE} ADD COLUMN exported_at TIMESTAMPTZ")
+        conn.execute(f"UPDATE {RAW_SCHEMA}.{LOAD_LOG_TABLE} SET exported_at = started_at")
