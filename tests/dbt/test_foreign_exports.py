@@ -19,7 +19,7 @@ from kpi_raw_rows import insert_rows, new_warehouse, query
 AS_OF = "2026-03-06 12:00:00+00"
 H = 3600
 
-MARTS = "+fct_ticket_sla +fct_incident"
+MARTS = "+fct_ticket_sla +fct_incident +kpi_ticket_counter_reconciliation"
 
 
 def _ticket(ticket_id: str, opened_at: str, **fields: object) -> dict[str, object]:
@@ -48,7 +48,35 @@ TICKETS = [
     _ticket("P2_V2", "2026-05-05 10:00Z", resolved_at="2026-05-05 11:00Z", priority=2),
 ]
 
-EVENTS: list[dict[str, object]] = []
+# February 2026: reopens and reassignments from the ticket's own history against the export's counters.
+COUNTER_TICKETS = [
+    # A priority no policy covers (a user's own policies may leave any out): its reopen still counts.
+    _ticket("H_REOPEN_NO_POLICY", "2026-02-02 09:00Z", resolved_at="2026-02-03 10:00Z", priority=5),
+    # The export counts a reopen and two reassignments the snapshot log never saw.
+    _ticket("SRC_MORE", "2026-02-04 09:00Z", resolved_at="2026-02-04 12:00Z", reopen_count=1, reassignment_count=2),
+    # The log shows a move G1 -> G2 the export's counter does not.
+    _ticket("HIST_MORE", "2026-02-05 09:00Z", resolved_at="2026-02-05 12:00Z", reopen_count=0, reassignment_count=0),
+    # Neither shows anything: first-contact resolution.
+    _ticket("FCR_CLEAN", "2026-02-06 09:00Z", resolved_at="2026-02-06 10:00Z", reopen_count=0, reassignment_count=0),
+]
+TICKETS += COUNTER_TICKETS
+
+EVENTS: list[dict[str, object]] = [
+    _state("H_REOPEN_NO_POLICY", "2026-02-02 09:30Z", "new", "in_progress"),
+    _state("H_REOPEN_NO_POLICY", "2026-02-02 12:00Z", "in_progress", "resolved"),
+    _state("H_REOPEN_NO_POLICY", "2026-02-03 09:00Z", "resolved", "in_progress"),
+    _state("H_REOPEN_NO_POLICY", "2026-02-03 10:00Z", "in_progress", "resolved"),
+    _state("SRC_MORE", "2026-02-04 09:30Z", "new", "in_progress"),
+    _state("SRC_MORE", "2026-02-04 12:00Z", "in_progress", "resolved"),
+    {"ticket_id": "HIST_MORE", "event_at": "2026-02-05 09:10Z", "field": "assignment_group", "to_value": "G1"},
+    {
+        "ticket_id": "HIST_MORE",
+        "event_at": "2026-02-05 10:00Z",
+        "field": "assignment_group",
+        "from_value": "G1",
+        "to_value": "G2",
+    },
+]
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +115,47 @@ def test_versions_still_win_inside_their_period(warehouse: Path) -> None:
     p2 = _sla(warehouse, "P2_V2")
     assert p2["policy_id"] == "INC-P2-RES-v2"
     assert p2["target_seconds"] == 360 * 60
+
+
+def _incident(warehouse: Path, ticket_id: str) -> dict[str, object]:
+    (row,) = query(warehouse, f"select * from marts.fct_incident where ticket_id = '{ticket_id}'")
+    return row
+
+
+def test_reopen_counts_from_history_without_any_sla_policy(warehouse: Path) -> None:
+    assert query(warehouse, "select * from marts.fct_ticket_sla where ticket_id = 'H_REOPEN_NO_POLICY'") == []
+    row = _incident(warehouse, "H_REOPEN_NO_POLICY")
+    # resolved 02-02 12:00, back in progress 02-03 09:00: one reopen, whatever the SLA policies say
+    assert (row["reopens_from_history"], row["reopens_from_source"], row["reopens"]) == (1, None, 1)
+    assert row["is_first_contact_resolution"] is False
+
+
+def test_the_larger_of_history_and_source_counters_is_used(warehouse: Path) -> None:
+    src = _incident(warehouse, "SRC_MORE")
+    assert (src["reopens_from_history"], src["reopens_from_source"], src["reopens"]) == (0, 1, 1)
+    assert (src["reassignments_from_history"], src["reassignments_from_source"], src["reassignments"]) == (0, 2, 2)
+    assert src["is_first_contact_resolution"] is False
+    hist = _incident(warehouse, "HIST_MORE")
+    # G1 -> G2 is one reassignment (the first assignment to G1 is not)
+    assert (hist["reassignments_from_history"], hist["reassignments_from_source"], hist["reassignments"]) == (1, 0, 1)
+    assert hist["is_first_contact_resolution"] is False
+    assert _incident(warehouse, "FCR_CLEAN")["is_first_contact_resolution"] is True
+
+
+def test_counter_reconciliation_per_month(warehouse: Path) -> None:
+    (row,) = query(warehouse, "select * from marts.kpi_ticket_counter_reconciliation where month = '2026-02-01'")
+    assert row["incidents"] == 4
+    assert row["incidents_with_source_counters"] == 3  # all but H_REOPEN_NO_POLICY
+    assert (row["reopens_from_history"], row["reopens_from_source"]) == (1, 1)  # H_REOPEN_NO_POLICY; SRC_MORE
+    assert (row["reassignments_from_history"], row["reassignments_from_source"]) == (1, 2)  # HIST_MORE; SRC_MORE
+    assert row["incidents_source_above_history"] == 1  # SRC_MORE
+    assert row["incidents_history_above_source"] == 1  # HIST_MORE (no counter is no comparison)
+    # all 4 resolved. Reopened: history H_REOPEN_NO_POLICY = 1/4; source view (history where no counter)
+    # H_REOPEN_NO_POLICY + SRC_MORE = 2/4; used (larger per ticket) the same 2/4
+    assert row["reopen_pct_from_history"] == pytest.approx(25.0)
+    assert row["reopen_pct_from_source"] == pytest.approx(50.0)
+    assert row["reopen_pct"] == pytest.approx(50.0)
+    # FCR: history SRC_MORE + FCR_CLEAN = 2/4; source HIST_MORE + FCR_CLEAN = 2/4; used FCR_CLEAN only = 1/4
+    assert row["fcr_pct_from_history"] == pytest.approx(50.0)
+    assert row["fcr_pct_from_source"] == pytest.approx(50.0)
+    assert row["fcr_pct"] == pytest.approx(25.0)
