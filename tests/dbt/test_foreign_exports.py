@@ -11,6 +11,7 @@ ticket type, priority and metric valid from 1900-01-01. All times UTC. The run's
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,11 +62,33 @@ COUNTER_TICKETS = [
 ]
 TICKETS += COUNTER_TICKETS
 
+# January 2026: snapshot logs that start mid-life (the first state event's from_value is the first known state;
+# a snapshot log yields no event for its first snapshot).
+MID_LIFE_TICKETS = [
+    # First seen resolved; reopened Mon 01-26 10:00, resolved again 12:00 (the export's resolved_at).
+    _ticket("FIRST_RESOLVED_REOPENED", "2026-01-19 09:00Z", resolved_at="2026-01-26 12:00Z"),
+    # First seen on hold; back in progress 14:00, resolved 15:00.
+    _ticket("FIRST_ON_HOLD", "2026-01-12 09:00Z", resolved_at="2026-01-12 15:00Z"),
+    # First (and only) snapshot closed: no state event at all.
+    _ticket(
+        "FIRST_CLOSED_UNCHANGED",
+        "2026-01-13 09:00Z",
+        resolved_at="2026-01-13 11:00Z",
+        closed_at="2026-01-14 09:00Z",
+        state="closed",
+    ),
+]
+TICKETS += MID_LIFE_TICKETS
+
 EVENTS: list[dict[str, object]] = [
     _state("H_REOPEN_NO_POLICY", "2026-02-02 09:30Z", "new", "in_progress"),
     _state("H_REOPEN_NO_POLICY", "2026-02-02 12:00Z", "in_progress", "resolved"),
     _state("H_REOPEN_NO_POLICY", "2026-02-03 09:00Z", "resolved", "in_progress"),
     _state("H_REOPEN_NO_POLICY", "2026-02-03 10:00Z", "in_progress", "resolved"),
+    _state("FIRST_RESOLVED_REOPENED", "2026-01-26 10:00Z", "resolved", "in_progress"),
+    _state("FIRST_RESOLVED_REOPENED", "2026-01-26 12:00Z", "in_progress", "resolved"),
+    _state("FIRST_ON_HOLD", "2026-01-12 14:00Z", "on_hold", "in_progress"),
+    _state("FIRST_ON_HOLD", "2026-01-12 15:00Z", "in_progress", "resolved"),
     _state("SRC_MORE", "2026-02-04 09:30Z", "new", "in_progress"),
     _state("SRC_MORE", "2026-02-04 12:00Z", "in_progress", "resolved"),
     {"ticket_id": "HIST_MORE", "event_at": "2026-02-05 09:10Z", "field": "assignment_group", "to_value": "G1"},
@@ -159,3 +182,42 @@ def test_counter_reconciliation_per_month(warehouse: Path) -> None:
     assert row["fcr_pct_from_history"] == pytest.approx(50.0)
     assert row["fcr_pct_from_source"] == pytest.approx(50.0)
     assert row["fcr_pct"] == pytest.approx(25.0)
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_first_seen_resolved_then_reopened_stops_cycle_one_where_it_was_first_seen(warehouse: Path) -> None:
+    cycle_1 = _sla(warehouse, "FIRST_RESOLVED_REOPENED")
+    # resolved before anything else is known: cycle 1 stops at the start of that first stretch (the opening),
+    # not at the as_of 2026-03-06 (which would be ~33 UK business days, breached)
+    assert cycle_1["stopped_at"] == _utc("2026-01-19 09:00")
+    assert cycle_1["elapsed_business_seconds"] == 0 and cycle_1["sla_state"] == "met"
+    cycle_2 = _sla(warehouse, "FIRST_RESOLVED_REOPENED", cycle_no=2)
+    assert cycle_2["started_at"] == _utc("2026-01-26 10:00")
+    assert cycle_2["elapsed_business_seconds"] == 2 * H  # Mon 10:00 -> 12:00
+    # already picked up when first seen: the response clock stops there, not at the reopen a week later
+    assert _sla(warehouse, "FIRST_RESOLVED_REOPENED", "response")["stopped_at"] == _utc("2026-01-19 09:00")
+    assert _incident(warehouse, "FIRST_RESOLVED_REOPENED")["reopens"] == 1
+
+
+def test_first_seen_on_hold_is_paused_from_the_opening(warehouse: Path) -> None:
+    resolution = _sla(warehouse, "FIRST_ON_HOLD")
+    # on hold 09:00-14:00 (paused), in progress 14:00-15:00: 1 h counted, 5 h paused
+    assert resolution["elapsed_business_seconds"] == 1 * H
+    assert resolution["paused_business_seconds"] == 5 * H
+    response = _sla(warehouse, "FIRST_ON_HOLD", "response")
+    # on hold when first seen: someone had it already; the response stops at the opening, not at 14:00
+    assert response["stopped_at"] == _utc("2026-01-12 09:00")
+    assert response["elapsed_business_seconds"] == 0
+
+
+def test_first_seen_closed_and_never_changed_stops_at_its_resolution(warehouse: Path) -> None:
+    (cycle,) = query(
+        warehouse,
+        "select * from marts.fct_ticket_sla where ticket_id = 'FIRST_CLOSED_UNCHANGED' and metric = 'resolution'",
+    )
+    assert cycle["stopped_at"] == _utc("2026-01-13 11:00")  # the export's resolved_at
+    assert cycle["elapsed_business_seconds"] == 2 * H  # Tue 09:00 -> 11:00
+    assert _incident(warehouse, "FIRST_CLOSED_UNCHANGED")["reopens"] == 0
