@@ -239,3 +239,24 @@ def test_cli_mapping_option_and_its_errors(write, tmp_path, monkeypatch, capsys)
     assert main(["ingest", "--mapping", str(bad), str(path)]) == 2
     assert "--mapping: bad.yml: unknown key colums" in capsys.readouterr().err
     assert main(["ingest", "--mapping", str(mapping), "--adapter", "jira", str(path)]) == 2
+
+
+def test_the_readme_worked_mapping_file_loads_an_export(warehouse, write):
+    import re
+
+    from pipelines.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL) if b.startswith("# my_tool.yml")]
+    mapping = write("my_tool.yml", block)
+    path = write(
+        "incidents.csv",
+        "Incident ID;Open Time;Resolved Time;Status;Priority;Service;Team;# Reassignments\n"
+        "IM1;02-03-2026 09:00:00;02-03-2026 11:30;Solved;High;erp;Desk;2\n",
+    )
+    [result] = warehouse.load(path, mapping_file=mapping)
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+    # 09:00 and 11:30 CET (UTC+1): 2.5 hours apart, stored as 08:00Z and 10:30Z
+    assert warehouse.rows("select opened_at, resolved_at, state, priority, reassignment_count from raw.tickets") == [
+        (ts(2026, 3, 2, 8, 0), ts(2026, 3, 2, 10, 30), "resolved", 2, 2)
+    ]
