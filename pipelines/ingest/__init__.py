@@ -1,11 +1,13 @@
 """Ingestion: export files -> DuckDB `raw` schema under the canonical contract.
 
 Entry points (the Dagster asset, the sensor's job and `itsm ingest` all call these):
-- `loader.ingest_files(conn, paths, settings, progress=None) -> list[LoadResult]`
+- `loader.ingest_files(conn, paths, settings, progress=None, exported_at=None, mapping=None) -> list[LoadResult]`
 - `loader.ingest_inbox(conn, settings, progress=None)`: every file under settings.inbox_dir, in path order.
 
 Modules: `files` (hash, encoding, format, header), `detect` (which adapter), one module per source
-(`canonical`, `servicenow`, `jira`, `probes`), `adapter` (the mapping interface), `validate` (typing and row
+(`canonical`, `servicenow`, `jira`, `probes`), `mapping` (a user's YAML mapping file -> an Adapter; examples in
+`mappings/`), `history` (tickets + events from ordered snapshots: ServiceNow event log, mapped event logs),
+`sidecar` (a file's export instant and mapping), `adapter` (the mapping interface), `validate` (typing and row
 checks as SQL), `contract` + `schema` (tables, columns, DDL).
 
 Rules an analyst or auditor can rely on:
@@ -21,6 +23,10 @@ Rules an analyst or auditor can rely on:
 - Lineage on every raw row: _source_file, _file_sha256, _row_number (1-based data record in the file), _loaded_at,
   _load_id (monotonic; a corrected re-export lands as new rows with a higher _load_id and staging keeps the
   latest per key), _extra (source columns the contract does not know, as JSON).
-- Naive timestamps are read in settings.timezone_for(adapter) and stored as UTC; stamps with an offset keep it.
+- Naive timestamps are read in settings.timezone_for(adapter) (a mapping file may declare its own zone) and
+  stored as UTC; stamps with an offset keep it.
+- Every file has an export instant (--exported-at, else its sidecar `<file>.export.yml`, else the load's start),
+  stored in raw.load_log.exported_at. A timestamp after it (plans such as planned_start excepted), before 1990,
+  BC, read with a two-digit year or written with an offset beyond +-14:00 quarantines its row.
 - Probe samples: see `probes` for how down runs become outages and how gaps are treated.
 """

@@ -27,7 +27,9 @@ from pipelines.ingest.contract import LOAD_LOG_TABLE, QUARANTINE_TABLE, RAW_SCHE
 from pipelines.ingest.detect import detect_adapter
 from pipelines.ingest.duplicates import quarantine_repeated_rows
 from pipelines.ingest.files import FileInfo, FileRejected, inspect_file
+from pipelines.ingest.mapping import MappingError, load_mapping
 from pipelines.ingest.schema import ensure_raw_schema
+from pipelines.ingest.sidecar import ExportInfo, read_sidecar
 from pipelines.ingest.validate import checked_select
 from pipelines.settings import Settings
 
@@ -53,6 +55,7 @@ class LoadResult:
     tables: dict[str, int] = field(default_factory=dict)
     error: str = ""
     seconds: float = 0.0
+    exported_at: datetime | None = None  # the file's export instant (see sidecar.py); None until known
 
     @property
     def ok(self) -> bool:
@@ -69,11 +72,15 @@ def ingest_files(
     settings: Settings,
     progress: ProgressFn | None = None,
     skip_rejected: bool = False,
+    exported_at: datetime | None = None,
+    mapping: Path | None = None,
 ) -> list[LoadResult]:
     """Load each file in its own transaction. Never raises for a bad file: its result says `rejected`.
 
     skip_rejected: also skip files whose exact bytes were already rejected (the inbox sensor uses it so a bad file
     is not retried on every tick; an explicit `itsm ingest` retries, e.g. with another --adapter).
+    exported_at / mapping: the export instant and mapping file of every file of this call; they win over a
+    file's sidecar, which wins over the load's start / settings.mapping_file (see sidecar.py).
     """
     conn.execute("SET TimeZone = 'UTC'")
     ensure_raw_schema(conn)
@@ -89,7 +96,8 @@ def ingest_files(
                 upcoming.append(hasher.submit(inspect_file, files[index]))
             if progress:
                 progress(index, len(files), path, None)
-            result = ingest_file(conn, path, settings, skip_rejected=skip_rejected, inspected=inspected)
+            given = ExportInfo(exported_at=exported_at, mapping=mapping)
+            result = ingest_file(conn, path, settings, skip_rejected=skip_rejected, inspected=inspected, given=given)
             results.append(result)
             if progress:
                 progress(index, len(files), path, result)
@@ -117,8 +125,10 @@ def ingest_file(
     settings: Settings,
     skip_rejected: bool = False,
     inspected: Future[FileInfo] | None = None,
+    given: ExportInfo | None = None,
 ) -> LoadResult:
-    """Load one file in its own transaction. `inspected`: inspect_file(path) already running (ingest_files)."""
+    """Load one file in its own transaction. `inspected`: inspect_file(path) already running (ingest_files).
+    `given`: export instant and mapping stated for this call (they win over the file's sidecar)."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     result = LoadResult(path=path, status="rejected")
@@ -141,7 +151,7 @@ def ingest_file(
     conn.execute("SET preserve_insertion_order = true")
     conn.execute("BEGIN TRANSACTION")
     try:
-        _load(conn, info, settings, result, started_at)
+        _load(conn, info, settings, result, started_at, given or ExportInfo())
         result.status = "loaded"
         _log(conn, result, started_at, info.sha256)
         conn.execute("COMMIT")
@@ -162,20 +172,38 @@ def ingest_file(
 
 
 def _load(
-    conn: duckdb.DuckDBPyConnection, info: FileInfo, settings: Settings, result: LoadResult, at: datetime
+    conn: duckdb.DuckDBPyConnection,
+    info: FileInfo,
+    settings: Settings,
+    result: LoadResult,
+    at: datetime,
+    given: ExportInfo,
 ) -> None:
     load_id = result.load_id
+    sidecar = read_sidecar(info.path)
+    result.exported_at = given.exported_at or sidecar.exported_at or at
+    mapping_file = given.mapping or sidecar.mapping or settings.mapping_file
     header = _header(conn, info)
-    adapter = detect_adapter(header, info.path, settings.adapter_override)
+    if mapping_file is not None:
+        try:
+            adapter = load_mapping(mapping_file)
+        except MappingError as err:
+            raise FileRejected(info.path, f"mapping file {err}") from None
+        info = adapter.prepare(info)
+        header = _header(conn, info)
+        adapter.check_header(header, info.path)
+    else:
+        adapter = detect_adapter(header, info.path, settings.adapter_override)
     mapping = adapter.mapping(header, info.path)
     result.adapter = f"{adapter.name}:{mapping.variant}" if mapping.variant else adapter.name
     result.target = mapping.target
-    zone = settings.timezone_for(adapter.name)
+    zone = getattr(adapter, "timezone", None) or settings.timezone_for(adapter.name)
     _check_zone(conn, info.path, zone, adapter.name)
 
     checked, rejects = f"_checked_{load_id}", f"_rejects_{load_id}"
     source, raw_text = _source_sql(info, header, adapter, load_id)
-    conn.execute(f"CREATE TEMP TABLE {checked} AS {checked_select(mapping, source, raw_text, zone)}")
+    select = checked_select(mapping, source, raw_text, zone, result.exported_at)
+    conn.execute(f"CREATE TEMP TABLE {checked} AS {select}")
     if info.format == "csv":
         _number_records(conn, checked)
     structural = _structural_rejects(conn, info, load_id, rejects)
@@ -481,7 +509,7 @@ def _log(conn: duckdb.DuckDBPyConnection, result: LoadResult, started_at: dateti
             result.error or None,
             started_at,
             datetime.now(UTC),
-            started_at,
+            result.exported_at or started_at,
         ],
     )
 
