@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     extract.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (inclusive)")
     extract.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD (inclusive)")
     extract.add_argument("--service", help="only this service (where the kind has a service)")
-    extract.add_argument("--out", required=True, type=Path, help="folder to create (must be new or empty)")
+    extract.add_argument(
+        "--out", required=True, type=Path, help="folder to create (must be new or empty, unless --overwrite)"
+    )
     extract.add_argument("--include-comments", action="store_true", help="include free-text comments")
     extract.add_argument(
         "--allow-failed-checks",
@@ -39,7 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     extract.add_argument(
         "--no-pseudonymize", action="store_true", help="write person fields in clear (recorded in the manifest)"
     )
-    extract.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    extract.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier extract at --out: only a folder holding an extract's manifest.json and the files "
+        "it lists (never a symbolic link, the warehouse or inbox folder, or a folder above them); the old extract "
+        "stays intact until the new one is complete",
+    )
     extract.add_argument("--warehouse", type=Path, help="DuckDB file to read (default: ITSM_WAREHOUSE)")
     extract.set_defaults(handler=cmd_extract)
 
@@ -126,12 +134,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
             (args.warehouse or settings.warehouse_path).resolve(),
             settings.pseudonym_key,
             overwrite=args.overwrite,
+            inbox=settings.inbox_dir,
         )
     except ExtractError as err:
         return _fail(str(err))
     except duckdb.Error as err:
         # A mart whose columns changed under the extract: say so; the runner has removed any partial output.
         return _fail(f"the warehouse query failed, nothing written: {err}")
+    except OSError as err:
+        # Disk full, no permission: the partial folder is gone and an earlier extract at --out is as it was.
+        return _fail(f"writing the extract failed ({err}); nothing changed at --out {args.out}")
     for name, rows in result.rows.items():
         print(f"{name}: {rows} rows")
     print(f"wrote {result.out_dir}\nmanifest sha256: {result.manifest_sha256}")
@@ -149,6 +161,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for label, names in (("ALTERED", report.altered), ("MISSING", report.missing), ("EXTRA", report.extra)):
         for name in names:
             print(f"{label}: {name}")
+    for name in report.symlinks:
+        print(f"SYMLINK: {name} (a symbolic link, not read: an extract holds only regular files)")
     if report.manifest_matches_expected is False:
         print(f"ALTERED: manifest.json (sha256 {report.manifest_sha256} differs from the expected hash)")
     verdict = "OK" if report.ok else "FAILED"
