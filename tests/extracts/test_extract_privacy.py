@@ -52,6 +52,18 @@ def test_missing_key_is_refused_and_nothing_written(cli, hand_warehouse_master: 
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_a_short_key_is_refused_and_nothing_written(cli, hand_warehouse_master: Path, tmp_path: Path):
+    # 15 characters: one short of the minimum. A guessable key would let anyone recompute the pseudonyms.
+    out = tmp_path / "x"
+    for key in ("k", "fifteen-chars!!"):
+        proc = cli(["extract", "sla-breaches", *OCTOBER, "--out", str(out)], hand_warehouse_master, key=key)
+        assert proc.returncode == 1
+        assert f"ITSM_PSEUDONYM_KEY is {len(key)} character(s) long; it must have at least 16" in proc.stderr
+        assert not out.exists() and list(tmp_path.iterdir()) == []
+    proc = cli(["extract", "sla-breaches", *OCTOBER, "--out", str(out)], hand_warehouse_master, key="sixteen-chars!!!")
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_no_pseudonymize_writes_names_and_says_so_in_the_manifest(cli, hand_warehouse_master: Path, tmp_path: Path):
     import json
 
