@@ -12,12 +12,16 @@ checks as SQL), `contract` + `schema` (tables, columns, DDL).
 
 Rules an analyst or auditor can rely on:
 - One transaction per file. A file-level problem (unknown format, invalid UTF-8, empty file, missing required
-  columns, unknown time zone) rejects the whole file: nothing of it is kept, raw.load_log records status
-  `rejected` and an error naming the file and, where it applies, the line.
+  columns, a column name repeated in the header, unknown time zone, an archive or a compression other than gzip)
+  rejects the whole file: nothing of it is kept, raw.load_log records status `rejected` and an error naming the
+  file and, where it applies, the line and columns.
+- Gzip files (`.csv.gz`, `.jsonl.gz`) are read as they are; their lineage is the SHA-256 of the compressed file.
+  The inbox lists every file but hidden ones, so nothing there is skipped silently.
 - A file whose SHA-256 was loaded before is skipped (`skipped_duplicate`), so loading twice adds nothing.
 - Row-level problems (bad timestamp or number, missing required value, value outside the allowed set or range,
-  wrong field count / truncated line, invalid JSON line) go to raw.quarantine with file, line number, raw text
-  and reason; the rest of the file loads.
+  wrong field count / truncated line, invalid JSON line, a line over loader.MAX_LINE_BYTES) go to raw.quarantine
+  with file, line number, raw text (of an over-long line only the start, and the reason says so) and reason; the
+  rest of the file loads.
 - rows_read = rows_loaded + rows_quarantined, counted per source row. A ServiceNow event log feeds two tables
   from the same accepted snapshot rows; load_log.tables_loaded says how many rows each raw table received.
 - Lineage on every raw row: _source_file, _file_sha256, _row_number (1-based data record in the file), _loaded_at,

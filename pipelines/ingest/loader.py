@@ -33,8 +33,10 @@ from pipelines.ingest.sidecar import ExportInfo, read_sidecar
 from pipelines.ingest.validate import checked_select
 from pipelines.settings import Settings
 
-INBOX_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".jsonl", ".ndjson", ".json")
 JSONL_DELIMITER = "\x1f"  # never present unescaped in valid JSON, so each line is one field
+# Longest line the readers take (bytes). A longer line cannot be read: it is quarantined with its size and the
+# first characters DuckDB kept of it, and the rest of the file loads.
+MAX_LINE_BYTES = 10_000_000
 # Physical line of a data record = record number + offset: CSV has a header line (when a quoted field spans
 # lines, _physical_lines works the real lines out); JSON lines are numbered by physical line; Parquet has no
 # lines (row index, 1-based).
@@ -105,11 +107,11 @@ def ingest_files(
 
 
 def inbox_files(inbox: Path) -> list[Path]:
+    """Every file under the inbox except hidden ones (`.name`). Nothing is skipped silently: a file that is not
+    an export (an archive, a workbook, notes) is rejected by the loader with a message saying what to do."""
     if not inbox.exists():
         return []
-    return sorted(
-        p for p in inbox.rglob("*") if p.is_file() and p.suffix.lower() in INBOX_SUFFIXES and not p.name.startswith(".")
-    )
+    return sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def ingest_inbox(
@@ -194,6 +196,13 @@ def _load(
         adapter.check_header(header, info.path)
     else:
         adapter = detect_adapter(header, info.path, settings.adapter_override)
+    if info.repeated and not adapter.repeated_headers:
+        name, first, again = info.repeated[0]
+        raise FileRejected(
+            info.path,
+            f"repeated column name in the header (line 1): {name!r} is column {first} and column {again}; one of "
+            "them would be read under another name. Rename or remove one and export again",
+        )
     mapping = adapter.mapping(header, info.path)
     result.adapter = f"{adapter.name}:{mapping.variant}" if mapping.variant else adapter.name
     result.target = mapping.target
@@ -285,11 +294,19 @@ def _header(conn: duckdb.DuckDBPyConnection, info: FileInfo) -> tuple[str, ...]:
     return tuple(r[0] for r in rows)
 
 
+def _compression(info: FileInfo) -> str:
+    return f", compression={literal(info.compression)}" if info.compression else ""
+
+
 def _jsonl_lines(info: FileInfo, rejects: str | None = None) -> str:
+    """Every line the reader can read, numbered in order (_line). A line it cannot read (longer than
+    MAX_LINE_BYTES) is stored in the rejects tables when `rejects` is given, else skipped; either way later lines
+    are numbered without it, and _structural_rejects / _renumber_after_rejects put the physical numbers back."""
     store = f", store_rejects=true, rejects_table='{rejects}_e', rejects_scan='{rejects}_s'" if rejects else ""
+    store = store or ", ignore_errors=true"
     return f"""(SELECT row_number() OVER () AS _line, _json FROM read_csv({literal(str(info.path))},
             columns={{'_json': 'VARCHAR'}}, delim={literal(JSONL_DELIMITER)}, quote='', escape='', header=false,
-            auto_detect=false, null_padding=false{store}))"""
+            auto_detect=false, null_padding=false, max_line_size={MAX_LINE_BYTES}{_compression(info)}{store}))"""
 
 
 def _nullify(expr: str, null_values: tuple[str, ...]) -> str:
@@ -306,7 +323,8 @@ def _source_sql(info: FileInfo, header: tuple[str, ...], adapter: Adapter, load_
         read = (
             f"read_csv({path}, columns={{{columns}}}, header=true, auto_detect=false, delim={literal(info.delimiter)}, "
             f"quote='\"', escape='\"', nullstr=[{nulls}], null_padding=false, store_rejects=true, "
-            f"rejects_table='_rejects_{load_id}_e', rejects_scan='_rejects_{load_id}_s', max_line_size=10000000)"
+            f"rejects_table='_rejects_{load_id}_e', rejects_scan='_rejects_{load_id}_s', "
+            f"max_line_size={MAX_LINE_BYTES}{_compression(info)})"
         )
         # Numbered after the checked rows are stored (_number_records): row_number() OVER () here would run
         # the whole read, typing and checking on one thread (measured on the 1M + 5M-row bench, quiet machine:
@@ -351,34 +369,43 @@ def _structural_rejects(conn: duckdb.DuckDBPyConnection, info: FileInfo, load_id
     Collected into temp table `rejects` (line, good_before, raw_text, reason); returns how many lines.
     """
     errors = f"_rejects_{load_id}_e"
+    # Per line the reader could not read, its first error (a line too long has no column) and the text it kept.
+    unread = f"""SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS kind,
+                        arg_min(error_message, coalesce(column_idx, -1)) AS message,
+                        trim(any_value(csv_line), chr(13) || chr(10)) AS raw_text
+                 FROM {errors} GROUP BY line"""
     if info.format == "csv":
         conn.execute(
             f"""CREATE TEMP TABLE {rejects} AS
-                SELECT line, (line - 1) - row_number() OVER (ORDER BY line) AS good_before,
-                       trim(any_value(csv_line), chr(13) || chr(10)) AS raw_text,
-                       'malformed line: ' || lower(CAST(arg_min(error_type, column_idx) AS VARCHAR)) || ' ('
-                           || arg_min(error_message, column_idx) || ')' AS reason
-                FROM {errors} GROUP BY line"""
+                SELECT line, (line - 1) - row_number() OVER (ORDER BY line) AS good_before, raw_text,
+                       {_reader_reason("kind", "message", "raw_text")} AS reason
+                FROM ({unread})"""
         )
     elif info.format == "jsonl":
-        has_errors = _temp_exists(conn, errors)
-        structural = (
-            f"UNION ALL SELECT line, trim(csv_line, chr(13) || chr(10)), 'malformed line: ' "
-            f"|| lower(CAST(error_type AS VARCHAR)) || ' (' || error_message || ')' "
-            f"FROM {errors}"
-            if has_errors
-            else ""
-        )
+        if not _temp_exists(conn, errors):
+            unread = "SELECT NULL::BIGINT AS line, NULL AS kind, NULL AS message, NULL AS raw_text WHERE false"
+        # Lines are numbered as read, without the unread ones (see _jsonl_lines): a line that is not a JSON
+        # object gets its physical number back from the unread lines before it.
         conn.execute(
             f"""CREATE TEMP TABLE {rejects} AS
-                SELECT line, NULL::BIGINT AS good_before, raw_text, reason FROM (
-                    SELECT _line AS line, _json AS raw_text,
+                WITH unread AS (
+                    SELECT line, line - row_number() OVER (ORDER BY line) AS good_before, raw_text,
+                           {_reader_reason("kind", "message", "raw_text")} AS reason
+                    FROM ({unread})
+                ),
+                not_objects AS (
+                    SELECT _line AS ordinal, _json AS raw_text,
                            CASE WHEN json_valid(_json) THEN 'line is JSON but not an object'
                                 ELSE 'line is not valid JSON (truncated or malformed)' END AS reason
                     FROM {_jsonl_lines(info)}
                     WHERE trim(coalesce(_json, '')) <> ''
                       AND NOT (json_valid(_json) AND starts_with(ltrim(_json), '{{'))
-                    {structural})"""
+                )
+                SELECT line, good_before, raw_text, reason FROM unread
+                UNION ALL
+                SELECT n.ordinal + (SELECT count(*) FROM unread AS u WHERE u.good_before < n.ordinal),
+                       NULL::BIGINT, n.raw_text, n.reason
+                FROM not_objects AS n"""
         )
     else:
         return 0
@@ -390,6 +417,20 @@ def _structural_rejects(conn: duckdb.DuckDBPyConnection, info: FileInfo, load_id
             info.path, f"unreadable encoding: not valid UTF-8 at line {bad_encoding}; re-export the file as UTF-8"
         )
     return int(conn.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0])
+
+
+def _reader_reason(kind: str, message: str, raw_text: str) -> str:
+    """SQL: the quarantine reason for a line the CSV reader could not read (its error type and message)."""
+    size = f"TRY_CAST(regexp_extract({message}, 'Actual Size:\\s*(\\d+)', 1) AS BIGINT)"
+    # DuckDB keeps only the start of a line that is too long; say so rather than pass it off as the whole line.
+    truncated = (
+        f"CASE WHEN strlen({raw_text}) + 2 < {size} THEN '; raw_text holds only its first ' || length({raw_text}) "
+        "|| ' characters' ELSE '' END"
+    )
+    return f"""CASE WHEN {kind} = 'LINE SIZE OVER MAXIMUM'
+                THEN 'line too long: ' || coalesce(CAST({size} AS VARCHAR), 'more than {MAX_LINE_BYTES}')
+                     || ' bytes, over the limit of {MAX_LINE_BYTES} bytes per line' || {truncated}
+                ELSE 'malformed line: ' || lower(CAST({kind} AS VARCHAR)) || ' (' || {message} || ')' END"""
 
 
 def _physical_lines(
@@ -416,7 +457,8 @@ def _physical_lines(
             SELECT row_number() OVER () AS k, length({text}) - length(replace({text}, chr(10), '')) AS nl
             FROM read_csv({literal(str(info.path))}, columns={{{columns}}}, header=true, auto_detect=false,
                           delim={literal(info.delimiter)}, quote='"', escape='"', nullstr=[{nulls}],
-                          null_padding=false, ignore_errors=true, max_line_size=10000000)"""
+                          null_padding=false, ignore_errors=true, max_line_size={MAX_LINE_BYTES}
+                          {_compression(info)})"""
     )
     records = f"SELECT k AS record, nl FROM {name}_good"
     if rejects:
