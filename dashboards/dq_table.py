@@ -135,7 +135,9 @@ def dq_summary(frame: pd.DataFrame, quarantined_rows: int) -> list[str]:
     by_severity = ", ".join(
         f"{int((failing['severity'] == sev).sum())} {sev}" for sev in ("blocking", "warning") if len(failing)
     )
-    checks = f"{len(frame):,} checks, latest result each: {len(failing):,} failed or errored"
+    checks = (
+        f"{len(frame):,} check{'' if len(frame) == 1 else 's'}, latest result each: {len(failing):,} failed or errored"
+    )
     checks += f" ({by_severity})." if by_severity else "."
     return [checks, f"{quarantined_rows:,} rows held in raw.quarantine (nothing is dropped)."]
 
