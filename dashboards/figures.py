@@ -11,6 +11,7 @@ readers can find them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -24,6 +25,9 @@ STATUS_COLORS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "grey
 AGE_BUCKET_ORDER = ["0-1", "2-5", "6-30", "31-90", ">90"]
 STILL_OPEN_NAME = "of which still open at export"
 NOTE_WIDTH = 95
+# Heights in px of the parts stacked above the plot area: title, each note line, each legend row.
+TITLE_PX, NOTE_FIRST_PX, NOTE_LINE_PX, LEGEND_ROW_PX, LEGEND_ROW_PX_WIDE = 44, 32, 16, 22, 500
+PLOT_PX = 300
 WRONG_WAY_RULE = "Worse = moved the wrong way by more than the KPI's amber margin, as the tiles' \"(worse)\""
 PRIORITY_COLORS = {"1": "#b71c1c", "2": "#ef6c00", "3": "#1565c0", "4": "#78909c"}
 # Between the title and the plot area: clear of tick labels whatever their angle.
@@ -42,18 +46,42 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
     """Title (and a one-line note under it) at the top, the legend between the title and the plot, so neither the
     legend nor the note can overlap tick labels (rotated month labels took the space a bottom legend needs)."""
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        title={"text": title, "x": 0.01, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top"},
+        title_pad={"t": 12},
         xaxis_title=x_title,
         yaxis_title=y_title,
         template="plotly_white",
-        margin={"l": 60, "r": 30, "t": 110, "b": 70},
-        height=440,
+        margin={"l": 60, "r": 30, "t": TITLE_PX, "b": 70},
+        height=PLOT_PX + TITLE_PX + 70,
         legend=LEGEND_ON_TOP,
         hovermode="closest",
     )
+    _fit_top(fig)
     if note:
         with_note(fig, note)
     return fig
+
+
+def _legend_rows(fig: go.Figure) -> int:
+    """How many rows the horizontal legend takes in a half-width card (about LEGEND_ROW_PX_WIDE px per row): each
+    entry is its text (about 6.5 px a character) plus the symbol."""
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    if len(names) < 2 and not any(t.showlegend for t in fig.data):
+        return 0  # plotly shows no legend for a single trace
+    width = sum(45 + 6.5 * len(str(n)) for n in names)
+    return max(1, math.ceil(width / LEGEND_ROW_PX_WIDE))
+
+
+def _fit_top(fig: go.Figure) -> None:
+    """Make the top margin hold the title, its note lines and the legend rows one under the other (the legend grows
+    upwards from the plot area), keeping the plot area's own height."""
+    subtitle = fig.layout.title.subtitle.text if fig.layout.title.subtitle else None
+    note_lines = 0 if not subtitle else subtitle.count("<br>") + 1
+    # plotly sets the first note line a title's height below the title; further lines follow at the font's height
+    notes_px = 0 if note_lines == 0 else NOTE_FIRST_PX + NOTE_LINE_PX * (note_lines - 1)
+    top = TITLE_PX + notes_px + LEGEND_ROW_PX * _legend_rows(fig) + 6
+    old = fig.layout.margin.t or 0
+    fig.update_layout(margin={"t": top}, height=(fig.layout.height or PLOT_PX + old + 70) + top - old)
 
 
 def with_note(fig: go.Figure, note: str) -> go.Figure:
@@ -64,6 +92,7 @@ def with_note(fig: go.Figure, note: str) -> go.Figure:
     note = _wrap(note, NOTE_WIDTH)
     text = f"{current}<br>{note}" if current else note
     fig.update_layout(title_subtitle={"text": text, "font": {"size": 12, "color": "#546e7a"}})
+    _fit_top(fig)
     return fig
 
 
@@ -576,7 +605,7 @@ def quarantine_counts(frame: pd.DataFrame | None, limit: int = 12) -> go.Figure:
     fig.update_xaxes(**count_axis(rows.groupby("reason")["rows"].sum().max()))
     fig.update_layout(barmode="stack", legend_title_text="raw table")
     fig = _layout(fig, title, "Quarantined rows (count)", None)
-    fig.update_layout(height=max(300, 150 + 42 * len(rows)))
+    fig.update_layout(height=fig.layout.margin.t + 70 + max(160, 42 * len(rows)))
     return fig
 
 
@@ -675,5 +704,5 @@ def improvement_before_after(frame: pd.DataFrame | None) -> go.Figure:
     fig = _layout(fig, title, "Initiative (service, KPI)", None)
     for col, unit in enumerate(units, start=1):
         fig.update_yaxes(title_text=unit or "value", row=1, col=col)
-    fig.update_layout(margin={"b": 110}, height=480)
+    fig.update_layout(margin={"b": 110}, height=fig.layout.margin.t + 110 + PLOT_PX)
     return fig
