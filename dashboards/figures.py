@@ -258,7 +258,7 @@ def backlog_aging(
         at = "" if export_instant is None else f" ({pd.Timestamp(export_instant):%d %b %Y %H:%M} UTC)"
         last = int(rows["open_tickets"].iloc[-1])
         note = (
-            f"{last:,} tickets still open at the export instant{at}: they have no end yet, "
+            f"{last:,} incidents still open at the export instant{at}: they have no end yet, "
             "so the most recent weeks are incomplete and run high"
         )
     fig.update_xaxes(tickformat="%d %b %Y")

@@ -60,7 +60,8 @@ table.plain th, table.plain td { border: 1px solid #cfd8dc; padding: 4px 8px; te
 table.dq { width: 100%; border-collapse: collapse; font-size: 12.5px; }
 table.dq th { position: sticky; top: 0; background: #cfd8dc; text-align: left; padding: 5px 8px; }
 table.dq td { border-top: 1px solid #e0e0e0; padding: 4px 8px; vertical-align: top; }
-table.dq td.status, table.dq td.severity, table.dq td.number, table.dq td.checked { white-space: nowrap; }
+table.dq td.status, table.dq td.severity, table.dq td.number, table.dq td.observed,
+  table.dq td.checked { white-space: nowrap; }
 table.dq td.status { font-weight: 700; }
 table.dq td.number, table.dq th.number { text-align: right; }
 table.dq td.check, table.dq td.asset { overflow-wrap: anywhere; }

@@ -377,7 +377,7 @@ def test_backlog_marks_the_tickets_still_open_at_export():
     line = fig.data[-1]
     assert line.name == figures.STILL_OPEN_NAME and list(line.y) == [1, 3] and line.stackgroup is None
     note = fig.layout.title.subtitle.text.replace("<br>", " ")
-    assert note.startswith("3 tickets still open at the export instant (01 Jul 2026 00:00 UTC)")
+    assert note.startswith("3 incidents still open at the export instant (01 Jul 2026 00:00 UTC)")
     assert "most recent weeks are incomplete" in note
     # nothing still open: no line and no note
     plain = figures.backlog_aging(frame, still_open.assign(open_tickets=0))
