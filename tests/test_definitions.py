@@ -11,7 +11,15 @@ from typing import Any
 
 import duckdb
 import pytest
-from dagster import AssetKey, DefaultScheduleStatus, RunRequest, build_schedule_context, build_sensor_context
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DefaultScheduleStatus,
+    QueuedRunCoordinator,
+    RunRequest,
+    build_schedule_context,
+    build_sensor_context,
+)
 
 from dashboards.queries import MART_TABLES, REFERENCE_TABLES
 from pipelines.assets.ingestion import inbox_sensor
@@ -20,7 +28,7 @@ from pipelines.definitions import build_definitions, defs
 from pipelines.extracts.registry import KINDS
 from pipelines.ingest.contract import LINEAGE_COLUMNS, TABLES
 from pipelines.resources import WarehouseResource
-from pipelines.settings import Settings
+from pipelines.settings import PROJECT_ROOT, Settings
 
 DBT_GROUPS = {
     "staging",
@@ -224,3 +232,18 @@ def test_source_freshness_warns_when_the_daily_ticket_export_is_late(
     )
     status = {r["unique_id"]: r["status"] for r in json.loads(results.read_text())["results"]}
     assert status == {"source.itsm.raw.tickets": "warn", "source.itsm.raw.changes": "pass"}
+
+
+def test_the_project_instance_is_the_one_make_points_at_and_queues_runs_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "export DAGSTER_HOME := $(CURDIR)\n" in makefile  # the folder of dagster.yaml
+    monkeypatch.setenv("DAGSTER_HOME", str(PROJECT_ROOT))
+    monkeypatch.chdir(tmp_path)  # .dagster/ is created under the working directory
+    with DagsterInstance.get() as instance:
+        coordinator = instance.run_coordinator
+        assert isinstance(coordinator, QueuedRunCoordinator)
+        assert coordinator.get_run_queue_config().max_concurrent_runs == 1
+        assert not instance.telemetry_enabled
+    assert (tmp_path / ".dagster" / "storage").is_dir()
