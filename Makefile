@@ -53,9 +53,9 @@ test-fast: setup
 	$(VENV)/bin/pytest -m "not slow and not browser"
 
 # The Dagster UI and its daemon (schedule, inbox sensor, run queue). `dg dev` is the current command (`dagster dev`
-# warns that it is superseded); naming the module starts it without a dg project scaffold.
+# warns that it is superseded); given workspace.yaml it needs no dg project scaffold.
 ui: setup
-	$(VENV)/bin/dg dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	$(VENV)/bin/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 dashboard: setup
 	$(VENV)/bin/itsm dashboard
