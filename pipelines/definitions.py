@@ -1,4 +1,5 @@
-"""The one Dagster entry point: `dagster dev` and `dagster asset materialize` find `defs` through pyproject.toml."""
+"""The one Dagster entry point, loaded by `make ui` (`dg dev -w workspace.yaml`) and by the `dagster` CLI
+(through pyproject.toml)."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ def test_the_scheduled_run_builds_the_marts_from_the_inbox(scheduled_run: Schedu
             "select count(distinct ticket_id) from raw.tickets where ticket_type = 'incident'"
         ).fetchone()[0]
         incident_rows = conn.execute("select count(*) from marts.fct_incident").fetchone()[0]
-        months = conn.execute("select count(distinct month) from marts.kpi_incident_monthly").fetchone()[0]
+        months = conn.execute("select count(distinct period_start) from marts.kpi_incident_monthly").fetchone()[0]
     # fct_incident has one row per incident ticket that was loaded (its grain); the demo exports cover 12 months.
     assert incidents_exported > 100
     assert incident_rows == incidents_exported
