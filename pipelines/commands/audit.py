@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.settings import Settings
 
 KIND_NAMES = ("sla-breaches", "changes", "availability", "data-quality", "lineage")
 
@@ -103,12 +101,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     docs = subparsers.add_parser(
         "docs",
-        help="build the dbt docs (models, columns, lineage) and serve them on 127.0.0.1",
-        description="Runs `dbt docs generate` into ITSM_OUTPUT_DIR/dbt_docs (also a single static_index.html) "
-        "and serves that folder on 127.0.0.1, answering only requests to localhost, 127.0.0.1 or [::1].",
+        help="serve the dbt docs (models, columns, lineage, exposures) on 127.0.0.1, building them when needed",
+        description="Serves ITSM_OUTPUT_DIR/dbt_docs on 127.0.0.1, answering only requests to localhost, 127.0.0.1 "
+        "or [::1]. The docs are generated (`dbt docs generate`, also a single static_index.html) only when missing or "
+        "older than the warehouse or a dbt file; otherwise the site built before is served at once.",
     )
     docs.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
-    docs.add_argument("--no-serve", action="store_true", help="only build the docs")
+    docs.add_argument("--no-serve", action="store_true", help="only build the docs (when needed)")
+    docs.add_argument("--rebuild", action="store_true", help="generate the docs even when they are current")
     docs.set_defaults(handler=cmd_docs)
 
 
@@ -273,20 +273,18 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
+    from pipelines.dbt_docs import docs_dir, generate_docs, stale_reason
+
     settings = Settings.from_env()
-    target = settings.output_dir / "dbt_docs"
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {
-        **os.environ,
-        "ITSM_WAREHOUSE": str(settings.warehouse_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_LOG_PATH": str(target / "logs"),
-    }
-    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path"]
-    generate = [str(dbt), "docs", "generate", "--static", *common, str(target)]
-    if subprocess.run(generate, env=env, check=False).returncode != 0:
-        return _fail("dbt docs generate failed (is a run writing to the warehouse? see the output above)")
-    print(f"docs built in {target} (single file: {target / 'static_index.html'})")
+    target = docs_dir(settings)
+    reason = "--rebuild given" if args.rebuild else stale_reason(target, settings.warehouse_path)
+    if reason is None:
+        print(f"docs in {target} are current (built after the last change to the warehouse and the dbt project)")
+    else:
+        print(f"building the dbt docs: {reason}", flush=True)
+        if generate_docs(settings, target) != 0:
+            return _fail("dbt docs generate failed (is a run writing to the warehouse? see the output above)")
+        print(f"docs built in {target} (single file: {target / 'static_index.html'})")
     if args.no_serve:
         return 0
     from pipelines.local_web import folder_server
