@@ -52,7 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify = subparsers.add_parser(
         "verify",
         help="recompute an extract's SHA-256 hashes and report altered, missing or extra files",
-        description="Exit code 0 when every file matches manifest.json, 1 otherwise.",
+        description=(
+            "Exit code 0 when every file matches manifest.json, 1 otherwise: a file ALTERED, MISSING, a SYMLINK "
+            "(never read through) or EXTRA (present but not listed). Refused with exit 1: a folder or manifest that "
+            "is a symbolic link, a manifest that is not valid JSON, lacks a key, has a wrong type or lists no files, "
+            "and names that are not plain file names inside the folder ('../x', absolute paths)."
+        ),
     )
     verify.add_argument("directory", type=Path)
     verify.add_argument("--manifest-sha256", help="also check manifest.json against this hash (e.g. from a close)")

@@ -302,8 +302,11 @@ def _jsonl_lines(info: FileInfo, rejects: str | None = None) -> str:
     """Every line the reader can read, numbered in order (_line). A line it cannot read (longer than
     MAX_LINE_BYTES) is stored in the rejects tables when `rejects` is given, else skipped; either way later lines
     are numbered without it, and _structural_rejects / _renumber_after_rejects put the physical numbers back."""
-    store = f", store_rejects=true, rejects_table='{rejects}_e', rejects_scan='{rejects}_s'" if rejects else ""
-    store = store or ", ignore_errors=true"
+    store = (
+        f", store_rejects=true, rejects_table='{rejects}_e', rejects_scan='{rejects}_s'"
+        if rejects
+        else ", ignore_errors=true"
+    )
     return f"""(SELECT row_number() OVER () AS _line, _json FROM read_csv({literal(str(info.path))},
             columns={{'_json': 'VARCHAR'}}, delim={literal(JSONL_DELIMITER)}, quote='', escape='', header=false,
             auto_detect=false, null_padding=false, max_line_size={MAX_LINE_BYTES}{_compression(info)}{store}))"""
