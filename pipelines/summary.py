@@ -8,7 +8,7 @@ ingest or check stay light. The lines are plain text: the same on a terminal, in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -96,42 +96,52 @@ def load_lines(counts: LoadCounts) -> list[str]:
 # --- checks ---------------------------------------------------------------------------------------------------
 
 
-def failed_checks(results: Iterable) -> dict[str, list[str]]:
-    """Severity -> names of the checks that failed or errored, from CheckResult objects."""
+@dataclass(frozen=True)
+class CheckOutcome:
+    total: int
+    failed: dict[str, list[str]]  # severity -> names of the checks that failed or errored
+    not_applicable: int = 0  # nothing to check yet (e.g. too few loads for a volume band): not verified
+
+
+def check_outcome(results: Iterable) -> CheckOutcome:
+    """From CheckResult objects (`itsm check`)."""
+    results = list(results)
     failed: dict[str, list[str]] = {}
     for r in results:
         if str(r.status) in ("failed", "error"):
             failed.setdefault(str(r.severity), []).append(r.check_name)
-    return {severity: sorted(names) for severity, names in failed.items()}
+    not_applicable = sum(str(r.status) == "not_applicable" for r in results)
+    return CheckOutcome(len(results), {s: sorted(names) for s, names in failed.items()}, not_applicable)
 
 
-def failed_checks_of_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, list[str]] | None:
-    """Severity -> names of the checks dq.check_results recorded as failed or errored for this run id
-    (None when the table does not exist: no check ran yet)."""
+def check_outcome_of_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> CheckOutcome | None:
+    """What dq.check_results recorded for this run id: the data-quality asset checks and the dbt tests of the
+    run's build (None when the table does not exist: no check ever ran)."""
     if not _table_exists(conn, "dq", "check_results"):
         return None
     rows = conn.execute(
-        """select severity, check_name from dq.check_results
-           where run_id = ? and status in ('failed', 'error')
-           group by all order by severity, check_name""",
+        "select severity, check_name, status from dq.check_results where run_id = ? order by severity, check_name",
         [run_id],
     ).fetchall()
     failed: dict[str, list[str]] = {}
-    for severity, name in rows:
-        failed.setdefault(severity, []).append(name)
-    return failed
+    for severity, name, status in rows:
+        if status in ("failed", "error") and name not in failed.get(severity, []):
+            failed.setdefault(severity, []).append(name)
+    return CheckOutcome(len(rows), failed, sum(status == "not_applicable" for *_, status in rows))
 
 
-def check_lines(failed: Mapping[str, Sequence[str]] | None, checked: int | None = None) -> list[str]:
-    if failed is None:
+def check_lines(outcome: CheckOutcome | None) -> list[str]:
+    if outcome is None:
         return ["checks: none recorded (dq.check_results does not exist)"]
-    total = sum(len(names) for names in failed.values())
-    of = f" of {checked}" if checked is not None else ""
-    if total == 0:
-        return [f"checks: none failed{of}" if of else "checks: none failed"]
+    failed = outcome.failed
+    count = sum(len(names) for names in failed.values())
+    unverified = f"; {outcome.not_applicable} not applicable yet" if outcome.not_applicable else ""
+    if count == 0:
+        return [f"checks: none of {outcome.total} failed{unverified}"]
     # blocking first: those stop extracts and make the exit code 1
     order = sorted(failed, key=lambda s: (s != "blocking", s))
-    lines = [f"checks: {total}{of} failed (" + ", ".join(f"{len(failed[s])} {s}" for s in order) + ")"]
+    by_severity = ", ".join(f"{len(failed[s])} {s}" for s in order)
+    lines = [f"checks: {count} of {outcome.total} failed ({by_severity}){unverified}"]
     for severity in order:
         names = list(failed[severity])
         shown = ", ".join(names[:MAX_CHECK_NAMES])
@@ -315,7 +325,7 @@ def run_summary_lines(
             comparison = compare_kpis(before.kpis, after, kpi_scales(conn))
         lines = [
             *load_lines(loads_after(conn, before.last_load_id, files_seen)),
-            *check_lines(failed_checks_of_run(conn, run_id)),
+            *check_lines(check_outcome_of_run(conn, run_id)),
             *kpi_lines(comparison),
             *provider_lines(conn, providers),
         ]

@@ -106,7 +106,7 @@ def print_check_table(results: list[CheckResult]) -> None:
 def summary_lines(results: list[CheckResult], run_id: str, warehouse: Path, recorded: bool) -> list[str]:
     """The count line, the failed checks by severity with their names, and where the results are."""
     from data_quality.specs import Status
-    from pipelines.summary import check_lines, failed_checks
+    from pipelines.summary import check_lines, check_outcome
 
     counts = {s: sum(1 for r in results if r.status is s) for s in Status}
     blocking = sum(1 for r in results if r.blocks)
@@ -115,7 +115,7 @@ def summary_lines(results: list[CheckResult], run_id: str, warehouse: Path, reco
         f"{len(results)} checks: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
         f"{counts[Status.ERROR]} errors, {counts[Status.NOT_APPLICABLE]} not applicable; "
         f"{blocking} blocking failure(s). run_id {run_id}",
-        *check_lines(failed_checks(results), len(results)),
+        *check_lines(check_outcome(results)),
         f"results: {'dq.check_results in ' + str(warehouse) if recorded else 'not recorded (--no-record)'}",
     ]
 

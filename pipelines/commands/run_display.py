@@ -62,6 +62,10 @@ def _innermost_message(error: Any) -> str:
     return "\n".join(message.splitlines()[:6])
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 class StepDisplay:
     """A Dagster event listener (DagsterInstance.add_event_listener) printing one line per finished step."""
 
@@ -77,6 +81,9 @@ class StepDisplay:
                 TimeElapsedColumn(),
                 console=out,
                 transient=True,
+                # the run's own writes stay in the log file; Live would otherwise route sys.stdout/stderr to the screen
+                redirect_stdout=False,
+                redirect_stderr=False,
             )
         self.planned: Counter[str] = Counter()
         self.materialized: Counter[str] = Counter()
@@ -133,10 +140,11 @@ class StepDisplay:
             self.progress.remove_task(self.tasks.pop(step))
         parts = []
         if self.materialized[step]:
-            parts.append(f"{self.materialized[step]} assets")
+            parts.append(_count(self.materialized[step], "asset"))
         if self.checked[step]:
-            failed = f" ({self.checks_failed[step]} failed)" if self.checks_failed[step] else ""
-            parts.append(f"{self.checked[step]} checks{failed}")
+            # a check that did not pass failed, errored or had nothing to check yet: the summary tells which
+            failed = f" ({self.checks_failed[step]} not passed)" if self.checks_failed[step] else ""
+            parts.append(_count(self.checked[step], "check") + failed)
         seconds = f"{at - self.started[step]:6.1f} s" if step in self.started else ""
         self.out.print(f"{status:<8}{step:<30} {', '.join(parts) or '-':<32} {seconds}".rstrip(), soft_wrap=True)
         if status == "FAILED":
