@@ -95,10 +95,10 @@ def print_check_table(results: list[CheckResult]) -> None:
     columns = [
         Column("STATUS"),
         Column("SEVERITY"),
-        Column("CHECK", wrap=True),
-        Column("ASSET", wrap=True),
+        Column("CHECK"),
+        Column("ASSET"),
         Column("FAILING", "right"),
-        Column("SAMPLE KEYS / DETAILS", wrap=True),
+        Column("SAMPLE KEYS / DETAILS"),
     ]
     print_table(columns, rows)
 

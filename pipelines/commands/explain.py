@@ -180,7 +180,7 @@ def print_explain(conn: duckdb.DuckDBPyConnection, ticket_id: str) -> None:
         Column("state"),
         Column("length", "right"),
         Column("clock", "right"),
-        Column("note", wrap=True),
+        Column("note"),
     ]
     for (
         metric,

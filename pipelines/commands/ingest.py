@@ -111,13 +111,13 @@ def print_summary_table(results: list) -> None:
     from pipelines.commands.output import Column, print_table
 
     columns = [
-        Column("file", wrap=True),
+        Column("file"),
         Column("status"),
         Column("adapter"),
         Column("read", "right"),
         Column("loaded", "right"),
         Column("quarantined", "right"),
-        Column("tables", wrap=True),
+        Column("tables"),
     ]
     rows = [
         (

@@ -47,7 +47,6 @@ def console(file: IO[str] | None = None, stderr: bool = False) -> Console:
 class Column:
     header: str
     justify: Literal["left", "right"] = "left"
-    wrap: bool = False  # long free text: may wrap inside the column on a terminal
 
 
 def make_table(columns: Sequence[Column], title: str | None = None, terminal: bool | None = None) -> Table:
@@ -62,13 +61,8 @@ def make_table(columns: Sequence[Column], title: str | None = None, terminal: bo
         title_style="bold" if terminal else "",
     )
     for column in columns:
-        table.add_column(
-            column.header,
-            justify=column.justify,
-            overflow="fold" if column.wrap else "ellipsis",
-            no_wrap=not column.wrap,
-            min_width=min(len(column.header), 12),
-        )
+        # On a terminal too narrow for the table, cells wrap at spaces (long words fold) instead of being cut.
+        table.add_column(column.header, justify=column.justify, overflow="fold")
     return table
 
 
