@@ -56,7 +56,9 @@ def register(app: typer.Typer) -> None:
         "status",
         short_help=STATUS_HELP,
         help="Show recent file loads with read / loaded / quarantined counts and raw table sizes.\n\n"
-        "Reads the warehouse read-only; safe while a run is writing.",
+        "Lists the newest file loads from raw.load_log (status, rows read / loaded / quarantined, when, which "
+        "file, and why a file was rejected), then the row count of every raw table. Reads the warehouse "
+        "read-only; safe while a run is writing.",
     )
     def status(
         limit: Annotated[int, typer.Option(help="how many recent loads to list")] = 20,
