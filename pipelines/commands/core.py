@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,9 +108,13 @@ def _quiet_refresh(run_id: str, log_path: Path) -> tuple[bool, list[str]]:
     from pipelines.commands.run_display import StepDisplay, output_to_file
 
     with output_to_file(log_path) as screen, StepDisplay(console(screen)) as display:
-        with display.phase("loading the pipeline definitions"):
-            import pipelines.definitions  # noqa: F401  (dbt manifest check and Dagster imports: seconds, no events)
-        ok = run_refresh(run_id, display)
+        try:
+            with display.phase("loading the pipeline definitions"):
+                import pipelines.definitions  # noqa: F401  (dbt manifest check and Dagster imports: seconds, no events)
+            ok = run_refresh(run_id, display)
+        except Exception:
+            traceback.print_exc()  # into the log, beside the output of whatever failed (e.g. `dbt parse`)
+            raise
     return ok, display.failures
 
 
@@ -140,7 +145,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.verbose:
         ok = run_refresh(run_id)
     else:
-        ok, failures = _quiet_refresh(run_id, log_path)
+        try:
+            ok, failures = _quiet_refresh(run_id, log_path)
+        except Exception as err:
+            return _fail(f"the run could not start: {type(err).__name__}: {err}\n  full log: {log_path}")
 
     outputs = {
         "warehouse": settings.warehouse_path,
@@ -152,7 +160,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     verdict = "run succeeded" if ok else "run FAILED"
     lines = ["", f"{verdict} (Dagster run {run_id})"]
     lines += [f"  failed: {line}" for failure in failures for line in failure.splitlines()[:1]]
-    lines += ["  " + line for line in run_summary_lines(settings.warehouse_path, run_id, before, outputs, files_seen)]
+    try:
+        summary = run_summary_lines(settings.warehouse_path, run_id, before, outputs, files_seen)
+    except duckdb.Error as err:  # the run's verdict stands even when the warehouse cannot be summarized
+        summary = [f"summary not available: {str(err).splitlines()[0]}"]
+    lines += ["  " + line for line in summary]
     if not ok:
         lines.append("  see the step errors above and the full log; `itsm check` lists failed checks")
     print_lines(lines)
