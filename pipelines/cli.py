@@ -41,6 +41,7 @@ def build_app() -> typer.Typer:
         name="itsm",
         help=DESCRIPTION,
         no_args_is_help=True,
+        suggest_commands=True,  # `itsm stauts` -> "Did you mean 'status'?" (difflib close matches)
         context_settings={"help_option_names": ["-h", "--help"]},
         # Help texts are plain prose: brackets and asterisks in them are not markup.
         rich_markup_mode=None,

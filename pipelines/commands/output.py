@@ -81,7 +81,14 @@ def print_table(
         table.add_row(*(_cell(v) for v in row), end_section=total is not None and n == len(rows) - 1)
     if total is not None:
         table.add_row(*(_cell(v) for v in total))
-    out.print(table)
+    if out.is_terminal:
+        out.print(table)
+        return
+    with out.capture() as captured:
+        out.print(table)
+    # rich pads every cell to its column's width; piped lines end at their last character
+    out.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
+    out.file.flush()
 
 
 def _cell(value: object) -> str:
