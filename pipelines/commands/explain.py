@@ -145,18 +145,18 @@ def as_of_text(conn: duckdb.DuckDBPyConnection, running_as_of: datetime | None) 
     run's instant comes from intermediate.int_sla_as_of (the as_of var, or the latest instant in the data)."""
     run_as_of, source = None, None
     if _relation_exists(conn, "intermediate", "int_sla_as_of"):
-        row = conn.execute("select as_of, as_of_source from intermediate.int_sla_as_of limit 1").fetchone()
-        run_as_of, source = row if row else (None, None)
-    origin = {"var": "set by the as_of var", "data": "the latest instant in the data"}.get(source or "", "")
-    run_text = f"{_ts(run_as_of)}, {origin}" if run_as_of is not None and origin else _ts(run_as_of)
+        cursor = conn.execute("select * from intermediate.int_sla_as_of limit 1")
+        names = [d[0] for d in cursor.description]
+        row = dict(zip(names, cursor.fetchone() or (), strict=False))
+        run_as_of, source = row.get("as_of"), row.get("as_of_source")
+    known = {"var": "set by the as_of var", "data": "the latest instant in the data"}
+    origin = known.get(source, f"from {source}") if source else ""
+    run_text = f"{_ts(run_as_of)}, {origin}" if origin else _ts(run_as_of)
     if running_as_of is not None:
         return f"as of {_ts(running_as_of)}: a clock is still running and is measured to the run's as-of"
     if run_as_of is not None:
         return f"all clocks stopped, so no as-of applies (the run's as-of is {run_text})"
     return "all clocks stopped, so no as-of applies (the run's as-of is unknown: intermediate.int_sla_as_of is missing)"
-
-
-INTERVAL_COLUMNS = ("from", "to", "interval", "state", "length", "clock", "note")
 
 
 def print_explain(conn: duckdb.DuckDBPyConnection, ticket_id: str) -> None:
