@@ -103,12 +103,14 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
     """Age in hours of the newest `column` value at `as_of` (an argument so results are reproducible)."""
     if not relation_exists(conn, spec.relation):
         return _not_applicable(spec.name, spec.relation, spec.severity, "freshness", f"{spec.relation} missing")
+    # The newest value comes back as text and its age is computed by DuckDB: a timestamp Python cannot hold (year
+    # 10000, a BC date) is still a value to judge, never a reason for the check to raise.
     newest, age_hours = conn.execute(
-        f"""select max({spec.column}),
+        f"""select max({spec.column})::varchar,
                    epoch(cast($1 as timestamptz) - max({spec.column})) / 3600.0
             from {spec.relation}""",
         [as_of],
-    ).fetchone()
+    ).fetchall()[0]
     if newest is None:
         return CheckResult(
             spec.name,
@@ -130,7 +132,7 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
         failing_row_count=0,
         check_type="freshness",
         engine="sql",
-        details=f"newest {spec.column} {newest.isoformat()} is {age_hours:.1f} h old at {as_of.isoformat()}; "
+        details=f"newest {spec.column} {newest} is {age_hours:.1f} h old at {as_of.isoformat()}; "
         f"limit {spec.max_age_hours:g} h (observed_value = age in hours)",
     )
 
