@@ -13,6 +13,7 @@ import os
 import sys
 
 from pipelines.settings import PROJECT_ROOT
+from pipelines.warehouse import WarehouseBusy, WarehouseDamaged
 
 # Order here is the order in `itsm --help`.
 COMMAND_MODULES = [
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except (WarehouseBusy, WarehouseDamaged) as err:  # a one-line message that says what to do, no traceback
+        print(err, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -40,8 +40,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: $DBT_TARGET_PATH or dbt_project/target, searched recursively)",
     )
     check.add_argument("--failures-only", action="store_true", help="list only checks that did not pass")
-    check.add_argument("--no-record", action="store_true", help="do not append to dq.check_results")
+    check.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not append to dq.check_results; opens the warehouse read-only (the analyst snapshot while a run "
+        "writes), so it never delays a run",
+    )
     check.set_defaults(handler=cmd_check)
+
+    dq = subparsers.add_parser(
+        "dq",
+        help="data-quality records kept by people: acknowledge a rejected value that cannot be corrected",
+        description="Commands on the data-quality records people keep beside the automatic checks.",
+    )
+    dq_commands = dq.add_subparsers(dest="dq_command", metavar="DQ_COMMAND", required=True)
+    ack = dq_commands.add_parser(
+        "acknowledge",
+        help="accept a rejected value of one key for one row rule, with the reason (append-only, kept for audit)",
+        description=(
+            "Records in dq.acknowledgements (append-only) that CHECK's failure on KEY is accepted: the value cannot "
+            "be corrected at the source. From the next check on, CHECK leaves KEY's rows out and says how many keys "
+            "are acknowledged; the report and the data-quality extract list every acknowledgement. Only row rules "
+            "(the GX suites of data_quality/suites.py) can be acknowledged. KEY as the check's failing keys show "
+            "it: on a raw table `INC0001|7` (that version only: a later export of the key is judged again) or "
+            "`INC0001` (every version); on staging the key. Run `itsm check` afterwards to record the new result."
+        ),
+    )
+    ack.add_argument("check_name", metavar="CHECK", help="check name as `itsm check` prints it")
+    ack.add_argument("key", metavar="KEY", help="the failing key, e.g. OUT0042|3 or OUT0042")
+    ack.add_argument("--reason", required=True, help="why the value is accepted (kept for auditors)")
+    ack.add_argument("--by", default=None, help="who acknowledges (default: the operating-system user)")
+    ack.set_defaults(handler=cmd_acknowledge)
+    listing = dq_commands.add_parser("acknowledgements", help="list every acknowledgement, newest first")
+    listing.set_defaults(handler=cmd_acknowledgements)
 
 
 def _timestamp(text: str) -> datetime:
@@ -89,6 +120,7 @@ def format_summary(results: list[CheckResult], run_id: str) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     from data_quality.dbt_results import dbt_test_results
     from data_quality.results import new_run_id, write_results
+    from data_quality.run_steps import STEPS, record_step
     from data_quality.runner import run_all
     from data_quality.specs import Status
 
@@ -98,15 +130,59 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     as_of = args.as_of or datetime.now(UTC)
     run_id = new_run_id()
-    with warehouse_connection(settings.warehouse_path) as conn:
+    # Only reading (--no-record): read-only, so it never holds the warehouse against a run (pipelines/warehouse.py).
+    with warehouse_connection(settings.warehouse_path, read_only=args.no_record) as conn:
         results = run_all(conn, as_of=as_of, reuse=not settings.full_refresh)  # ITSM_FULL_REFRESH=1: every row
         dbt_target = _dbt_target(args)
         results += dbt_test_results(dbt_target) if dbt_target else []
         if not args.no_record:
             write_results(conn, run_id, results, checked_at=datetime.now(UTC))
+            for step in STEPS:  # every check of both steps ran: a complete check run for the publishing gate
+                record_step(conn, run_id, step, len(results))
     shown = [r for r in results if r.status is not Status.PASSED] if args.failures_only else results
     print(f"warehouse: {settings.warehouse_path}   as of: {as_of.isoformat()}")
     print(format_summary(shown, run_id) if shown else "all checks passed")
     if args.failures_only and shown:
         print(f"({len(results) - len(shown)} passing checks not listed)")
     return 1 if any(r.blocks for r in results) else 0
+
+
+def cmd_acknowledge(args: argparse.Namespace) -> int:
+    from data_quality.acknowledgements import AcknowledgeError, acknowledge
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        print(f"No warehouse at {settings.warehouse_path}: run `itsm run` first.", file=sys.stderr)
+        return 1
+    try:
+        with warehouse_connection(settings.warehouse_path) as conn:
+            ack = acknowledge(conn, args.check_name, args.key, args.reason, args.by)
+    except AcknowledgeError as err:
+        print(f"not recorded: {err}", file=sys.stderr)
+        return 1
+    print(
+        f"acknowledged {ack.check_name} for key {ack.key} by {ack.acknowledged_by} at "
+        f"{ack.acknowledged_at:%Y-%m-%d %H:%M:%S} UTC: {ack.reason}\n"
+        "the next `itsm check` or `itsm run` leaves this key out of the check"
+    )
+    return 0
+
+
+def cmd_acknowledgements(args: argparse.Namespace) -> int:
+    from data_quality.acknowledgements import ACK_TABLE
+    from data_quality.check_state import table_exists
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        print(f"No warehouse at {settings.warehouse_path}: run `itsm run` first.", file=sys.stderr)
+        return 1
+    with warehouse_connection(settings.warehouse_path, read_only=True) as conn:
+        if not table_exists(conn, ACK_TABLE):
+            print("no acknowledgements recorded")
+            return 0
+        conn.sql(
+            f"""select strftime(acknowledged_at, '%Y-%m-%d %H:%M:%S') as acknowledged_utc, acknowledged_by,
+                       check_name, key, reason
+                from {ACK_TABLE} order by acknowledged_at desc"""
+        ).show(max_width=200)
+    return 0
