@@ -8,7 +8,6 @@ Linux only; elsewhere the wrapper just execs dbt.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import sys
@@ -40,38 +39,10 @@ def dying_with_parent(executable: str) -> str:
     return str(path)
 
 
-def children(pid: int | None = None) -> list[int]:
-    """Process ids whose parent is `pid` (this process by default), from /proc (empty where there is none)."""
-    pid = os.getpid() if pid is None else pid
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # the command name is in parentheses and may hold spaces: the parent id is the 2nd field after it
-            fields = entry.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.parent.name))
-    return found
+def die_with_parent() -> None:
+    """preexec_fn for subprocess.Popen: the child is SIGKILLed when the process that started it dies."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
 
-
-def stop_children(timeout: float = 5.0) -> list[int]:
-    """SIGKILL every child of this process and reap them (a run stopping: dbt must not write on); their ids."""
-    import signal
-    import time
-
-    stopped = children()
-    for child in stopped:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signal.SIGKILL)
-    deadline = time.monotonic() + timeout
-    for child in stopped:
-        while time.monotonic() < deadline:
-            try:
-                done, _ = os.waitpid(child, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if done:
-                break
-            time.sleep(0.05)
-    return stopped
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

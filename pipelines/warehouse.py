@@ -39,8 +39,11 @@ RETRY_SECONDS = 0.5
 HEADER_BYTES = 3 * 4096
 DAMAGED = "warehouse damaged: restore from the snapshot or rebuild with `itsm run --full-refresh`"
 
-# Warehouses whose writer lock this process holds (re-entrant: `itsm run` holds it while its steps open the file).
-_WRITER_HELD: set[Path] = set()
+# Set by `itsm run` for the process that executes the run: the warehouse whose writer lock its parent holds for it
+# (the lock's file is passed down too, so the lock lasts as long as either process lives).
+HELD_BY_PARENT_ENV = "ITSM_WRITER_LOCK_HELD_BY_PARENT"
+# Warehouses whose writer lock this process holds (re-entrant: a run holds it while its steps open the file).
+_WRITER_HELD: set[Path] = {Path(p) for p in filter(None, [os.environ.get(HELD_BY_PARENT_ENV)])}
 
 
 class WarehouseBusy(RuntimeError):
@@ -89,12 +92,13 @@ def _holder(lock: Path) -> str:
 
 
 @contextmanager
-def writer_lock(warehouse: Path, wait: float | None = None, what: str = "") -> Iterator[None]:
+def writer_lock(warehouse: Path, wait: float | None = None, what: str = "") -> Iterator[int | None]:
     """Hold the warehouse exclusively (re-entrant in this process), waiting up to `wait` seconds for other
-    writers and for readers of the live file; raise WarehouseBusy when they hold it longer."""
+    writers and for readers of the live file; raise WarehouseBusy when they hold it longer. Yields the lock
+    file's descriptor (None when this process held the lock already), for a child that must keep it."""
     warehouse = Path(warehouse).resolve()
     if warehouse in _WRITER_HELD:
-        yield
+        yield None
         return
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     wait = writer_wait() if wait is None else wait
@@ -123,7 +127,7 @@ def writer_lock(warehouse: Path, wait: float | None = None, what: str = "") -> I
         handle.flush()
         _WRITER_HELD.add(warehouse)
         try:
-            yield
+            yield handle.fileno()
         finally:
             _WRITER_HELD.discard(warehouse)
             handle.seek(0)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.child_process import stop_children
+from pipelines.child_process import die_with_parent
 from pipelines.settings import Settings
 from pipelines.warehouse import (
+    HELD_BY_PARENT_ENV,
     WarehouseBusy,
     WarehouseDamaged,
     snapshot_path,
@@ -82,69 +85,95 @@ def read_run_record(warehouse: Path) -> dict[str, object] | None:
     return record
 
 
-class RunInterrupted(BaseException):
-    """SIGTERM or SIGINT arrived: stop the run (a BaseException, so no step handler takes it for a step error)."""
-
-
-def _interrupt(signum: int, _frame: object) -> None:
-    raise RunInterrupted(signal.Signals(signum).name)
-
-
 def run_refresh(run_id: str | None = None) -> bool:
-    """Materialize the refresh job in-process, recorded in the project's Dagster instance. Interrupted (SIGTERM,
-    SIGINT), the Dagster run is marked failed, never left STARTED, and the interruption is raised on."""
-    from dagster import DagsterInstance, DagsterRunStatus
+    """Materialize the refresh job in-process, recorded in the project's Dagster instance."""
+    from dagster import DagsterInstance
 
     from pipelines.definitions import defs
 
-    run_id = run_id or str(uuid.uuid4())
     job = defs.resolve_job_def("itsm_refresh")
     with DagsterInstance.get() as instance:
+        fail_abandoned_runs(instance)
         # INFO, not Dagster's DEBUG default: one line per step and what it reported, readable as progress.
         run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-        try:
-            result = job.execute_in_process(
-                instance=instance, run_config=run_config, raise_on_error=False, run_id=run_id
-            )
-        except BaseException as err:
-            run = instance.get_run_by_id(run_id)
-            if run is not None and run.status not in (
-                DagsterRunStatus.SUCCESS,
-                DagsterRunStatus.FAILURE,
-                DagsterRunStatus.CANCELED,
-            ):
-                instance.report_run_failed(run, message=f"itsm run stopped: {type(err).__name__} {err}")
-            raise
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False, run_id=run_id or str(uuid.uuid4())
+        )
     return result.success
+
+
+def fail_abandoned_runs(instance: object, only: str | None = None, why: str = "") -> list[str]:
+    """Mark refresh runs left STARTED (or not yet started) as failed: called while this process holds the warehouse
+    for a run, so no other run can be going on; a run killed by SIGKILL left them so. `only`: just that run."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    statuses = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.NOT_STARTED]
+    runs_filter = RunsFilter(job_name="itsm_refresh", statuses=statuses, run_ids=[only] if only else None)
+    failed = []
+    for run in instance.get_runs(filters=runs_filter):  # type: ignore[attr-defined]
+        message = why or "itsm run: the process running it stopped before it finished (killed); marked failed"
+        instance.report_run_failed(run, message=message)  # type: ignore[attr-defined]
+        failed.append(run.run_id)
+    return failed
+
+
+class _Stop:
+    """SIGTERM / SIGINT to `itsm run`: stop the run's process group at once and remember why."""
+
+    def __init__(self) -> None:
+        self.signal: str | None = None
+        self.group: int | None = None
+
+    def __call__(self, signum: int, _frame: object) -> None:
+        self.signal = signal.Signals(signum).name
+        if self.group is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.group, signal.SIGKILL)
+
+
+def _run_in_child(warehouse: Path, run_id: str, lock_fd: int | None, stop: _Stop) -> int:
+    """Execute the run in a child process of its own process group, which dies with this one (PR_SET_PDEATHSIG)
+    and takes dbt with it; a stop request kills that whole group. Returns the child's exit code."""
+    env = {**os.environ, HELD_BY_PARENT_ENV: str(warehouse)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.commands.run_worker", run_id],
+        env=env,
+        pass_fds=(lock_fd,) if lock_fd is not None else (),
+        start_new_session=True,  # its own process group: dbt joins it, Ctrl+C reaches only this process
+        preexec_fn=die_with_parent,
+    )
+    stop.group = proc.pid
+    if stop.signal:  # a stop request arrived while the child was being started
+        stop(signal.Signals[stop.signal], None)
+    return proc.wait()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     if args.full_refresh:
-        os.environ["ITSM_FULL_REFRESH"] = "1"  # read by the dbt asset through Settings, in this process
+        os.environ["ITSM_FULL_REFRESH"] = "1"  # read by the dbt asset through Settings, in the run's process
     settings = Settings.from_env()
     warehouse = settings.warehouse_path
     print(f"warehouse: {warehouse}\ninbox:     {settings.inbox_dir}", flush=True)
-    # A stop request ends the run in this process; dbt, started through pipelines/child_process.py, dies with it.
+    stop = _Stop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _interrupt)
+        signal.signal(signum, stop)
     run_id = str(uuid.uuid4())
     started = datetime.now(UTC).isoformat(timespec="seconds")
     record = {"run_id": run_id, "pid": os.getpid(), "started_at": started, "status": "running"}
-    ok, why = False, ""
     try:
         # The writer lock for the whole run: dbt's own connections are covered, readers read the snapshot meanwhile,
         # and a second run waits here (up to ITSM_WAREHOUSE_WAIT_SECONDS) instead of colliding.
-        with writer_lock(warehouse, what=f"itsm run {run_id[:8]}"):
+        with writer_lock(warehouse, what=f"itsm run {run_id[:8]}") as lock_fd:
             if args.full_refresh:
                 set_aside_if_damaged(warehouse)
             _write_record(warehouse, record)
+            code = None
             try:
-                ok = run_refresh(run_id)
-            except RunInterrupted as err:
-                why = f"interrupted by {err}"
-                stop_children()  # dbt (and any other child) stops before the warehouse is let go
+                code = _run_in_child(warehouse, run_id, lock_fd, stop)
             finally:
-                status = "succeeded" if ok else ("interrupted" if why else "failed")
+                status = "succeeded" if code == 0 else ("interrupted" if stop.signal or code is None else "failed")
+                if code not in (0, 1):  # stopped or killed: the run's process could not mark its Dagster run
+                    _mark_dagster_run_failed(run_id, f"itsm run stopped ({stop.signal or f'exit code {code}'})")
                 finished = datetime.now(UTC).isoformat(timespec="seconds")
                 _write_record(warehouse, {**record, "status": status, "finished_at": finished})
     except WarehouseBusy as err:
@@ -153,9 +182,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except WarehouseDamaged as err:
         print(str(err), file=sys.stderr)
         return 1
-    if why:
-        print(f"\nrun {why}: stopped, nothing published (the next `itsm run` starts over)", file=sys.stderr)
+    if stop.signal:
+        print(f"\nrun interrupted by {stop.signal}: stopped with its dbt, nothing published", file=sys.stderr)
         return 130
+    ok = code == 0
     print(f"\nrun {'succeeded' if ok else 'FAILED (see the step errors above; `itsm check` lists failed checks)'}")
     outputs = {
         "warehouse": warehouse,
@@ -165,6 +195,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     for label, path in outputs.items():
         print(f"{label + ':':14}{path}{'' if path.exists() else '  (not written)'}")
     return 0 if ok else 1
+
+
+def _mark_dagster_run_failed(run_id: str, why: str) -> None:
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        fail_abandoned_runs(instance, only=run_id, why=why)
 
 
 def set_aside_if_damaged(warehouse: Path) -> None:
