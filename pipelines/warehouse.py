@@ -152,7 +152,8 @@ def writer_active(warehouse: Path) -> bool:
 
 
 def _is_lock_error(err: duckdb.Error) -> bool:
-    return "lock" in str(err).lower()
+    text = str(err).lower()  # "Could not set lock on file ...: Conflicting lock is held in ... (PID n)"
+    return "could not set lock" in text or "conflicting lock" in text
 
 
 def _is_damage(err: duckdb.Error) -> bool:
