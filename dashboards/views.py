@@ -26,7 +26,7 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
     ("changes", "Changes", ["change_rates", "change_incidents"]),
     ("availability", "Availability", ["availability", "downtime", "error_budget"]),
     ("satisfaction", "Satisfaction", ["csat_nps", "csat_sla"]),
-    ("data_quality", "Data quality", ["dq_checks", "quarantine"]),
+    ("data_quality", "Data quality", ["dq_checks", "dq_acknowledgements", "quarantine"]),
     ("improvement", "Continual improvement", ["wrong_way", "before_after"]),
 ]
 FIGURE_IDS = [fid for _, _, ids in SECTIONS for fid in ids]
@@ -90,6 +90,7 @@ def build_views(wh: Warehouse, f: Filters) -> Views:
         "csat_nps": figures.csat_nps_trend(queries.satisfaction_monthly(wh, f), target("csat_mean"), target("nps")),
         "csat_sla": figures.csat_by_sla_outcome(queries.csat_by_sla_outcome(wh, f), target("csat_mean")),
         "dq_checks": figures.dq_check_table(dq),
+        "dq_acknowledgements": figures.dq_acknowledgements(queries.dq_acknowledgements(wh)),
         "quarantine": figures.quarantine_counts(queries.quarantine_counts(wh)),
         "wrong_way": figures.wrong_way_kpis(wrong_way),
         "before_after": figures.improvement_before_after(before_after),
