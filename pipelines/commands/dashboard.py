@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 from pipelines.settings import Settings
+from pipelines.warehouse import WarehouseBusy, WarehouseDamaged
 
 
 def _month(text: str) -> date:
@@ -23,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="serve the interactive dashboard on 127.0.0.1 (reads the warehouse read-only)",
         description=(
             "Serves the Dash app: the report's sections with filters for period, service, priority and assignment "
-            "group. Each filter change opens the DuckDB file read-only and closes it, so a pipeline run can write "
-            "meanwhile. Stop with Ctrl+C."
+            "group. Each filter change reads the warehouse read-only and lets it go at once: the live file when no "
+            "run is writing it, else the analyst snapshot, so a pipeline run is never held up (pipelines/warehouse.py)."
+            " Stop with Ctrl+C."
         ),
     )
     dashboard.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -62,8 +64,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import duckdb
-
     from dashboards.queries import Filters
     from dashboards.report import write_report
 
@@ -80,8 +80,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     except FileNotFoundError as err:
         print(err, file=sys.stderr)
         return 1
-    except duckdb.IOException as err:  # another process holds the write lock (a pipeline run)
-        print(f"warehouse busy, try again when the run has finished: {err}", file=sys.stderr)
+    except (WarehouseBusy, WarehouseDamaged) as err:  # a run holds the warehouse and no snapshot exists yet
+        print(err, file=sys.stderr)
         return 1
     for problem in result.problems:
         print(f"note: no data from a source: {problem}", file=sys.stderr)
