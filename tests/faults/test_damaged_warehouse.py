@@ -78,3 +78,18 @@ def test_commands_on_a_damaged_warehouse_stop_with_one_line(tmp_path: Path, dama
         ), (args, proc.stderr)
         assert "Traceback" not in proc.stderr, (args, proc.stderr)
     assert path.read_bytes() == before  # nothing was written into the damaged file
+
+
+def test_full_refresh_sets_a_damaged_warehouse_aside_and_keeps_it(tmp_path: Path, capsys):
+    from pipelines.commands.core import set_aside_if_damaged
+
+    path = _warehouse(tmp_path / "itsm.duckdb")
+    damage_header(path)
+    damaged = path.read_bytes()
+    set_aside_if_damaged(path)
+    (aside,) = tmp_path.glob("itsm.duckdb.damaged-*")
+    assert not path.exists() and aside.read_bytes() == damaged  # kept byte for byte, never deleted
+    assert "rebuilding from the inbox" in capsys.readouterr().err
+    intact = _warehouse(tmp_path / "other" / "itsm.duckdb")
+    set_aside_if_damaged(intact)  # an intact warehouse is left where it is
+    assert intact.exists() and not list(intact.parent.glob("*.damaged-*"))
