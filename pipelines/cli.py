@@ -16,6 +16,7 @@ import sys
 import typer
 
 from pipelines.settings import PROJECT_ROOT
+from pipelines.warehouse import WarehouseBusy, WarehouseDamaged
 
 # Order here is the order in `itsm --help`.
 COMMAND_MODULES = [
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         if done.code is None or isinstance(done.code, int):
             return done.code or 0
         print(done.code, file=sys.stderr)  # SystemExit("message") from a handler: the message, exit code 1
+        return 1
+    except (WarehouseBusy, WarehouseDamaged) as err:  # a one-line message that says what to do, no traceback
+        print(err, file=sys.stderr)
         return 1
     return 0
 

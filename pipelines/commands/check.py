@@ -54,9 +54,51 @@ def register(app: typer.Typer) -> None:
         failures_only: Annotated[
             bool, typer.Option("--failures-only", help="list only checks that did not pass")
         ] = False,
-        no_record: Annotated[bool, typer.Option("--no-record", help="do not append to dq.check_results")] = False,
+        no_record: Annotated[
+            bool,
+            typer.Option(
+                "--no-record",
+                help="do not append to dq.check_results; opens the warehouse read-only (the analyst snapshot while "
+                "a run writes), so it never delays a run",
+            ),
+        ] = False,
     ) -> None:
         invoke(cmd_check, locals())
+
+    dq = typer.Typer(
+        help="Commands on the data-quality records people keep beside the automatic checks.",
+        no_args_is_help=True,
+    )
+    app.add_typer(
+        dq,
+        name="dq",
+        short_help="data-quality records kept by people: acknowledge a rejected value that cannot be corrected",
+    )
+
+    @dq.command(
+        "acknowledge",
+        short_help="accept a rejected value of one key for one row rule, with the reason (append-only, kept for audit)",
+        help=(
+            "Accept a rejected value of one key for one row rule, with the reason.\n\n"
+            "Records in dq.acknowledgements (append-only) that CHECK's failure on KEY is accepted: the value cannot "
+            "be corrected at the source. From the next check on, CHECK leaves KEY's rows out and says how many keys "
+            "are acknowledged; the report and the data-quality extract list every acknowledgement. Only row rules "
+            "(the GX suites of data_quality/suites.py) can be acknowledged. KEY as the check's failing keys show "
+            "it: on a raw table `INC0001|7` (that version only: a later export of the key is judged again) or "
+            "`INC0001` (every version); on staging the key. Run `itsm check` afterwards to record the new result."
+        ),
+    )
+    def acknowledge(
+        check_name: Annotated[str, typer.Argument(metavar="CHECK", help="check name as `itsm check` prints it")],
+        key: Annotated[str, typer.Argument(metavar="KEY", help="the failing key, e.g. OUT0042|3 or OUT0042")],
+        reason: Annotated[str, typer.Option(help="why the value is accepted (kept for auditors)")],
+        by: Annotated[str | None, typer.Option(help="who acknowledges (default: the operating-system user)")] = None,
+    ) -> None:
+        invoke(cmd_acknowledge, locals())
+
+    @dq.command("acknowledgements", help="List every acknowledgement, newest first.")
+    def acknowledgements() -> None:
+        invoke(cmd_acknowledgements, locals())
 
 
 def _timestamp(text: str) -> datetime:
@@ -123,6 +165,7 @@ def summary_lines(results: list[CheckResult], run_id: str, warehouse: Path, reco
 def cmd_check(args: argparse.Namespace) -> int:
     from data_quality.dbt_results import dbt_test_results
     from data_quality.results import new_run_id, write_results
+    from data_quality.run_steps import STEPS, record_step
     from data_quality.runner import run_all
     from data_quality.specs import Status
     from pipelines.commands.output import print_lines
@@ -134,12 +177,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     as_of = args.as_of or datetime.now(UTC)
     run_id = new_run_id()
-    with warehouse_connection(settings.warehouse_path) as conn:
+    # Only reading (--no-record): read-only, so it never holds the warehouse against a run (pipelines/warehouse.py).
+    with warehouse_connection(settings.warehouse_path, read_only=args.no_record) as conn:
         results = run_all(conn, as_of=as_of, reuse=not settings.full_refresh)  # ITSM_FULL_REFRESH=1: every row
         dbt_target = _dbt_target(args)
         results += dbt_test_results(dbt_target) if dbt_target else []
         if not args.no_record:
             write_results(conn, run_id, results, checked_at=datetime.now(UTC))
+            for step in STEPS:  # every check of both steps ran: a complete check run for the publishing gate
+                record_step(conn, run_id, step, len(results))
     shown = [r for r in results if r.status is not Status.PASSED] if args.failures_only else results
     print(f"warehouse: {settings.warehouse_path}   as of: {as_of.isoformat()}")
     if shown:
@@ -150,3 +196,46 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"({len(results) - len(shown)} passing checks not listed)")
     print_lines(summary_lines(results, run_id, settings.warehouse_path, recorded=not args.no_record))
     return 1 if any(r.blocks for r in results) else 0
+
+
+def cmd_acknowledge(args: argparse.Namespace) -> int:
+    from data_quality.acknowledgements import AcknowledgeError, acknowledge
+    from pipelines.warehouse import warehouse_connection
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        print(f"No warehouse at {settings.warehouse_path}: run `itsm run` first.", file=sys.stderr)
+        return 1
+    try:
+        with warehouse_connection(settings.warehouse_path) as conn:
+            ack = acknowledge(conn, args.check_name, args.key, args.reason, args.by)
+    except AcknowledgeError as err:
+        print(f"not recorded: {err}", file=sys.stderr)
+        return 1
+    print(
+        f"acknowledged {ack.check_name} for key {ack.key} by {ack.acknowledged_by} at "
+        f"{ack.acknowledged_at:%Y-%m-%d %H:%M:%S} UTC: {ack.reason}\n"
+        "the next `itsm check` or `itsm run` leaves this key out of the check"
+    )
+    return 0
+
+
+def cmd_acknowledgements(args: argparse.Namespace) -> int:
+    from data_quality.acknowledgements import ACK_TABLE
+    from data_quality.check_state import table_exists
+    from pipelines.warehouse import warehouse_connection
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        print(f"No warehouse at {settings.warehouse_path}: run `itsm run` first.", file=sys.stderr)
+        return 1
+    with warehouse_connection(settings.warehouse_path, read_only=True) as conn:
+        if not table_exists(conn, ACK_TABLE):
+            print("no acknowledgements recorded")
+            return 0
+        conn.sql(
+            f"""select strftime(acknowledged_at, '%Y-%m-%d %H:%M:%S') as acknowledged_utc, acknowledged_by,
+                       check_name, key, reason
+                from {ACK_TABLE} order by acknowledged_at desc"""
+        ).show(max_width=200)
+    return 0

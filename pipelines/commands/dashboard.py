@@ -11,6 +11,7 @@ import typer
 
 from pipelines.commands import invoke
 from pipelines.settings import Settings
+from pipelines.warehouse import WarehouseBusy, WarehouseDamaged
 
 
 def _month(text: str) -> date:
@@ -32,8 +33,9 @@ def register(app: typer.Typer) -> None:
         help=(
             "Serve the interactive dashboard on 127.0.0.1 (reads the warehouse read-only).\n\n"
             "Serves the Dash app: the report's sections with filters for period, service, priority and assignment "
-            "group. Each filter change opens the DuckDB file read-only and closes it, so a pipeline run can write "
-            "meanwhile. Stop with Ctrl+C."
+            "group. Each filter change reads the warehouse read-only and lets it go at once: the live file when no "
+            "run is writing it, else the analyst snapshot, so a pipeline run is never held up (pipelines/warehouse.py)."
+            " Stop with Ctrl+C."
         ),
     )
     def dashboard(
@@ -82,8 +84,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import duckdb
-
     from dashboards.queries import Filters
     from dashboards.report import write_report
 
@@ -100,8 +100,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     except FileNotFoundError as err:
         print(err, file=sys.stderr)
         return 1
-    except duckdb.IOException as err:  # another process holds the write lock (a pipeline run)
-        print(f"warehouse busy, try again when the run has finished: {err}", file=sys.stderr)
+    except (WarehouseBusy, WarehouseDamaged) as err:  # a run holds the warehouse and no snapshot exists yet
+        print(err, file=sys.stderr)
         return 1
     for problem in result.problems:
         print(f"note: no data from a source: {problem}", file=sys.stderr)
