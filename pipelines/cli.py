@@ -15,8 +15,8 @@ import sys
 
 import typer
 
+from pipelines.errors import WarehouseBusy, WarehouseDamaged
 from pipelines.settings import PROJECT_ROOT
-from pipelines.warehouse import WarehouseBusy, WarehouseDamaged
 
 # Order here is the order in `itsm --help`.
 COMMAND_MODULES = [

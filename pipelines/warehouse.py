@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.errors import WarehouseBusy, WarehouseDamaged
+
 WRITER_WAIT_ENV = "ITSM_WAREHOUSE_WAIT_SECONDS"
 READER_WAIT_ENV = "ITSM_READER_WAIT_SECONDS"
 DEFAULT_WRITER_WAIT = 60.0
@@ -44,14 +46,6 @@ DAMAGED = "warehouse damaged: restore from the snapshot or rebuild with `itsm ru
 HELD_BY_PARENT_ENV = "ITSM_WRITER_LOCK_HELD_BY_PARENT"
 # Warehouses whose writer lock this process holds (re-entrant: a run holds it while its steps open the file).
 _WRITER_HELD: set[Path] = {Path(p) for p in filter(None, [os.environ.get(HELD_BY_PARENT_ENV)])}
-
-
-class WarehouseBusy(RuntimeError):
-    """Another process holds the warehouse for longer than this command waits. The message says what to do."""
-
-
-class WarehouseDamaged(RuntimeError):
-    """The warehouse file is damaged (truncated, corrupt header or block)."""
 
 
 def snapshot_path(warehouse: Path) -> Path:

@@ -19,16 +19,8 @@ import typer
 
 from pipelines.child_process import die_with_parent
 from pipelines.commands import invoke
+from pipelines.errors import WarehouseBusy, WarehouseDamaged
 from pipelines.settings import Settings
-from pipelines.warehouse import (
-    HELD_BY_PARENT_ENV,
-    WarehouseBusy,
-    WarehouseDamaged,
-    snapshot_path,
-    warehouse_connection,
-    writer_active,
-    writer_lock,
-)
 
 RUN_HELP = "ingest new exports from the inbox and materialize every asset (dbt, checks, dashboards)"
 STATUS_HELP = "show whether the last run completed, recent file loads and raw table sizes"
@@ -122,6 +114,8 @@ def read_run_record(warehouse: Path) -> dict[str, object] | None:
         record = json.loads(run_record_path(warehouse).read_text())
     except (OSError, ValueError):
         return None
+    from pipelines.warehouse import writer_active
+
     if record.get("status") == "running" and not writer_active(warehouse):
         record["status"] = "interrupted"
     return record
@@ -208,6 +202,8 @@ def _run_in_child(warehouse: Path, run_id: str, lock_fd: int | None, stop: _Stop
     """Execute the run in a child process of its own process group, which dies with this one (PR_SET_PDEATHSIG)
     and takes dbt with it; a stop request kills that whole group. The child prints its step lines to this
     terminal; with `log_path` (quiet mode) the Dagster and dbt log goes there. Returns the child's exit code."""
+    from pipelines.warehouse import HELD_BY_PARENT_ENV
+
     env = {**os.environ, HELD_BY_PARENT_ENV: str(warehouse)}
     command = [sys.executable, "-m", "pipelines.commands.run_worker", run_id]
     if log_path is not None:
@@ -236,6 +232,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["ITSM_FULL_REFRESH"] = "1"  # read by the dbt asset through Settings, in the run's process
     settings = Settings.from_env()
     warehouse = settings.warehouse_path
+    from pipelines.warehouse import snapshot_path, writer_lock
+
     problem = inbox_problem(settings.inbox_dir)
     if problem:
         return _fail(problem, 2)
@@ -313,6 +311,8 @@ def set_aside_if_damaged(warehouse: Path) -> None:
     one from the inbox."""
     if not warehouse.exists():
         return
+    from pipelines.warehouse import warehouse_connection
+
     try:
         with warehouse_connection(warehouse):
             return
@@ -352,6 +352,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from pipelines.commands.output import Column, print_table
 
     settings = Settings.from_env()
+    from pipelines.warehouse import warehouse_connection
+
     print(_last_run_line(settings.warehouse_path))
     try:
         with warehouse_connection(settings.warehouse_path, read_only=True) as conn:

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from pipelines.commands import invoke
+from pipelines.errors import WarehouseBusy, WarehouseDamaged
 from pipelines.settings import Settings
-from pipelines.warehouse import WarehouseBusy, WarehouseDamaged
 
 
 def _month(text: str) -> date:

@@ -68,7 +68,9 @@ def test_first_run_summary_matches_the_warehouse(demo_run: subprocess.CompletedP
     out = demo_run.stdout
     run_id = RUN_ID.search(out).group(1)
     assert f"run succeeded (Dagster run {run_id})" in out
-    inbox_files = [p for p in Path(demo_env["ITSM_INBOX"]).iterdir() if p.is_file() and not p.name.startswith(".")]
+    from pipelines.ingest.loader import inbox_files as exports_in
+
+    inbox_files = exports_in(Path(demo_env["ITSM_INBOX"]))  # sidecars (.export.yml) describe files, are none
     loaded, rejected, quarantined = query(
         demo_warehouse,
         """select count(*) filter (where status = 'loaded'), count(*) filter (where status = 'rejected'),
@@ -160,7 +162,9 @@ def test_summary_names_the_kpis_that_moved_since_the_last_run(verbose_then_quiet
     # nothing new on the second run: no value moves, and the inbox files are all skipped
     assert _changes(second, third)[0] == 0
     assert f"KPIs since the last run: 0 of {len(third)} headline values changed, 0 new" in quiet.stdout
-    inbox = [p for p in Path(copied_env["ITSM_INBOX"]).iterdir() if p.is_file() and not p.name.startswith(".")]
+    from pipelines.ingest.loader import inbox_files
+
+    inbox = inbox_files(Path(copied_env["ITSM_INBOX"]))
     assert "files: 1 loaded, " in verbose.stdout  # the re-export
     assert f"files: 0 loaded, {len(inbox)} skipped (already loaded), 0 rejected" in quiet.stdout
 
