@@ -8,6 +8,7 @@
 | ITSM_SOURCE_TIMEZONES    | (all UTC)                 | `source=Zone,...`, time zone of naive timestamps     |
 | ITSM_DEFAULT_TIMEZONE    | UTC                       | zone of naive timestamps of sources not listed above |
 | ITSM_ADAPTER             | (detect from header)      | force one adapter for every file: canonical, ...     |
+| ITSM_MAPPING             | (none)                    | mapping file (YAML) for inbox files without sidecar  |
 | ITSM_PSEUDONYM_KEY       | (none)                    | key for pseudonymizing person fields in extracts     |
 | ITSM_FULL_REFRESH        | off                       | `1`: rebuild every dbt model from scratch            |
 | ITSM_SCHEDULE_CRON       | 0 6 * * *                 | when the daily refresh runs under Dagster (cron)     |
@@ -61,6 +62,8 @@ class Settings:
     source_timezones: dict[str, str] = field(default_factory=dict)
     default_timezone: str = "UTC"
     adapter_override: str | None = None
+    # Mapping file (pipelines/ingest/mapping.py) for files that name none in their sidecar.
+    mapping_file: Path | None = None
     pseudonym_key: str | None = None
     # Rebuild every dbt model from scratch instead of refreshing only touched tickets (after an upgrade that
     # changes a per-ticket model's columns, or to rule out any doubt about incremental state).
@@ -82,6 +85,7 @@ class Settings:
             source_timezones=_parse_zones(env.get("ITSM_SOURCE_TIMEZONES", "")),
             default_timezone=env.get("ITSM_DEFAULT_TIMEZONE", base.default_timezone),
             adapter_override=env.get("ITSM_ADAPTER") or None,
+            mapping_file=Path(env["ITSM_MAPPING"]).resolve() if env.get("ITSM_MAPPING") else None,
             pseudonym_key=env.get("ITSM_PSEUDONYM_KEY") or None,
             full_refresh=env.get("ITSM_FULL_REFRESH", "") not in ("", "0", "false"),
             schedule_cron=" ".join(env.get("ITSM_SCHEDULE_CRON", base.schedule_cron).split()),
