@@ -45,12 +45,13 @@ lint: setup
 test: setup browser lint
 	$(VENV)/bin/pytest
 
-# The inner loop: ruff and every test that neither opens a browser nor builds the demo warehouse (`slow`:
-# tests on the demo_warehouse fixture are marked by tests/conftest.py). `make test` stays the full suite CI runs.
+# The inner loop: ruff and every test that opens no browser and runs no dbt build (tests/conftest.py marks the tests
+# on the demo warehouse `slow` and those on the dbt runner `dbt`). `make test` stays the full suite CI runs; run a
+# dbt test module alone with `.venv/bin/pytest tests/dbt/test_x.py`.
 test-fast: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -m "not slow and not browser"
+	$(VENV)/bin/pytest -m "not slow and not browser and not dbt"
 
 # The Dagster UI and its daemon (schedule, inbox sensor, run queue). `dg dev` is the current command (`dagster dev`
 # warns that it is superseded); given workspace.yaml it needs no dg project scaffold.

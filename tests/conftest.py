@@ -99,9 +99,21 @@ def demo_warehouse(demo_run: subprocess.CompletedProcess, demo_env: dict[str, st
     return Path(demo_env["ITSM_WAREHOUSE"])
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "dbt: runs the real dbt CLI on a small warehouse (10 s or more per build; set by the fixture)"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test on the shared demo warehouse costs a whole `itsm run` (about a minute), so it is `slow` whatever its
-    module says: `make test-fast` (pytest -m "not slow and not browser") leaves it out, `make test` runs it."""
+    """Marks by what a test costs, whatever its module says, from the fixtures it uses (directly or through other
+    fixtures) and folder: on the shared demo warehouse, a whole `itsm run`: `slow`; on the `dbt` runner or in
+    tests/dbt/ (every test there builds models): `dbt`. `make test-fast` leaves out slow, dbt and browser tests;
+    `make test` runs everything."""
+    dbt_folder = Path(__file__).parent / "dbt"
     for item in items:
-        if "demo_warehouse" in getattr(item, "fixturenames", ()):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "demo_warehouse" in fixtures:
             item.add_marker(pytest.mark.slow)
+        if "dbt" in fixtures or dbt_folder in Path(item.path).parents:
+            item.add_marker(pytest.mark.dbt)

@@ -4,6 +4,7 @@ project's declarations (staging yml, source freshness, exposures) read from the 
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 from dagster import (
     AssetKey,
     DagsterInstance,
@@ -247,3 +249,11 @@ def test_the_project_instance_is_the_one_make_points_at_and_queues_runs_one_at_a
         assert coordinator.get_run_queue_config().max_concurrent_runs == 1
         assert not instance.telemetry_enabled
     assert (tmp_path / ".dagster" / "storage").is_dir()
+
+
+def test_make_ui_serves_the_same_code_location_as_the_dagster_cli():
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "$(VENV)/bin/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000" in makefile
+    (entry,) = yaml.safe_load((PROJECT_ROOT / "workspace.yaml").read_text())["load_from"]
+    tool = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["dagster"]
+    assert entry["python_module"] == {"module_name": tool["module_name"], "location_name": tool["code_location_name"]}
