@@ -26,7 +26,7 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
     ("changes", "Changes", ["change_rates", "change_incidents"]),
     ("availability", "Availability", ["availability", "downtime", "error_budget"]),
     ("satisfaction", "Satisfaction", ["csat_nps", "csat_sla"]),
-    ("data_quality", "Data quality", ["dq_checks", "quarantine"]),
+    ("data_quality", "Data quality", ["dq_checks", "quarantine", "unclassified"]),
     ("improvement", "Continual improvement", ["wrong_way", "before_after"]),
 ]
 FIGURE_IDS = [fid for _, _, ids in SECTIONS for fid in ids]
@@ -91,6 +91,7 @@ def build_views(wh: Warehouse, f: Filters) -> Views:
         "csat_sla": figures.csat_by_sla_outcome(queries.csat_by_sla_outcome(wh, f), target("csat_mean")),
         "dq_checks": figures.dq_check_table(dq),
         "quarantine": figures.quarantine_counts(queries.quarantine_counts(wh)),
+        "unclassified": figures.unclassified_tickets(queries.unclassified_tickets(wh)),
         "wrong_way": figures.wrong_way_kpis(wrong_way),
         "before_after": figures.improvement_before_after(before_after),
     }

@@ -67,7 +67,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     }
     for label, path in outputs.items():
         print(f"{label + ':':14}{path}{'' if path.exists() else '  (not written)'}")
+    lines = unclassified_lines(settings)
+    if lines:
+        print("\nCould not classify (counted, not dropped; also in the report's data-quality section):")
+        for line in lines:
+            print(f"  {line}")
     return 0 if ok else 1
+
+
+def unclassified_lines(settings: Settings) -> list[str]:
+    """What the run could not classify (data_quality/unclassified.py); none when the warehouse cannot be read."""
+    import duckdb
+
+    from data_quality.unclassified import unclassified_summary
+
+    try:
+        with warehouse_connection(settings.warehouse_path, read_only=True) as conn:
+            return unclassified_summary(conn)
+    except (FileNotFoundError, duckdb.Error):
+        return []
 
 
 def cmd_status(args: argparse.Namespace) -> int:

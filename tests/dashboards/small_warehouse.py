@@ -152,6 +152,18 @@ def build_small_warehouse(path: Path) -> Path:
                from survey_rows group by all"""
         )
         conn.execute("drop table survey_rows")
+        # The scorecard's service-months (the services with data: the dashboards' service list).
+        conn.execute(
+            """create table marts.kpi_service_monthly as
+               select distinct service, period_start as month from marts.kpi_incident_monthly"""
+        )
+        # What could not be classified: T8 and T9 matched no SLA policy; every ticket named a service.
+        conn.execute(
+            """create table marts.dq_unclassified_tickets as select * from (values
+                 ('no_service', 'named no service (counted under the unassigned service)', 0, null),
+                 ('no_sla_policy', 'matched no SLA policy (no SLA clock)', 2, 'T8, T9')
+               ) as t(reason, description, ticket_count, sample_ticket_ids)"""
+        )
         # The audit mart's view of closed months: April and May closed, May's figures moved since.
         conn.execute(
             """create table marts.kpi_restated_months as select * from (values
