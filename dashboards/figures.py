@@ -638,6 +638,26 @@ def quarantine_counts(frame: pd.DataFrame | None, limit: int = 12) -> go.Figure:
     return fig
 
 
+def unclassified_tickets(frame: pd.DataFrame | None) -> go.Figure:
+    """Tickets the pipeline could not fully classify, one line per reason (as `itsm run` prints them).
+
+    Columns: `reason`, `line` (the sentence), `tickets` (count).
+    """
+    title = "Tickets not fully classified (counted, not dropped)"
+    if _is_empty(frame, ["tickets"]):
+        return empty_figure(title, "every ticket matched a service, an SLA policy and a calendar")
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[80, 520],
+            header={"values": ["tickets", "what could not be classified"]},
+            cells={"values": [[f"{int(n):,}" for n in frame["tickets"]], list(frame["line"])], "align": "left"},
+        )
+    )
+    fig = _layout(fig, title, None, None)
+    fig.update_layout(height=min(140 + 40 * len(frame), 600))
+    return fig
+
+
 def wrong_way_kpis(frame: pd.DataFrame | None) -> go.Figure:
     """KPIs that moved the wrong way beyond their threshold, ranked by impact, with the main driver.
 

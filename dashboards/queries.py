@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from data_quality.unclassified import Unclassified
 from pipelines.warehouse import warehouse_connection
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ MART_TABLES = (
     "kpi_availability_monthly",
     "kpi_satisfaction_monthly",
     "kpi_restated_months",
+    "kpi_service_monthly",
+    "dq_unclassified_tickets",
 )
 REFERENCE_TABLES = ("kpi_targets", "services", "improvement_register")
 
@@ -474,6 +477,21 @@ def quarantine_counts(wh: Warehouse) -> pd.DataFrame:
            from raw.quarantine group by all order by rows desc, target_table, reason""",
         columns=["target_table", "reason", "rows"],
     )
+
+
+def unclassified_tickets(wh: Warehouse) -> pd.DataFrame:
+    """`reason`, `line` ("1,234 tickets matched no SLA policy ... (e.g. INC001, ...)"), `tickets` for every reason
+    with tickets (marts.dq_unclassified_tickets, worded as in the `itsm run` summary)."""
+    frame = wh.frame(
+        f"""select reason, description, ticket_count, sample_ticket_ids from {MARTS}.dq_unclassified_tickets
+            where ticket_count > 0 order by ticket_count desc, reason""",
+        columns=["reason", "description", "ticket_count", "sample_ticket_ids"],
+    )
+    rows = [
+        (r.reason, Unclassified(r.reason, r.description, int(r.ticket_count), r.sample_ticket_ids).line, r.ticket_count)
+        for r in frame.itertuples()
+    ]
+    return pd.DataFrame(rows, columns=["reason", "line", "tickets"])
 
 
 def restated_months(wh: Warehouse) -> pd.DataFrame:

@@ -13,7 +13,8 @@ from data_quality import sql_checks, suites
 from data_quality.check_state import PendingWrites
 from data_quality.frames import load_frame, quote
 from data_quality.keyed_reconciliation import check_reconciliation
-from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite
+from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite, UnclassifiedCheck
+from data_quality.unclassified import check_unclassified
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -102,12 +103,14 @@ class AssetChecks:
     load_balance: tuple[suites.LoadBalanceCheck, ...] = ()
     quarantine: tuple[suites.QuarantineCheck, ...] = ()
     reconciliations: tuple[suites.LayerReconciliation, ...] = ()
+    unclassified: tuple[UnclassifiedCheck, ...] = ()
 
     @property
     def check_specs(self) -> list[tuple[str, Severity, str]]:
         """(name, severity, description) of every check on this asset, in run order."""
         specs = [(e.name, e.severity, e.description) for s in self.table_suites for e in s.expectations]
-        for group in (self.volume, self.freshness, self.load_balance, self.quarantine, self.reconciliations):
+        groups = (self.volume, self.freshness, self.load_balance, self.quarantine, self.reconciliations)
+        for group in (*groups, self.unclassified):
             specs += [(c.name, c.severity, c.description) for c in group]
         return specs
 
@@ -140,6 +143,7 @@ class AssetChecks:
                 (c, "reconciliation", lambda c: check_reconciliation(conn, c, pulled, reuse, own))
                 for c in self.reconciliations
             ),
+            *((c, "unclassified", lambda c: check_unclassified(conn, c)) for c in self.unclassified),
         )
         for check, kind, evaluate in checks:
             asset = getattr(check, "relation", None) or getattr(check, "target", None) or ".".join(self.asset_key)
@@ -156,10 +160,11 @@ def checks_by_asset(
     load_balance: Sequence[suites.LoadBalanceCheck] = (suites.LOAD_BALANCE,),
     quarantine: Sequence[suites.QuarantineCheck] = (suites.QUARANTINE,),
     reconciliations: Sequence[suites.LayerReconciliation] = suites.RECONCILIATIONS,
+    unclassified: Sequence[UnclassifiedCheck] = (suites.UNCLASSIFIED,),
 ) -> list[AssetChecks]:
     """Group every defined check under the asset it guards (one Dagster multi-check per asset)."""
     keys: list[tuple[str, ...]] = []
-    for item in (*table_suites, *volume, *freshness, *load_balance, *quarantine, *reconciliations):
+    for item in (*table_suites, *volume, *freshness, *load_balance, *quarantine, *reconciliations, *unclassified):
         if item.asset_key not in keys:
             keys.append(item.asset_key)
     return [
@@ -171,6 +176,7 @@ def checks_by_asset(
             load_balance=tuple(c for c in load_balance if c.asset_key == key),
             quarantine=tuple(c for c in quarantine if c.asset_key == key),
             reconciliations=tuple(c for c in reconciliations if c.asset_key == key),
+            unclassified=tuple(c for c in unclassified if c.asset_key == key),
         )
         for key in keys
     ]

@@ -137,6 +137,17 @@ class QuarantineCheck:
 
 
 @dataclass(frozen=True)
+class UnclassifiedCheck:
+    """Tickets matching no service, SLA policy or calendar, or whose history starts mid-life
+    (marts.dq_unclassified_tickets): each is shown, never silently missing from a KPI."""
+
+    name: str
+    asset_key: tuple[str, ...]
+    severity: Severity
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class LayerReconciliation:
     """Every key of `source` (after the documented filter) reaches `target`, nothing appears from nowhere,
     the target keeps its grain, and the distinct key totals match.

@@ -23,6 +23,7 @@ from data_quality.specs import (
     RowExpectation,
     Severity,
     TableSuite,
+    UnclassifiedCheck,
     VolumeCheck,
 )
 from pipelines.ingest.contract import CHANGES, OUTAGES, SURVEYS, TABLES, TICKETS, Table
@@ -281,4 +282,13 @@ RECONCILIATIONS: tuple[LayerReconciliation, ...] = (
     _staging_to_mart(TICKETS, "fct_incident", MART_FILTERS[TICKETS.name]),
     _staging_to_mart(CHANGES, "fct_change"),
     _staging_to_mart(SURVEYS, "fct_survey"),
+)
+
+# Tickets left without a service, an SLA policy or a business calendar, or whose history starts mid-life: shown,
+# never silently missing from a KPI (marts.dq_unclassified_tickets; data_quality/unclassified.py).
+UNCLASSIFIED = UnclassifiedCheck(
+    name="tickets__unclassified",
+    asset_key=("marts", "dq_unclassified_tickets"),
+    severity=W,
+    description="tickets matching no service, SLA policy or calendar, or whose history starts mid-life",
 )

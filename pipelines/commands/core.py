@@ -184,20 +184,6 @@ class _Stop:
                 os.killpg(self.group, signal.SIGKILL)
 
 
-class _Stop:
-    """SIGTERM / SIGINT to `itsm run`: stop the run's process group at once and remember why."""
-
-    def __init__(self) -> None:
-        self.signal: str | None = None
-        self.group: int | None = None
-
-    def __call__(self, signum: int, _frame: object) -> None:
-        self.signal = signal.Signals(signum).name
-        if self.group is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.group, signal.SIGKILL)
-
-
 def _run_in_child(warehouse: Path, run_id: str, lock_fd: int | None, stop: _Stop, log_path: Path | None) -> int:
     """Execute the run in a child process of its own process group, which dies with this one (PR_SET_PDEATHSIG)
     and takes dbt with it; a stop request kills that whole group. The child prints its step lines to this
@@ -231,9 +217,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.full_refresh:
         os.environ["ITSM_FULL_REFRESH"] = "1"  # read by the dbt asset through Settings, in the run's process
     settings = Settings.from_env()
-    warehouse = settings.warehouse_path
     from pipelines.warehouse import snapshot_path, writer_lock
 
+    warehouse = settings.warehouse_path
     problem = inbox_problem(settings.inbox_dir)
     if problem:
         return _fail(problem, 2)

@@ -165,6 +165,13 @@ def build_small_warehouse(path: Path) -> Path:
                    union all select service, month from marts.kpi_availability_monthly
                    union all select service, month from marts.kpi_satisfaction_monthly)"""
         )
+        # What could not be classified: T8 and T9 matched no SLA policy; every ticket named a service.
+        conn.execute(
+            """create table marts.dq_unclassified_tickets as select * from (values
+                 ('no_service', 'named no service (counted under the unassigned service)', 0, null),
+                 ('no_sla_policy', 'matched no SLA policy (no SLA clock)', 2, 'T8, T9')
+               ) as t(reason, description, ticket_count, sample_ticket_ids)"""
+        )
         # The audit mart's view of closed months: April and May closed, May's figures moved since.
         conn.execute(
             """create table marts.kpi_restated_months as select * from (values

@@ -80,6 +80,16 @@ def test_dq_latest_result_per_check_and_blocking_banner(small_wh):
     assert dict(zip(quarantine["target_table"], quarantine["rows"], strict=True)) == {"tickets": 2, "changes": 1}
 
 
+def test_unclassified_tickets_are_worded_as_the_run_summary(small_wh):
+    with open_warehouse(small_wh) as wh:
+        frame = queries.unclassified_tickets(wh)
+        views = build_views(wh, Filters())
+    # reasons with tickets only; the same sentence `itsm run` prints
+    line = "2 tickets matched no SLA policy (no SLA clock) (e.g. T8, T9)"
+    assert frame.to_dict("records") == [{"reason": "no_sla_policy", "line": line, "tickets": 2}]
+    assert list(views.figures["unclassified"].data[0].cells.values[1]) == [line]
+
+
 def test_missing_mart_gives_no_data_not_an_error(tmp_path):
     path = tmp_path / "empty.duckdb"
     duckdb.connect(str(path)).close()

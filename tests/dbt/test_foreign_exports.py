@@ -20,7 +20,7 @@ from kpi_raw_rows import insert_rows, new_warehouse, query
 AS_OF = "2026-03-06 12:00:00+00"
 H = 3600
 
-MARTS = "+fct_ticket_sla +fct_incident +kpi_ticket_counter_reconciliation"
+MARTS = "+fct_ticket_sla +fct_incident +kpi_ticket_counter_reconciliation +dq_unclassified_tickets"
 
 
 def _ticket(ticket_id: str, opened_at: str, **fields: object) -> dict[str, object]:
@@ -79,6 +79,16 @@ MID_LIFE_TICKETS = [
     ),
 ]
 TICKETS += MID_LIFE_TICKETS
+
+# December 2025: tickets that cannot be fully classified (marts.dq_unclassified_tickets).
+UNCLASSIFIED_TICKETS = [
+    _ticket("NO_SERVICE", "2025-12-01 10:00Z", resolved_at="2025-12-01 11:00Z", service=None),
+    _ticket("UNKNOWN_SVC", "2025-12-02 10:00Z", resolved_at="2025-12-02 11:00Z", service="legacy_billing"),
+    # before var calendar_start_date (1990-01-01; ingest quarantines such dates, a hand-written raw row does not):
+    # no business time, so no SLA clock rather than null business seconds
+    _ticket("BEFORE_CALENDARS", "1985-05-02 10:00Z", resolved_at="1985-05-02 12:00Z"),
+]
+TICKETS += UNCLASSIFIED_TICKETS
 
 EVENTS: list[dict[str, object]] = [
     _state("H_REOPEN_NO_POLICY", "2026-02-02 09:30Z", "new", "in_progress"),
@@ -221,3 +231,48 @@ def test_first_seen_closed_and_never_changed_stops_at_its_resolution(warehouse: 
     assert cycle["stopped_at"] == _utc("2026-01-13 11:00")  # the export's resolved_at
     assert cycle["elapsed_business_seconds"] == 2 * H  # Tue 09:00 -> 11:00
     assert _incident(warehouse, "FIRST_CLOSED_UNCHANGED")["reopens"] == 0
+
+
+def test_unclassified_tickets_are_counted_per_reason_with_samples(warehouse: Path) -> None:
+    rows = query(warehouse, "select reason, ticket_count, sample_ticket_ids from marts.dq_unclassified_tickets")
+    assert {r["reason"]: (r["ticket_count"], r["sample_ticket_ids"]) for r in rows} == {
+        "no_service": (1, "NO_SERVICE"),
+        "unknown_service": (1, "UNKNOWN_SVC"),
+        "no_sla_policy": (1, "H_REOPEN_NO_POLICY"),  # priority 5: no policy of any date
+        "no_calendar": (1, "BEFORE_CALENDARS"),
+        # first known state on hold / resolved; FIRST_CLOSED_UNCHANGED has no state event, so nothing is known
+        "history_starts_mid_life": (2, "FIRST_ON_HOLD, FIRST_RESOLVED_REOPENED"),
+    }
+
+
+def test_unclassified_summary_and_warning_check_read_the_same_counts(warehouse: Path) -> None:
+    import duckdb
+
+    from data_quality.specs import Severity, Status
+    from data_quality.suites import UNCLASSIFIED
+    from data_quality.unclassified import check_unclassified, unclassified_summary
+
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        lines = unclassified_summary(conn)
+        result = check_unclassified(conn, UNCLASSIFIED)
+    # largest count first, then by reason
+    assert lines == [
+        "2 tickets had a history starting mid-life (first known state resolved, closed, cancelled or paused) "
+        "(e.g. FIRST_ON_HOLD, FIRST_RESOLVED_REOPENED)",
+        "1 ticket had no usable business calendar (unknown calendar, or opened outside the calendar date range) "
+        "(e.g. BEFORE_CALENDARS)",
+        "1 ticket named no service (counted under the unassigned service) (e.g. NO_SERVICE)",
+        "1 ticket matched no SLA policy (no SLA clock) (e.g. H_REOPEN_NO_POLICY)",
+        "1 ticket named a service missing from seeds/services.csv (default support calendar used) (e.g. UNKNOWN_SVC)",
+    ]
+    # 2 + 1 + 1 + 1 + 1 flags
+    assert (result.status, result.severity, result.observed_value) == (Status.FAILED, Severity.WARNING, 6.0)
+    assert "no_sla_policy: H_REOPEN_NO_POLICY" in result.failing_keys_sample
+    assert "1 ticket matched no SLA policy (no SLA clock) (e.g. H_REOPEN_NO_POLICY)" in result.details
+
+
+def test_a_ticket_outside_the_calendars_gets_no_clock_instead_of_null_business_time(warehouse: Path) -> None:
+    assert query(warehouse, "select * from marts.fct_ticket_sla where ticket_id = 'BEFORE_CALENDARS'") == []
+    # its resolution still counts: 2 calendar hours, business hours unknown
+    row = _incident(warehouse, "BEFORE_CALENDARS")
+    assert row["resolve_calendar_hours"] == 2.0 and row["resolve_business_hours"] is None

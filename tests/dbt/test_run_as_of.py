@@ -78,3 +78,25 @@ def test_a_mistyped_future_opening_does_not_flip_running_clocks(warehouse: Path)
     assert clock["elapsed_business_seconds"] == 11.5 * H  # measured to the export instant, not to 2029
     assert clock["as_of"] == EXPORTED_AT
     assert clock["breached"] is False and clock["sla_state"] == "in_progress"
+
+
+def test_an_export_taken_at_midnight_reports_no_month_it_has_not_begun(tmp_path: Path, dbt: Callable[..., str]) -> None:
+    """Exported 2026-11-01 00:00 UTC: November has no elapsed time, so a change merely planned for 3 November does
+    not open a November scorecard month; the reporting range ends on 31 October."""
+    path = new_warehouse(tmp_path / "itsm.duckdb")
+    insert_rows(path, "tickets", [dict(TICKETS[0], opened_at="2026-10-20 09:00Z")], load_id=1)
+    change = {
+        "change_id": "C_PLANNED",
+        "change_type": "normal",
+        "service": "email",
+        "requested_at": "2026-10-21 10:00Z",
+        "planned_start": "2026-11-03 22:00Z",
+        "planned_end": "2026-11-03 23:00Z",
+    }
+    insert_rows(path, "changes", [change], load_id=1)
+    log_load(path, 1, "2026-11-01 00:00Z")
+    dbt(["build", "--select", "+kpi_service_monthly", "--indirect-selection", "cautious"], path, tmp_path)
+    (bounds,) = query(path, "select first_day, last_day from intermediate.int_availability_as_of")
+    assert (str(bounds["first_day"]), str(bounds["last_day"])) == ("2026-10-01", "2026-10-31")
+    months = query(path, "select service, month from marts.kpi_service_monthly order by month")
+    assert [(r["service"], str(r["month"])) for r in months] == [("email", "2026-10-01")]

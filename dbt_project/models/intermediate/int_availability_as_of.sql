@@ -44,5 +44,7 @@ bounds as (
 select
     as_of,
     cast(date_trunc('month', coalesce(first_at, as_of)) as date) as first_day,
-    cast(as_of as date) as last_day
+    -- the last UTC day that has begun before as_of: an export taken at midnight ends the day before, so a month
+    -- with no elapsed time (a change merely planned in it) is not a reporting month yet
+    {{ utc_date('as_of - interval 1 microsecond') }} as last_day
 from bounds

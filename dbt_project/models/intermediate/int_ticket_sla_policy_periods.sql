@@ -3,7 +3,10 @@
     field = 'priority' event starts a new stretch. The policy is the one for the ticket type, priority and
     metric with the latest valid_from on or before the opening date (as-of opened_at); a priority change
     re-selects it from the change on. calendar_id 'service' resolves to the service's support calendar, or
-    var default_support_calendar when the service is unknown or has none. -#}
+    var default_support_calendar when the service is unknown or has none. has_business_time is false when that
+    calendar is not in seeds/calendars.csv or the ticket opened outside the calendars' date range (vars
+    calendar_start_date .. calendar_end_date): such periods give no SLA clock (int_ticket_sla_spans) and the
+    ticket is counted in marts.dq_unclassified_tickets (no_calendar), instead of null business times. -#}
 {{ per_ticket_model('touched') }}
 with tickets as (
     select
@@ -84,6 +87,7 @@ dated_periods as (
         p.valid_to,
         t.ticket_type,
         t.service,
+        t.opened_at,
         cast(t.opened_at as date) as opened_date
     from periods as p
     inner join tickets as t on p.ticket_id = t.ticket_id
@@ -116,26 +120,48 @@ in_force as (
             and d.priority = pol.priority
             and d.opened_date >= pol.valid_from
             and (pol.valid_to is null or d.opened_date < pol.valid_to)
+),
+
+resolved as (
+    select
+        p.ticket_id,
+        pol.metric,
+        p.period_no,
+        p.priority,
+        p.valid_from,
+        p.valid_to,
+        p.opened_at,
+        pol.policy_id,
+        pol.target_minutes,
+        pol.pause_states,
+        case
+            when pol.calendar_id = 'service'
+                then coalesce(s.support_calendar_id, '{{ var("default_support_calendar") }}')
+            else pol.calendar_id
+        end as calendar_id
+    from dated_periods as p
+    inner join in_force as pol
+        on p.ticket_type = pol.ticket_type
+            and p.priority = pol.priority
+            and p.opened_date = pol.opened_date
+    left join {{ ref('services') }} as s on p.service = s.service
 )
 
 select
-    p.ticket_id,
-    pol.metric,
-    p.period_no,
-    p.priority,
-    p.valid_from,
-    p.valid_to,
-    pol.policy_id,
-    pol.target_minutes,
-    cast(pol.target_minutes as bigint) * 60 as target_seconds,
-    pol.pause_states,
-    case
-        when pol.calendar_id = 'service' then coalesce(s.support_calendar_id, '{{ var("default_support_calendar") }}')
-        else pol.calendar_id
-    end as calendar_id
-from dated_periods as p
-inner join in_force as pol
-    on p.ticket_type = pol.ticket_type
-        and p.priority = pol.priority
-        and p.opened_date = pol.opened_date
-left join {{ ref('services') }} as s on p.service = s.service
+    ticket_id,
+    metric,
+    period_no,
+    priority,
+    valid_from,
+    valid_to,
+    policy_id,
+    target_minutes,
+    cast(target_minutes as bigint) * 60 as target_seconds,
+    pause_states,
+    calendar_id,
+    -- business time exists only for a calendar of seeds/calendars.csv and inside the calendars' date range
+    calendar_id in (select c.calendar_id from {{ ref('calendars') }} as c)
+    and opened_at >= cast('{{ var("calendar_start_date") }}' as timestamp with time zone)
+    and opened_at < {{ dbt.dateadd('day', 1, "cast('" ~ var('calendar_end_date') ~ "' as timestamp with time zone)") }}
+        as has_business_time
+from resolved

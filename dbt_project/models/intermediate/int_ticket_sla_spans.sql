@@ -17,9 +17,11 @@ stretches as {{ materialized_when_refreshing() }} (
     where {{ is_refreshed_ticket('ticket_id', 'touched') }}
 ),
 
+-- Periods without business time (unknown calendar, opened outside the calendars' range) give no clock; the
+-- ticket is counted in marts.dq_unclassified_tickets instead.
 periods as {{ materialized_when_refreshing() }} (
     select * from {{ ref('int_ticket_sla_policy_periods') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
+    where {{ is_refreshed_ticket('ticket_id', 'touched') }} and has_business_time
 ),
 
 pieces as (

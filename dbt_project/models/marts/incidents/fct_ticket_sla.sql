@@ -7,9 +7,10 @@ with cycles as {{ materialized_when_refreshing() }} (
     where {{ is_refreshed_ticket('ticket_id') }}
 ),
 
+-- Only periods with business time, as in int_ticket_sla_spans: no clock without a usable calendar.
 periods as {{ materialized_when_refreshing() }} (
     select * from {{ ref('int_ticket_sla_policy_periods') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+    where {{ is_refreshed_ticket('ticket_id') }} and has_business_time
 ),
 
 trace as {{ materialized_when_refreshing() }} (
