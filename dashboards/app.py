@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 from dash import Dash, Input, Output, dash_table, dcc, html
+from flask import Response, request
 
 from dashboards.dq_table import DQ_COLUMNS
 from dashboards.figures import empty_figure
@@ -23,6 +24,7 @@ from dashboards.queries import Filters, filter_options, open_warehouse
 from dashboards.report import CSS, PLOTLY_CONFIG
 from dashboards.status import STATUS_LABELS, Tile, format_value
 from dashboards.views import FIGURE_IDS, REGISTER_HEADERS, SECTIONS, Views, build_views, register_rows
+from pipelines.local_web import FORBIDDEN_MESSAGE, allowed_names, host_allowed
 
 log = logging.getLogger(__name__)
 FILTER_IDS = ("filter-start", "filter-end", "filter-service", "filter-priority", "filter-group")
@@ -188,9 +190,20 @@ def _filters(start: str | None, end: str | None, services, priorities, groups) -
     )
 
 
-def create_app(warehouse_path: Path) -> Dash:
-    """The Dash app for one warehouse file; every asset is served locally (works offline)."""
+def create_app(warehouse_path: Path, bind_host: str = "127.0.0.1") -> Dash:
+    """The Dash app for one warehouse file; every asset is served locally (works offline).
+
+    Only requests addressed to localhost, 127.0.0.1, [::1] (or the address given with --host) are answered:
+    any other Host header gets 403, so a web page cannot read the dashboard through DNS rebinding."""
     app = Dash(__name__, title="ITSM service dashboard", serve_locally=True)
+    names = allowed_names(bind_host)
+
+    @app.server.before_request
+    def local_hosts_only():
+        if not host_allowed(request.host, names):
+            return Response(FORBIDDEN_MESSAGE, status=403, mimetype="text/plain")
+        return None
+
     app.index_string = app.index_string.replace(
         "{%css%}",
         "{%css%}<style>"
@@ -265,7 +278,7 @@ def create_app(warehouse_path: Path) -> Dash:
 
 def serve(warehouse_path: Path, host: str = "127.0.0.1", port: int = 8050) -> None:
     """Blocking: serve the app (no debug reloader, so the process is the only one to stop)."""
-    create_app(warehouse_path).run(host=host, port=port, debug=False)
+    create_app(warehouse_path, bind_host=host).run(host=host, port=port, debug=False)
 
 
 def main(argv: list[str] | None = None) -> None:

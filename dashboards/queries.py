@@ -154,11 +154,11 @@ def improvement_register(wh: Warehouse) -> pd.DataFrame:
 
 
 def filter_options(wh: Warehouse) -> dict[str, list]:
-    """Values offered by the app's filters: months with incidents, services, priorities, assignment groups."""
+    """Values offered by the app's filters: months with incidents, services with data (the scorecard's), priorities,
+    assignment groups."""
     months = wh.frame(f"select distinct period_start as m from {MARTS}.kpi_incident_monthly order by 1", columns=["m"])
     services = wh.frame(
-        f"""select service from {REFERENCE}.services
-            union select distinct service from {MARTS}.kpi_incident_monthly where service is not null order by 1""",
+        f"select distinct service from {MARTS}.kpi_service_monthly order by 1",
         columns=["service"],
     )
     groups = wh.frame(
@@ -324,6 +324,13 @@ def incidents_caused_by_changes(wh: Warehouse, f: Filters) -> pd.DataFrame:
 # --- availability --------------------------------------------------------------------------------------------------
 
 
+# The availability mart has every reference service every day; the dashboards show the service-months with data
+# (those of the scorecard), so another organisation's catalogue does not show as empty 100 % services.
+AVAILABILITY_WITH_DATA = (
+    f"{MARTS}.kpi_availability_monthly semi join {MARTS}.kpi_service_monthly using (service, month)"
+)
+
+
 def availability_by_service(wh: Warehouse, f: Filters) -> pd.DataFrame:
     """`service`, `agreed_minutes`, `downtime_minutes`, `availability_pct`, `target_pct` over the selected period."""
     where, params = where_clause(f, "month", "service")
@@ -333,7 +340,7 @@ def availability_by_service(wh: Warehouse, f: Filters) -> pd.DataFrame:
                100.0 * (sum(agreed_hours) - sum(downtime_hours)) / nullif(sum(agreed_hours), 0)
                  as availability_pct,
                max(target_pct) as target_pct
-        from {MARTS}.kpi_availability_monthly {where}
+        from {AVAILABILITY_WITH_DATA} {where}
         group by all order by service""",
         params,
         ["service", "agreed_minutes", "downtime_minutes", "availability_pct", "target_pct"],
@@ -345,7 +352,7 @@ def downtime_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
     where, params = where_clause(f, "month", "service")
     return wh.frame(
         f"""select month, service, 60 * sum(downtime_hours) as downtime_minutes
-            from {MARTS}.kpi_availability_monthly {where} group by all order by month, service""",
+            from {AVAILABILITY_WITH_DATA} {where} group by all order by month, service""",
         params,
         ["month", "service", "downtime_minutes"],
     )
@@ -356,7 +363,7 @@ def error_budget_latest(wh: Warehouse, f: Filters) -> pd.DataFrame:
     where, params = where_clause(f, "month", "service")
     return wh.frame(
         f"""
-        with selected as (select * from {MARTS}.kpi_availability_monthly {where})
+        with selected as (select * from {AVAILABILITY_WITH_DATA} {where})
         select service, month, 60 * error_budget_hours as budget_minutes,
                60 * error_budget_remaining_hours as budget_remaining_minutes,
                error_budget_burn_rate as burn_rate

@@ -99,15 +99,28 @@ def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckRes
     )
 
 
+def export_instant(conn: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The run's "now": the latest export instant (raw.load_log.exported_at) of the loads with status 'loaded',
+    as the dbt models read it (int_sla_as_of); None when no load recorded one."""
+    if not relation_exists(conn, "raw.load_log") or not has_column(conn, "raw.load_log", "exported_at"):
+        return None
+    return conn.execute("select max(exported_at) from raw.load_log where status = 'loaded'").fetchone()[0]
+
+
 def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of: datetime) -> CheckResult:
-    """Age in hours of the newest `column` value at `as_of` (an argument so results are reproducible)."""
+    """Age in hours of the newest `column` value at the export instant of the loaded files (the run's "now"), so
+    data does not turn stale because the calendar moved on; `as_of` (an argument so results are reproducible)
+    only when no load recorded an export instant. A newest value after that instant is a timestamp from the
+    future: a failure with its reason, never a negative age that passes."""
     if not relation_exists(conn, spec.relation):
         return _not_applicable(spec.name, spec.relation, spec.severity, "freshness", f"{spec.relation} missing")
+    exported = export_instant(conn)
+    at, at_label = (exported, "the export instant") if exported is not None else (as_of, "the check time")
     newest, age_hours = conn.execute(
         f"""select max({spec.column}),
                    epoch(cast($1 as timestamptz) - max({spec.column})) / 3600.0
             from {spec.relation}""",
-        [as_of],
+        [at],
     ).fetchone()
     if newest is None:
         return CheckResult(
@@ -120,6 +133,19 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
             failing_row_count=0,
             details=f"{spec.relation} holds no {spec.column}: nothing loaded",
         )
+    if age_hours < 0:
+        return CheckResult(
+            spec.name,
+            spec.relation,
+            spec.severity,
+            Status.FAILED,
+            observed_value=round(float(age_hours), 3),
+            failing_row_count=0,
+            check_type="freshness",
+            engine="sql",
+            details=f"newest {spec.column} {newest.isoformat()} is {-age_hours:.1f} h after {at_label} "
+            f"{at.isoformat()}: a timestamp from the future (observed_value = age in hours)",
+        )
     ok = age_hours <= spec.max_age_hours
     return CheckResult(
         spec.name,
@@ -130,8 +156,8 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
         failing_row_count=0,
         check_type="freshness",
         engine="sql",
-        details=f"newest {spec.column} {newest.isoformat()} is {age_hours:.1f} h old at {as_of.isoformat()}; "
-        f"limit {spec.max_age_hours:g} h (observed_value = age in hours)",
+        details=f"newest {spec.column} {newest.isoformat()} is {age_hours:.1f} h old at {at_label} "
+        f"{at.isoformat()}; limit {spec.max_age_hours:g} h (observed_value = age in hours)",
     )
 
 

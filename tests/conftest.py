@@ -93,3 +93,11 @@ def demo_warehouse(demo_env: dict[str, str]) -> Path:
     if proc.returncode != 0:
         pytest.fail(f"itsm run failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-8000:]}")
     return Path(demo_env["ITSM_WAREHOUSE"])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test on the shared demo warehouse costs a whole `itsm run` (about a minute), so it is `slow` whatever its
+    module says: `make test-fast` (pytest -m "not slow and not browser") leaves it out, `make test` runs it."""
+    for item in items:
+        if "demo_warehouse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

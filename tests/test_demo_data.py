@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from pipelines.cli import main
-from pipelines.demo_data import DEMO_FILES, generate_demo_data
+from pipelines.demo import DEMO_FILES, generate_demo_data
 from pipelines.ingest.contract import TABLES
 from pipelines.settings import REFERENCE_DIR
 

@@ -95,12 +95,19 @@ def work_events(i: int, opened: datetime, resolved: datetime | None) -> list[dic
     return rows
 
 
+# Every export states its export instant in a sidecar (pipelines/ingest/sidecar.py): the run's "now" is the
+# latest of them, so both warehouses measure running clocks to the same instant (not to their load times); after
+# every timestamp of the three days, so nothing is a timestamp from the future.
+EXPORTED_AT = "2025-03-08T00:00:00Z"
+
+
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+    path.with_name(path.name + ".export.yml").write_text(f"exported_at: {EXPORTED_AT}\n")
 
 
 def write_exports(root: Path) -> None:

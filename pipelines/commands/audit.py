@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.settings import Settings
 
 KIND_NAMES = ("sla-breaches", "changes", "availability", "data-quality", "lineage")
 
@@ -29,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     extract.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (inclusive)")
     extract.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD (inclusive)")
     extract.add_argument("--service", help="only this service (where the kind has a service)")
-    extract.add_argument("--out", required=True, type=Path, help="folder to create (must be new or empty)")
+    extract.add_argument(
+        "--out", required=True, type=Path, help="folder to create (must be new or empty, unless --overwrite)"
+    )
     extract.add_argument("--include-comments", action="store_true", help="include free-text comments")
     extract.add_argument(
         "--allow-failed-checks",
@@ -39,14 +39,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     extract.add_argument(
         "--no-pseudonymize", action="store_true", help="write person fields in clear (recorded in the manifest)"
     )
-    extract.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    extract.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier extract at --out: only a folder holding an extract's manifest.json and the files "
+        "it lists (never a symbolic link, the warehouse or inbox folder, or a folder above them); the old extract "
+        "stays intact until the new one is complete",
+    )
     extract.add_argument("--warehouse", type=Path, help="DuckDB file to read (default: ITSM_WAREHOUSE)")
     extract.set_defaults(handler=cmd_extract)
 
     verify = subparsers.add_parser(
         "verify",
         help="recompute an extract's SHA-256 hashes and report altered, missing or extra files",
-        description="Exit code 0 when every file matches manifest.json, 1 otherwise.",
+        description=(
+            "Exit code 0 when every file matches manifest.json, 1 otherwise: a file ALTERED, MISSING, a SYMLINK "
+            "(never read through) or EXTRA (present but not listed). Refused with exit 1: a folder or manifest that "
+            "is a symbolic link, a manifest that is not valid JSON, lacks a key, has a wrong type or lists no files, "
+            "and names that are not plain file names inside the folder ('../x', absolute paths)."
+        ),
     )
     verify.add_argument("directory", type=Path)
     verify.add_argument("--manifest-sha256", help="also check manifest.json against this hash (e.g. from a close)")
@@ -76,7 +87,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "never locked by an analyst. Schemas: marts (KPIs), staging, intermediate, reference, raw, dq, audit."
         ),
     )
-    sql.add_argument("-c", "--command", dest="query", help="run one query, print the result and exit")
+    sql.add_argument(
+        "-c",
+        "--command",
+        dest="query",
+        help="run one query, print the result and exit (without -c: an interactive "
+        "shell; end statements with ';', quit with .quit, .exit or Ctrl-D)",
+    )
     sql.add_argument("--database", type=Path, help="DuckDB file to open read-only (default: the analyst snapshot)")
     sql.add_argument("--max-rows", type=int, default=100, help="rows printed per result (default 100)")
     sql.set_defaults(handler=cmd_sql)
@@ -89,12 +106,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     docs = subparsers.add_parser(
         "docs",
-        help="build the dbt docs (models, columns, lineage) and serve them on 127.0.0.1",
-        description="Runs `dbt docs generate` into ITSM_OUTPUT_DIR/dbt_docs (also a single static_index.html) "
-        "and `dbt docs serve` on 127.0.0.1.",
+        help="serve the dbt docs (models, columns, lineage, exposures) on 127.0.0.1, building them when needed",
+        description="Serves ITSM_OUTPUT_DIR/dbt_docs on 127.0.0.1, answering only requests to localhost, 127.0.0.1 "
+        "or [::1]. The docs are generated (`dbt docs generate`, also a single static_index.html) only when missing or "
+        "older than the warehouse or a dbt file; otherwise the site built before is served at once.",
     )
     docs.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
-    docs.add_argument("--no-serve", action="store_true", help="only build the docs")
+    docs.add_argument("--no-serve", action="store_true", help="only build the docs (when needed)")
+    docs.add_argument("--rebuild", action="store_true", help="generate the docs even when they are current")
     docs.set_defaults(handler=cmd_docs)
 
 
@@ -126,12 +145,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
             (args.warehouse or settings.warehouse_path).resolve(),
             settings.pseudonym_key,
             overwrite=args.overwrite,
+            inbox=settings.inbox_dir,
         )
     except ExtractError as err:
         return _fail(str(err))
     except duckdb.Error as err:
         # A mart whose columns changed under the extract: say so; the runner has removed any partial output.
         return _fail(f"the warehouse query failed, nothing written: {err}")
+    except OSError as err:
+        # Disk full, no permission: the partial folder is gone and an earlier extract at --out is as it was.
+        return _fail(f"writing the extract failed ({err}); nothing changed at --out {args.out}")
     for name, rows in result.rows.items():
         print(f"{name}: {rows} rows")
     print(f"wrote {result.out_dir}\nmanifest sha256: {result.manifest_sha256}")
@@ -149,6 +172,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for label, names in (("ALTERED", report.altered), ("MISSING", report.missing), ("EXTRA", report.extra)):
         for name in names:
             print(f"{label}: {name}")
+    for name in report.symlinks:
+        print(f"SYMLINK: {name} (a symbolic link, not read: an extract holds only regular files)")
     if report.manifest_matches_expected is False:
         print(f"ALTERED: manifest.json (sha256 {report.manifest_sha256} differs from the expected hash)")
     verdict = "OK" if report.ok else "FAILED"
@@ -189,10 +214,24 @@ def cmd_publish_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _split_statements(buffer: str) -> tuple[list[str], str]:
-    """Complete statements (ending with ';') and the unfinished rest. Good enough for an interactive prompt."""
-    *done, rest = buffer.split(";")
-    return [s.strip() for s in done if s.strip()], rest
+QUIT_COMMANDS = (".quit", ".exit")
+
+
+def split_statements(buffer: str) -> tuple[list[str], str]:
+    """Complete statements (ending with ';') and the unfinished rest.
+
+    The ends are the ';' that DuckDB's own tokenizer reads as the statement separator, so a ';' inside a string
+    ('a;b', $$a;b$$), a quoted name ("a;b") or a comment does not end a statement, and an unterminated string
+    keeps the statement open until its quote is closed."""
+    import duckdb
+
+    ends = [pos for pos, kind in duckdb.tokenize(buffer) if kind == duckdb.token_type.operator and buffer[pos] == ";"]
+    statements, start = [], 0
+    for end in ends:
+        if text := buffer[start:end].strip():
+            statements.append(text)
+        start = end + 1
+    return statements, buffer[start:]
 
 
 def _run_and_print(conn, query: str, max_rows: int) -> None:
@@ -218,7 +257,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
                 except duckdb.Error as err:
                     return _fail(f"{err} (this connection is read-only)")
                 return 0
-            print(f"{database} (read-only). End statements with ';'. Ctrl-D quits.")
+            print(f"{database} (read-only). End statements with ';'. .quit, .exit or Ctrl-D quits.")
             buffer = ""
             while True:
                 try:
@@ -226,7 +265,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
                 except EOFError:
                     print()
                     return 0
-                statements, buffer = _split_statements(buffer + "\n" + line)
+                if not buffer.strip() and line.strip() in QUIT_COMMANDS:
+                    return 0
+                statements, buffer = split_statements(buffer + "\n" + line)
                 for statement in statements:
                     try:
                         _run_and_print(conn, statement, args.max_rows)
@@ -237,22 +278,28 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
+    from pipelines.dbt_docs import docs_dir, generate_docs, stale_reason
+
     settings = Settings.from_env()
-    target = settings.output_dir / "dbt_docs"
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {
-        **os.environ,
-        "ITSM_WAREHOUSE": str(settings.warehouse_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_LOG_PATH": str(target / "logs"),
-    }
-    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path"]
-    generate = [str(dbt), "docs", "generate", "--static", *common, str(target)]
-    if subprocess.run(generate, env=env, check=False).returncode != 0:
-        return _fail("dbt docs generate failed (is a run writing to the warehouse? see the output above)")
-    print(f"docs built in {target} (single file: {target / 'static_index.html'})")
+    target = docs_dir(settings)
+    reason = "--rebuild given" if args.rebuild else stale_reason(target, settings.warehouse_path)
+    if reason is None:
+        print(f"docs in {target} are current (built after the last change to the warehouse and the dbt project)")
+    else:
+        print(f"building the dbt docs: {reason}", flush=True)
+        if generate_docs(settings, target) != 0:
+            return _fail("dbt docs generate failed (is a run writing to the warehouse? see the output above)")
+        print(f"docs built in {target} (single file: {target / 'static_index.html'})")
     if args.no_serve:
         return 0
-    serve = [str(dbt), "docs", "serve", "--host", "127.0.0.1", "--port", str(args.port), "--no-browser", *common]
+    from pipelines.local_web import folder_server
+
+    # Served here rather than by `dbt docs serve`, which answers any Host header (see pipelines/local_web.py).
+    try:
+        server = folder_server(target, "127.0.0.1", args.port)
+    except OSError as err:
+        return _fail(f"cannot serve on 127.0.0.1:{args.port} ({err}): choose another --port")
     print(f"serving on http://127.0.0.1:{args.port} (Ctrl-C stops)", flush=True)
-    return subprocess.run([*serve, str(target)], env=env, check=False).returncode
+    with server:
+        server.serve_forever()
+    return 0

@@ -21,11 +21,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "list / event log / change_request, Jira Service Management, probe samples, canonical), types and "
             "checks every row against the contract, puts failing rows in raw.quarantine with line and reason, "
             "and records the file in raw.load_log. A file whose bytes were loaded before is skipped. Folders "
-            "are searched for .csv/.parquet/.jsonl files. Exit code 1 when any file was rejected."
+            "are searched for .csv/.parquet/.jsonl files. A timestamp before 1990, after the export instant "
+            "(--exported-at), with a two-digit year or an offset beyond +-14:00 quarantines its row. Exit code 1 "
+            "when any file was rejected, 2 for a bad --exported-at or --mapping."
         ),
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="export file or folder")
     parser.add_argument("--adapter", choices=ADAPTERS, help="skip detection and read every file with this adapter")
+    parser.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="YAML",
+        help="read every file with this mapping file (your tool's columns, values, date formats; see README "
+        "'Bringing your own export' and pipelines/ingest/mappings/); default: the file's sidecar "
+        "<file>.export.yml, else ITSM_MAPPING",
+    )
+    parser.add_argument(
+        "--exported-at",
+        metavar="ISO8601",
+        help="the instant the tool exported these files, with a UTC offset (2026-11-01T06:00:00Z); the run's "
+        "'now' and the latest plausible timestamp in them. Default: the file's sidecar, else the load's start",
+    )
     parser.add_argument(
         "--source-tz",
         metavar="ZONE",
@@ -47,9 +63,29 @@ def expand(paths: list[Path]) -> list[Path]:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from pipelines.ingest.loader import LoadResult, ingest_files
+    from pipelines.ingest.mapping import MappingError, read_spec
+    from pipelines.ingest.sidecar import InvalidExportInstant, parse_export_instant
     from pipelines.warehouse import warehouse_connection
 
     settings = Settings.from_env()
+    exported_at = None
+    if args.exported_at:
+        try:
+            exported_at = parse_export_instant(args.exported_at)
+        except InvalidExportInstant as err:
+            print(f"--exported-at: {err}", file=sys.stderr)
+            return 2
+    mapping = None
+    if args.mapping:
+        if args.adapter:
+            print("--mapping and --adapter exclude each other: a mapping file is its own adapter", file=sys.stderr)
+            return 2
+        try:
+            read_spec(args.mapping)
+        except MappingError as err:
+            print(f"--mapping: {err}", file=sys.stderr)
+            return 2
+        mapping = args.mapping.resolve()
     if args.adapter:
         settings = replace(settings, adapter_override=args.adapter)
     if args.source_tz:
@@ -75,7 +111,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     print(f"warehouse: {settings.warehouse_path}", flush=True)
     with warehouse_connection(settings.warehouse_path) as conn:
-        results = ingest_files(conn, files, settings, progress=progress)
+        results = ingest_files(conn, files, settings, progress=progress, exported_at=exported_at, mapping=mapping)
     print(summary_table(results))
     return 1 if any(r.status == "rejected" for r in results) else 0
 

@@ -58,6 +58,30 @@ def test_freshness_uses_the_given_reference_time(conn):
     assert (stale.status, stale.observed_value) == (Status.FAILED, 49.0)  # -> 01-08 10:00 = 49 h
 
 
+def _export(conn, load_id: int, exported_at: str) -> None:
+    log_load(conn, load_id, 1, 1, 0)
+    conn.execute("update raw.load_log set exported_at = ? where load_id = ?", [ts(exported_at), load_id])
+
+
+def test_freshness_is_measured_at_the_export_instant_not_the_wall_clock(conn):
+    insert_raw(conn, "tickets", [ticket("INC1", opened_at=ts("2025-01-05 00:00")), ticket("INC2")])
+    _export(conn, 1, "2025-01-07 08:00")
+    _export(conn, 2, "2025-01-08 08:00")  # the latest loaded export
+    spec = FRESHNESS["raw.tickets"]  # newest opened_at = INC2's 2025-01-06 09:00; limit 48 h
+    r = check_freshness(conn, spec, as_of=ts("2026-12-06 00:00"))  # the calendar moved on; the data did not
+    assert (r.status, r.observed_value) == (Status.PASSED, 47.0)  # 2025-01-06 09:00 -> 01-08 08:00 = 47 h
+    assert "at the export instant 2025-01-08T08:00:00+00:00" in r.details
+
+
+def test_a_timestamp_after_the_export_instant_fails_freshness_with_its_reason(conn):
+    insert_raw(conn, "tickets", [ticket("INC1", opened_at=ts("2025-01-06 12:00"))])
+    _export(conn, 1, "2025-01-06 09:00")
+    r = check_freshness(conn, FRESHNESS["raw.tickets"], as_of=ts("2026-12-06 00:00"))
+    # 12:00 is 3 h after the 09:00 export: never a negative age that passes
+    assert (r.status, r.observed_value, r.severity) == (Status.FAILED, -3.0, Severity.WARNING)
+    assert "3.0 h after the export instant" in r.details and "from the future" in r.details
+
+
 def test_load_that_lost_rows_fails_the_balance(conn):
     log_load(conn, 1, 10, 8, 2)
     log_load(conn, 2, 10, 7, 2)  # one row neither loaded nor quarantined

@@ -40,6 +40,17 @@ def insert_rows(warehouse: Path, table: str, rows: Iterable[Mapping[str, object]
             conn.execute(f"INSERT INTO raw.{table} ({names}) VALUES ({marks})", values)
 
 
+def log_load(warehouse: Path, load_id: int, exported_at: str, status: str = "loaded") -> None:
+    """Record load `load_id` in raw.load_log as the loader would, with its export instant (ISO, explicit offset)."""
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute(
+            """insert into raw.load_log (load_id, source_file, file_sha256, adapter, status, started_at, exported_at)
+               values (?, ?, ?, 'canonical', ?, ?, ?)""",
+            [load_id, f"/inbox/hand_{load_id}.csv", f"{load_id:064d}", status, "2030-01-01 00:00Z", exported_at],
+        )
+
+
 def query(warehouse: Path, sql: str) -> list[dict[str, object]]:
     """Rows of `sql` as dicts (read-only connection, UTC session)."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:

@@ -50,6 +50,9 @@ TICKETS = [
     ),
     # April: I3 met, 1 h
     _incident("I3", "2026-04-06 10:00Z", "2026-04-06 10:05Z", "2026-04-06 11:00Z"),
+    # March: two incidents whose export names no service (null, blank): they land under 'unassigned'
+    _incident("U1", "2026-03-10 10:00Z", "2026-03-10 10:05Z", "2026-03-10 11:00Z", service=None),
+    _incident("U2", "2026-03-11 10:00Z", "2026-03-11 10:05Z", "2026-03-11 11:00Z", service="  "),
 ]
 
 CHANGES = [
@@ -112,14 +115,37 @@ def _row(warehouse: Path, month: str) -> dict[str, object]:
     return rows[0]
 
 
-def test_one_row_per_reference_service_and_month(warehouse: Path) -> None:
-    rows = query(
+def test_one_row_per_service_and_month_with_data(warehouse: Path) -> None:
+    rows = query(warehouse, "select service, month from marts.kpi_service_monthly order by service, month")
+    # email has data in March and April, unassigned (U1, U2) in March; the 7 other reference services have
+    # none and get no row
+    assert [(r["service"], str(r["month"])) for r in rows] == [
+        ("email", "2026-03-01"),
+        ("email", "2026-04-01"),
+        ("unassigned", "2026-03-01"),
+    ]
+
+
+def test_tickets_without_a_service_are_unassigned_with_no_availability_target(warehouse: Path) -> None:
+    (row,) = query(
         warehouse,
-        "select count(*) as n, count(distinct service || cast(month as varchar)) as keys"
-        " from marts.kpi_service_monthly",
+        "select * from marts.kpi_service_monthly where service = 'unassigned' and month = date '2026-03-01'",
     )
-    # 8 services in services.csv x 2 months (March, April), no more (nothing mentions another service)
-    assert rows == [{"n": 16, "keys": 16}]
+    assert row["incidents_opened"] == 2  # U1 and U2, both met (5 min, 1 h)
+    assert row["sla_resolution_attainment_pct"] == pytest.approx(100.0)
+    # no availability is committed for work attributed to no service
+    assert row["availability_pct"] is None and row["availability_pct_target"] is None
+    services = query(warehouse, "select distinct service from marts.fct_incident order by 1")
+    assert [r["service"] for r in services] == ["email", "unassigned"]
+
+
+def test_dashboards_list_only_services_with_data(warehouse: Path) -> None:
+    from dashboards.queries import Filters, availability_by_service, filter_options, open_warehouse
+
+    with open_warehouse(warehouse) as wh:
+        assert filter_options(wh)["services"] == ["email", "unassigned"]
+        # availability exists for the 8 reference services; only email has data (unassigned has no target)
+        assert list(availability_by_service(wh, Filters())["service"]) == ["email"]
 
 
 def test_incident_and_sla_kpis_against_targets(warehouse: Path) -> None:

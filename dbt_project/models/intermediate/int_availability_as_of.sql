@@ -1,7 +1,8 @@
 {#- The reporting range of the availability marts: from the first day of the first month with any activity
-    (outage, change, ticket, survey) to the as-of day. as_of = var('as_of') when set (same var as the SLA
-    engine), else the latest instant seen in the data, never the wall clock: open outages run until as_of and
-    rebuilding on the same inputs gives the same numbers. -#}
+    (outage, change, ticket, survey) to the as-of day. as_of is the run's "now", as in int_sla_as_of: var('as_of')
+    when set, else the latest export instant of the loaded files (macros/export_as_of.sql), never a timestamp
+    inside the data: open outages run until as_of and rebuilding on the same inputs gives the same numbers. Only
+    a warehouse with no load recorded (raw rows written by hand) falls back to the latest instant in the data. -#}
 with instants as (
     select
         min(started_at) as first_at,
@@ -30,7 +31,11 @@ bounds as (
         {% if var('as_of', none) -%}
             cast('{{ var("as_of") }}' as timestamp with time zone) as as_of,
         {%- else -%}
-            coalesce(max(last_at), cast('{{ var("calendar_start_date") }}' as timestamp with time zone)) as as_of,
+            coalesce(
+                {{ export_as_of() }},
+                max(last_at),
+                cast('{{ var("calendar_start_date") }}' as timestamp with time zone)
+            ) as as_of,
         {%- endif %}
         min(first_at) as first_at
     from instants

@@ -1,6 +1,7 @@
 {#- The services the availability marts report on, with their service-hours calendar (blank = 24/7) and
     availability target as a fraction: the reference list (services.csv) plus any service that only appears in
-    outage records (24/7, default target). A service-specific row of kpi_targets wins over the '*' default.
+    outage records (24/7, default target). The unassigned service (var unassigned_service) is left out: no
+    availability is committed for work attributed to no service. A service-specific row of kpi_targets wins over the '*' default.
     Ephemeral: a CTE of the service-day spine and of kpi_availability_monthly (which needs the target only). -#}
 {{ config(materialized='ephemeral') }}
 
@@ -10,6 +11,7 @@ with reference_services as (
         nullif(trim(service_calendar_id), '') as calendar_id,
         availability_target
     from {{ ref('services') }}
+    where service != '{{ var("unassigned_service") }}'
 ),
 
 services as (

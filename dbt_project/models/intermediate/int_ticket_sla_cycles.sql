@@ -4,7 +4,13 @@
     resolution: cycle 1 starts at opened_at; each reopen (a terminal state -> an active state) starts the
       next cycle; a cycle stops at the next move into resolved / closed / cancelled. The last cycle stops at
       tickets.resolved_at when that is at or after its start (the export's own resolution time wins over the
-      event log for the final stop); cycles never stop before they start. -#}
+      event log for the final stop); cycles never stop before they start.
+    Histories that start mid-life (a snapshot log whose first known state, the first state event's
+    from_value, is not 'new'): when that state is terminal, cycle 1 stops inside the first stretch - at the
+    export's resolved_at (else closed_at) when it lies there, else where the stretch starts (nothing is known of
+    the time before it), so a later reopen never leaves cycle 1 running; the response clock stops where the
+    first stretch starts (the ticket was already picked up when first seen); a paused first state pauses the
+    clock from the start (int_ticket_sla_spans). -#}
 {{ per_ticket_model('touched') }}
 with tickets as (
     select
@@ -54,6 +60,25 @@ resolution_marks as (
         state as stop_state
     from stretches
     where is_terminal and stretch_no > 0 and coalesce(previous_state, 'new') not in ('resolved', 'closed', 'cancelled')
+
+    union all
+
+    -- the first known state is already terminal: cycle 1 stops inside that first stretch
+    select
+        s.ticket_id,
+        case
+            when t.resolved_at >= s.valid_from and (s.valid_to is null or t.resolved_at <= s.valid_to)
+                then t.resolved_at
+            when t.closed_at >= s.valid_from and (s.valid_to is null or t.closed_at <= s.valid_to)
+                then t.closed_at
+            else s.valid_from
+        end as mark_at,
+        0 as mark_order,
+        'stop' as mark_kind,
+        s.state as stop_state
+    from stretches as s
+    inner join tickets as t on s.ticket_id = t.ticket_id
+    where s.stretch_no = 0 and s.is_terminal
 ),
 
 resolution_ordered as (
@@ -61,9 +86,10 @@ resolution_ordered as (
         ticket_id,
         mark_at,
         mark_kind,
-        lead(mark_kind) over (partition by ticket_id order by mark_at, mark_order) as next_kind,
-        lead(mark_at) over (partition by ticket_id order by mark_at, mark_order) as next_at,
-        lead(stop_state) over (partition by ticket_id order by mark_at, mark_order) as next_stop_state,
+        -- a start sorts before a stop of the same instant and order (cycle 1 of a ticket first seen terminal)
+        lead(mark_kind) over (partition by ticket_id order by mark_at, mark_order, mark_kind) as next_kind,
+        lead(mark_at) over (partition by ticket_id order by mark_at, mark_order, mark_kind) as next_at,
+        lead(stop_state) over (partition by ticket_id order by mark_at, mark_order, mark_kind) as next_stop_state,
         mark_order
     from resolution_marks
 ),
@@ -71,7 +97,7 @@ resolution_ordered as (
 resolution_cycles as (
     select
         ticket_id,
-        row_number() over (partition by ticket_id order by mark_at, mark_order) as cycle_no,
+        row_number() over (partition by ticket_id order by mark_at, mark_order, mark_kind) as cycle_no,
         count(*) over (partition by ticket_id) as cycle_count,
         mark_at as started_at,
         case when next_kind = 'stop' then next_at end as event_stopped_at,
@@ -103,7 +129,8 @@ resolution as (
     inner join tickets as t on c.ticket_id = t.ticket_id
 ),
 
--- Response clock: the export's first response, else the first sign that someone picked the ticket up.
+-- Response clock: the export's first response, else the first sign that someone picked the ticket up
+-- (a history first seen in another state than 'new' was picked up before it was first seen).
 first_pickup as (
     select
         ticket_id,
@@ -113,6 +140,14 @@ first_pickup as (
     from {{ ref('int_ticket_events') }}
     where {{ is_refreshed_ticket('ticket_id', 'touched') }}
     group by ticket_id
+),
+
+first_seen_picked_up as (
+    select
+        ticket_id,
+        valid_from as picked_up_at
+    from stretches
+    where stretch_no = 0 and state != 'new'
 ),
 
 first_stop as (
@@ -130,18 +165,21 @@ response_candidates as (
         t.opened_at,
         coalesce(
             t.first_response_at,
-            least(p.first_out_of_new_at, p.first_assignment_at),
+            least(f.picked_up_at, p.first_out_of_new_at, p.first_assignment_at),
             t.resolved_at,
             s.first_stopped_at
         ) as responded_at,
         case
-            when t.first_response_at is not null or least(p.first_out_of_new_at, p.first_assignment_at) is not null
+            when
+                t.first_response_at is not null
+                or least(f.picked_up_at, p.first_out_of_new_at, p.first_assignment_at) is not null
                 then 'responded'
             when t.resolved_at is not null then 'resolved'
             else s.first_stop_state
         end as stop_state
     from tickets as t
     left join first_pickup as p on t.ticket_id = p.ticket_id
+    left join first_seen_picked_up as f on t.ticket_id = f.ticket_id
     left join first_stop as s on t.ticket_id = s.ticket_id
 ),
 

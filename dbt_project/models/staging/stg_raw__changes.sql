@@ -7,7 +7,7 @@ latest as (
         change_id,
         change_type,
         risk,
-        service,
+        {{ service_or_unassigned('service') }} as service,
         ci,
         requested_at,
         approved_at,

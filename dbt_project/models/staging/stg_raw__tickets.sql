@@ -14,7 +14,7 @@ latest as (
         priority,
         impact,
         urgency,
-        service,
+        {{ service_or_unassigned('service') }} as service,
         ci,
         category,
         subcategory,

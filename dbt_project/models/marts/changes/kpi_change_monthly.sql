@@ -6,7 +6,7 @@ with changes as (
 
 select
     change_month as month,
-    coalesce(service, 'unknown') as service,
+    {{ service_or_unassigned('service') }} as service,
     change_type,
     coalesce(assignment_group, 'unknown') as assignment_group,
     count(*) as changes_total,

@@ -1,6 +1,9 @@
 {#- One row per incident: calendar and business resolution times, first response, reassignments,
-    reopens, first-contact resolution and the SLA outcome. Counts come from the event log when the ticket
-    has one, else from the export's own counters (flat exports carry reopen_count / reassignment_count). -#}
+    reopens, first-contact resolution and the SLA outcome. Reopens and reassignments are facts of the ticket's
+    own history, independent of SLA policies: counted from its state and assignment-group events, and from the
+    export's own counters (reopen_count, reassignment_count) where it carries them; the larger of the two is
+    used, because a snapshot log misses changes made between two snapshots (kpi_ticket_counter_reconciliation
+    reports the difference). -#}
 {{ per_ticket_model() }}
 with tickets as (
     select * from {{ ref('int_latest_tickets') }}
@@ -30,10 +33,16 @@ assignments as (
     group by ticket_id
 ),
 
-state_logged as (
-    select distinct ticket_id
-    from {{ ref('int_ticket_events') }}
-    where {{ is_refreshed_ticket('ticket_id') }} and field = 'state'
+-- A reopen is a move from a terminal state back to an active one (the same moves start a new SLA cycle).
+reopened as (
+    select
+        ticket_id,
+        count(*) as reopens
+    from {{ ref('int_ticket_state_intervals') }}
+    where
+        {{ is_refreshed_ticket('ticket_id') }}
+        and not is_terminal and previous_state in ('resolved', 'closed', 'cancelled')
+    group by ticket_id
 ),
 
 outcome as (
@@ -47,14 +56,12 @@ base as (
         t.state in ('resolved', 'closed') and t.resolved_at is not null as is_resolved,
         coalesce(o.resolution_calendar_id, s.support_calendar_id, '{{ var("default_support_calendar") }}')
             as business_calendar_id,
-        case
-            when a.ticket_id is not null then a.reassignments
-            else cast(coalesce(t.reassignment_count, 0) as bigint)
-        end as reassignments,
-        case
-            when l.ticket_id is not null then cast(coalesce(o.resolution_cycles, 1) - 1 as bigint)
-            else cast(coalesce(t.reopen_count, 0) as bigint)
-        end as reopens,
+        coalesce(a.reassignments, 0) as reassignments_from_history,
+        cast(t.reassignment_count as bigint) as reassignments_from_source,
+        cast(coalesce(r.reopens, 0) as bigint) as reopens_from_history,
+        cast(t.reopen_count as bigint) as reopens_from_source,
+        greatest(coalesce(a.reassignments, 0), coalesce(cast(t.reassignment_count as bigint), 0)) as reassignments,
+        greatest(coalesce(cast(r.reopens as bigint), 0), coalesce(cast(t.reopen_count as bigint), 0)) as reopens,
         coalesce(a.first_group, t.assignment_group) as first_assignment_group,
         o.responded_at,
         o.is_responded,
@@ -70,7 +77,7 @@ base as (
         o.resolution_paused_business_seconds
     from tickets as t
     left join assignments as a on t.ticket_id = a.ticket_id
-    left join state_logged as l on t.ticket_id = l.ticket_id
+    left join reopened as r on t.ticket_id = r.ticket_id
     left join outcome as o on t.ticket_id = o.ticket_id
     left join {{ ref('services') }} as s on t.service = s.service
 )
@@ -111,6 +118,10 @@ select
     case when b.is_responded then b.response_business_seconds / 60.0 end as response_business_minutes,
     b.reassignments,
     b.reopens,
+    b.reassignments_from_history,
+    b.reassignments_from_source,
+    b.reopens_from_history,
+    b.reopens_from_source,
     b.is_resolved and b.reassignments = 0 and b.reopens = 0 as is_first_contact_resolution,
     b.is_resolved and b.assignment_group = b.first_assignment_group as is_resolved_by_first_group,
     b.response_policy_id,

@@ -5,7 +5,7 @@
 with compared as (
     select
         t.ticket_type,
-        coalesce(t.service, 'unknown') as service,
+        t.service,
         t.priority,
         t.source_made_sla,
         not o.resolution_breached as ours_made_sla

@@ -63,7 +63,7 @@ select
     c.survey_id,
     c.ticket_id,
     t.ticket_type,
-    coalesce(t.service, 'unknown') as service,
+    {{ service_or_unassigned('t.service') }} as service,
     coalesce(t.assignment_group, 'unknown') as assignment_group,
     t.priority,
     c.sent_at,

@@ -59,7 +59,7 @@ changes as (
 
 change_medians as (
     select
-        coalesce(service, 'unknown') as service,
+        {{ service_or_unassigned('service') }} as service,
         change_month as month,
         percentile_cont(0.5) within group (
             order by case when not is_cancelled then lead_time_hours end
@@ -88,14 +88,16 @@ surveys as (
     group by service, month
 ),
 
--- every service-month of the availability spine, plus any service-month that only tickets, changes or
--- surveys mention (a service missing from the reference list still gets its row), up to the as-of month
--- (a change scheduled for next month is not a scorecard month yet)
+-- the service-months with data: incidents, changes, surveys or outages (a reference service with none of
+-- these in a month has no row, so another organisation's catalogue does not fill the scorecard with empty
+-- services; a service missing from the reference list still gets its rows), up to the as-of month (a change
+-- scheduled for next month is not a scorecard month yet)
 mentioned as (
     select
         service,
         month
     from availability
+    where outages > 0 or downtime_hours > 0
     union
     select
         service,
@@ -190,6 +192,8 @@ targets as (
             ) as rn
         from (select distinct service from spine) as s
         inner join {{ ref('kpi_targets') }} as t on t.service in (s.service, '*')
+        -- no availability is committed for work attributed to no service
+        where not (s.service = '{{ var("unassigned_service") }}' and t.kpi = 'availability_pct')
     ) as ranked
     where rn = 1
 ),
