@@ -7,45 +7,64 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import typer
+
+from pipelines.commands import invoke
 from pipelines.settings import DBT_PROJECT_DIR, Settings
-from pipelines.warehouse import warehouse_connection
 
 if TYPE_CHECKING:
     from data_quality.specs import CheckResult
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    check = subparsers.add_parser(
+CHECK_HELP = "run all data-quality checks (GX suites, volume, freshness, reconciliation) and print a summary"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(
         "check",
-        help="run all data-quality checks (GX suites, volume, freshness, reconciliation) and print a summary",
-        description=(
+        short_help=CHECK_HELP,
+        help=(
+            "Run all data-quality checks (GX suites, volume, freshness, reconciliation) and print a summary.\n\n"
             "Runs every check defined in data_quality/suites.py on the warehouse, adds the outcomes of the last "
             "dbt build's tests (run_results.json), appends everything to dq.check_results and prints one line per "
-            "check. Exit code 1 when a blocking check failed or errored, 0 otherwise (warnings do not fail)."
+            "check, then the failed checks by severity.\n\n"
+            "Exit code 1 when a blocking check failed or errored, 0 otherwise (warnings do not fail)."
         ),
     )
-    check.add_argument(
-        "--as-of",
-        type=_timestamp,
-        default=None,
-        help="reference time for freshness, ISO 8601 (default: now, UTC)",
-    )
-    check.add_argument(
-        "--dbt-target",
-        type=Path,
-        default=None,
-        help="dbt target folder whose newest run_results.json to record "
-        "(default: $DBT_TARGET_PATH or dbt_project/target, searched recursively)",
-    )
-    check.add_argument("--failures-only", action="store_true", help="list only checks that did not pass")
-    check.add_argument("--no-record", action="store_true", help="do not append to dq.check_results")
-    check.set_defaults(handler=cmd_check)
+    def check(
+        as_of: Annotated[
+            datetime | None,
+            typer.Option(
+                "--as-of",
+                parser=_timestamp,
+                metavar="TIMESTAMP",
+                help="reference time for freshness, ISO 8601 (default: now, UTC)",
+            ),
+        ] = None,
+        dbt_target: Annotated[
+            Path | None,
+            typer.Option(
+                "--dbt-target",
+                help="dbt target folder whose newest run_results.json to record "
+                "(default: $DBT_TARGET_PATH or dbt_project/target, searched recursively)",
+            ),
+        ] = None,
+        failures_only: Annotated[
+            bool, typer.Option("--failures-only", help="list only checks that did not pass")
+        ] = False,
+        no_record: Annotated[bool, typer.Option("--no-record", help="do not append to dq.check_results")] = False,
+    ) -> None:
+        invoke(cmd_check, locals())
 
 
 def _timestamp(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as err:
+        example = "2026-10-31T12:00:00+00:00"
+        raise typer.BadParameter(f"expected an ISO 8601 timestamp such as {example}, got {text!r}") from err
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -60,30 +79,45 @@ def _dbt_target(args: argparse.Namespace) -> Path | None:
     return latest_run_results_dir(root)
 
 
-def format_summary(results: list[CheckResult], run_id: str) -> str:
-    """One aligned line per check: status, severity, check, asset, failing count, sample keys."""
+def print_check_table(results: list[CheckResult]) -> None:
+    """One row per check, failures first: status, severity, check, asset, failing count, sample keys or details."""
     from data_quality.specs import Status
+    from pipelines.commands.output import Column, print_table
 
     rank = {Status.ERROR: 0, Status.FAILED: 1, Status.NOT_APPLICABLE: 2, Status.PASSED: 3}
     ordered = sorted(results, key=lambda r: (rank[r.status], str(r.severity) != "blocking", r.check_name))
-    header = f"{'STATUS':<14} {'SEVERITY':<9} {'CHECK':<58} {'ASSET':<28} {'FAILING':>8}  SAMPLE KEYS / DETAILS"
-    lines = [header, "-" * len(header)]
+    rows = []
     for r in ordered:
-        failing = "" if r.failing_row_count is None else str(r.failing_row_count)
         sample = ", ".join(r.failing_keys_sample[:5])
         extra = sample if sample else (r.details if r.status is not Status.PASSED else "")
-        lines.append(
-            f"{r.status.value.upper():<14} {r.severity.value:<9} {r.check_name:<58} {r.asset:<28} {failing:>8}  "
-            f"{extra[:160]}"
-        )
+        failing = "" if r.failing_row_count is None else str(r.failing_row_count)
+        rows.append((r.status.value.upper(), r.severity.value, r.check_name, r.asset, failing, extra[:160]))
+    columns = [
+        Column("STATUS"),
+        Column("SEVERITY"),
+        Column("CHECK"),
+        Column("ASSET"),
+        Column("FAILING", "right"),
+        Column("SAMPLE KEYS / DETAILS"),
+    ]
+    print_table(columns, rows)
+
+
+def summary_lines(results: list[CheckResult], run_id: str, warehouse: Path, recorded: bool) -> list[str]:
+    """The count line, the failed checks by severity with their names, and where the results are."""
+    from data_quality.specs import Status
+    from pipelines.summary import check_lines, check_outcome
+
     counts = {s: sum(1 for r in results if r.status is s) for s in Status}
     blocking = sum(1 for r in results if r.blocks)
-    lines.append(
-        f"\n{len(results)} checks: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
+    return [
+        "",
+        f"{len(results)} checks: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
         f"{counts[Status.ERROR]} errors, {counts[Status.NOT_APPLICABLE]} not applicable; "
-        f"{blocking} blocking failure(s). run_id {run_id}"
-    )
-    return "\n".join(lines)
+        f"{blocking} blocking failure(s). run_id {run_id}",
+        *check_lines(check_outcome(results)),
+        f"results: {'dq.check_results in ' + str(warehouse) if recorded else 'not recorded (--no-record)'}",
+    ]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -91,6 +125,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from data_quality.results import new_run_id, write_results
     from data_quality.runner import run_all
     from data_quality.specs import Status
+    from pipelines.commands.output import print_lines
+    from pipelines.warehouse import warehouse_connection
 
     settings = Settings.from_env()
     if not settings.warehouse_path.exists():
@@ -106,7 +142,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             write_results(conn, run_id, results, checked_at=datetime.now(UTC))
     shown = [r for r in results if r.status is not Status.PASSED] if args.failures_only else results
     print(f"warehouse: {settings.warehouse_path}   as of: {as_of.isoformat()}")
-    print(format_summary(shown, run_id) if shown else "all checks passed")
+    if shown:
+        print_check_table(shown)
+    else:
+        print("all checks passed")
     if args.failures_only and shown:
         print(f"({len(results) - len(shown)} passing checks not listed)")
+    print_lines(summary_lines(results, run_id, settings.warehouse_path, recorded=not args.no_record))
     return 1 if any(r.blocks for r in results) else 0

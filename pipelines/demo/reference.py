@@ -88,6 +88,8 @@ def load_reference(seed_dir: Path = REFERENCE_DIR) -> Reference:
             support_calendar_id=r["support_calendar_id"] or "24x7",
         )
         for r in services_df.iter_rows(named=True)
+        # `unassigned` (no tier) is where exports without a service land; the demo names a service on every ticket.
+        if r["tier"] is not None
     )
     first_policy = (
         policies_df.filter((pl.col("ticket_type") == "incident") & (pl.col("metric") == "resolution"))

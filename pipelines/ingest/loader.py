@@ -106,12 +106,21 @@ def ingest_files(
     return results
 
 
+CONFIG_SUFFIXES = (".yml", ".yaml")
+
+
 def inbox_files(inbox: Path) -> list[Path]:
-    """Every file under the inbox except hidden ones (`.name`). Nothing is skipped silently: a file that is not
-    an export (an archive, a workbook, notes) is rejected by the loader with a message saying what to do."""
+    """Every file under the inbox except hidden ones (`.name`) and YAML files, which are configuration: export
+    sidecars (`<file>.export.yml`, read with the file they describe) and mapping files. Nothing else is skipped
+    silently: a file that is not an export (an archive, a workbook, notes) is rejected by the loader with a
+    message saying what to do."""
     if not inbox.exists():
         return []
-    return sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in inbox.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in CONFIG_SUFFIXES
+    )
 
 
 def ingest_inbox(
