@@ -135,11 +135,6 @@ def build_small_warehouse(path: Path) -> Path:
                ) as t(month, service, agreed_hours, downtime_hours, target_pct, error_budget_hours,
                       error_budget_remaining_hours, error_budget_burn_rate)"""
         )
-        # The service scorecard's keys: the service-months with data (the dashboards show availability for those).
-        conn.execute(
-            """create table marts.kpi_service_monthly as
-               select distinct service, month from marts.kpi_availability_monthly"""
-        )
         conn.execute(
             """create table survey_rows (survey_id varchar, ticket_id varchar, service varchar, priority integer,
                  assignment_group varchar, month date, csat_score integer, nps_score integer, responded boolean,
