@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, dash_table, dcc, html
 from flask import Response, request
 
-from dashboards.dq_table import DQ_COLUMNS, breakable
+from dashboards.dq_table import DQ_COLUMNS
 from dashboards.figures import empty_figure
 from dashboards.queries import Filters, filter_options, open_warehouse
 from dashboards.report import CSS, PLOTLY_CONFIG
@@ -54,29 +54,56 @@ def _about(views: Views) -> list:
     return [html.Div([html.Span(f"{k}:", className="k"), html.Span(v, className="v")]) for k, v in views.about()]
 
 
+# The report's table rules in DataTable terms: long identifiers wrap, short columns never do, rows coloured by
+# outcome (report.CSS: table.dq). One component for all rows: a Dash component per cell takes minutes to draw.
+NOWRAP = ("status", "severity", "number", "observed", "checked")
+ROW_COLOURS = [
+    ({"filter_query": '{status} = "PASSED"'}, "#e8f5e9"),
+    ({"filter_query": '{status} != "PASSED" && {severity} = "blocking"'}, "#ffcdd2"),
+    ({"filter_query": '{status} != "PASSED" && {severity} != "blocking"'}, "#fff8e1"),
+]
+
+
 def _dq_table(views: Views) -> list:
-    """The same summary and cells as the report's data-quality table (dq_table.DQ_COLUMNS)."""
+    """The data-quality summary and the same cells as the report's table (dq_table.DQ_COLUMNS), hover = details."""
     children: list = [html.Div([html.P(line) for line in views.dq_summary], className="dq-summary", id="dq-summary")]
     if not views.dq_rows:
         return children
-
-    def cell(column, text: str) -> html.Td:
-        if not column.wrap_at_separators:
-            return html.Td(text, className=column.css_class)
-        pieces = breakable(text)
-        content = [x for i, p in enumerate(pieces) for x in ((html.Wbr(), p) if i else (p,))]
-        return html.Td(content, className=column.css_class)
-
-    head = html.Thead(html.Tr([html.Th(c.header, className=c.css_class) for c in DQ_COLUMNS]))
-    body = html.Tbody(
-        [
-            html.Tr(
-                [cell(c, t) for c, t in zip(DQ_COLUMNS, row.cells, strict=True)], className=row.tone, title=row.details
-            )
-            for row in views.dq_rows
-        ]
+    ids = [c.css_class for c in DQ_COLUMNS]
+    children.append(
+        dash_table.DataTable(
+            id="dq-checks",
+            columns=[{"name": c.header, "id": c.css_class} for c in DQ_COLUMNS],
+            data=[dict(zip(ids, row.cells, strict=True)) for row in views.dq_rows],
+            tooltip_data=[{"check": {"value": row.details, "type": "text"}} for row in views.dq_rows],
+            tooltip_duration=None,
+            # No fixed header rows: DataTable then sizes columns apart from the body and the table overflows.
+            style_table={"maxHeight": "560px", "overflowY": "auto", "width": "100%"},
+            style_header={"backgroundColor": "#cfd8dc", "fontWeight": "bold", "whiteSpace": "normal"},
+            style_cell={
+                "textAlign": "left",
+                "fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+                "fontSize": "12.5px",
+                "padding": "4px 8px",
+                "whiteSpace": "normal",
+                "height": "auto",
+            },
+            style_cell_conditional=[{"if": {"column_id": c}, "whiteSpace": "nowrap"} for c in NOWRAP]
+            + [{"if": {"column_id": "number"}, "textAlign": "right"}]
+            # DataTable sizes a column to its longest text; a bound lets 140-character check names wrap instead
+            + [{"if": {"column_id": c}, "maxWidth": w} for c, w in (("check", "520px"), ("asset", "220px"))],
+            # DataTable's own cell style cuts long text with an ellipsis; let the cell's rules decide instead, and
+            # let a long name wrap anywhere (style_cell drops overflow-wrap). Nowrap columns stay on one line.
+            css=[
+                {
+                    "selector": ".dash-cell div.dash-cell-value",
+                    "rule": "display: inline; white-space: inherit; overflow: inherit; text-overflow: inherit;",
+                },
+                {"selector": "td.dash-cell", "rule": "overflow-wrap: anywhere;"},
+            ],
+            style_data_conditional=[{"if": cond, "backgroundColor": colour} for cond, colour in ROW_COLOURS],
+        )
     )
-    children.append(html.Div(html.Table([head, body], className="dq", id="dq-checks"), className="dq-scroll"))
     return children
 
 

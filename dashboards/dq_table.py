@@ -1,8 +1,9 @@
 """The data-quality section's table and summary: display strings for the latest result of every check.
 
-Pure functions over the frame `queries.dq_latest_results` returns; `report.py` renders them as an HTML table and
-`app.py` as a Dash table, so both show the same cells. A column is one `DqColumn` in `DQ_COLUMNS` (header + how to
-print a row), so adding one (e.g. who acknowledged a failure) is one entry here plus its query column.
+Pure functions over the frame `queries.dq_latest_results` returns: `table_html` is the report's HTML table and
+`app.py` puts the same cells in one Dash DataTable, so both show the same values. A column is one `DqColumn` in
+`DQ_COLUMNS` (header + how to print a row), so adding one (e.g. who acknowledged a failure) is one entry here plus
+its query column.
 
 `dq.check_results.observed_value` is a bare number whose meaning depends on the kind of check (data_quality's
 `details` column says it in words, e.g. "observed_value = age in hours"); `observed_text` gives it its unit.
@@ -10,6 +11,7 @@ print a row), so adding one (e.g. who acknowledged a failure) is one entry here 
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Callable
@@ -145,3 +147,28 @@ def dq_summary(frame: pd.DataFrame, quarantined_rows: int) -> list[str]:
 def breakable(name: str) -> list[str]:
     """A long check name cut after each '_', '.' or ':' so the browser may wrap it there (joined with <wbr>)."""
     return [part for part in re.split(r"(?<=[_.:])", name) if part]
+
+
+def table_html(rows: list[DqRow], summary: list[str]) -> str:
+    """The summary sentences and the table as one HTML string (the static report).
+
+    No cell is ever cut: long check names and assets may wrap after '_', '.' or ':', the status, number, observed
+    and time columns never wrap (report.CSS). Hovering a row shows what was compared.
+    """
+    sentences = "".join(f"<p>{html.escape(line)}</p>" for line in summary)
+    parts = [f'<div class="dq-summary" id="dq-summary">{sentences}</div>']
+    if rows:
+        head = "".join(f'<th class="{c.css_class}">{html.escape(c.header)}</th>' for c in DQ_COLUMNS)
+        body = []
+        for row in rows:
+            cells = []
+            for column, text in zip(DQ_COLUMNS, row.cells, strict=True):
+                pieces = breakable(text) if column.wrap_at_separators else [text]
+                shown = "<wbr>".join(html.escape(p) for p in pieces)
+                cells.append(f'<td class="{column.css_class}">{shown}</td>')
+            body.append(f'<tr class="{row.tone}" title="{html.escape(row.details)}">{"".join(cells)}</tr>')
+        parts.append(
+            f'<div class="dq-scroll"><table class="dq" id="dq-checks"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+        )
+    return "".join(parts)

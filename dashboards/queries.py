@@ -697,8 +697,7 @@ def export_instant(wh: Warehouse) -> pd.Timestamp | None:
 
 def data_extent(wh: Warehouse, f: Filters) -> DataExtent:
     """The export instant, the months with data in the monthly marts, and the incidents still open at export."""
-    _, inc_params = where_clause(f, None, "service", "priority", "assignment_group")
-    inc_where, _ = where_clause(f, None, "service", "priority", "assignment_group")
+    inc_where, inc_params = where_clause(f, None, "service", "priority", "assignment_group")
     months = wh.frame(
         f"""
         select min(m) as first_month, max(m) as last_month from (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import plotly.offline
 
-from dashboards.dq_table import DQ_COLUMNS, breakable
+from dashboards.dq_table import table_html
 from dashboards.export import export_pngs
 from dashboards.queries import Filters, open_warehouse
 from dashboards.status import STATUS_LABELS, Tile, format_value
@@ -136,25 +136,7 @@ def about_html(views: Views) -> str:
 
 
 def dq_table_html(views: Views) -> str:
-    """Summary sentences and the table of the latest result per check (HTML, so no cell is ever cut: long check
-    names may wrap after '_', the status and number columns never wrap). Hover a row for what was compared."""
-    summary = "".join(f"<p>{html.escape(line)}</p>" for line in views.dq_summary)
-    parts = [f'<div class="dq-summary" id="dq-summary">{summary}</div>']
-    if views.dq_rows:
-        head = "".join(f'<th class="{c.css_class}">{html.escape(c.header)}</th>' for c in DQ_COLUMNS)
-        body = []
-        for row in views.dq_rows:
-            cells = []
-            for column, text in zip(DQ_COLUMNS, row.cells, strict=True):
-                pieces = breakable(text) if column.wrap_at_separators else [text]
-                shown = "<wbr>".join(html.escape(p) for p in pieces)
-                cells.append(f'<td class="{column.css_class}">{shown}</td>')
-            body.append(f'<tr class="{row.tone}" title="{html.escape(row.details)}">{"".join(cells)}</tr>')
-        parts.append(
-            f'<div class="dq-scroll"><table class="dq" id="dq-checks"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></div>"
-        )
-    return "".join(parts)
+    return table_html(views.dq_rows, views.dq_summary)
 
 
 def render_html(views: Views, generated_at: datetime) -> str:

@@ -96,7 +96,7 @@ LAYOUT_PROBLEMS_JS = """
       problems.push(`clipped cell "${cell.innerText}" (${cell.scrollWidth} > ${cell.clientWidth} px)`);
     }
   }
-  for (const box of document.querySelectorAll('.dq-scroll')) {
+  for (const box of document.querySelectorAll('.dq-scroll, #dq-checks .dash-spreadsheet-container')) {
     if (box.scrollWidth > box.clientWidth) problems.push(`data-quality table wider than its box`);
   }
   for (const plot of document.querySelectorAll('.js-plotly-plot')) {
