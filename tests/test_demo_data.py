@@ -240,7 +240,10 @@ def test_most_tickets_open_in_the_support_hours_of_their_service(demo) -> None:
 
 def test_every_service_used_exists_in_the_reference_services(demo) -> None:
     out, _ = demo
-    reference = set(pl.read_csv(REFERENCE_DIR / "services.csv")["service"])
+    services_csv = pl.read_csv(REFERENCE_DIR / "services.csv", infer_schema=False)
+    reference = set(services_csv["service"])
+    # The tier-less `unassigned` row is where exports naming no service land; the demo names one everywhere.
+    real = set(services_csv.filter(pl.col("tier").is_not_null())["service"])
     used = {
         "tickets": set(read_table(out, "tickets")["service"]),
         "changes": set(read_table(out, "changes")["service"]),
@@ -250,7 +253,7 @@ def test_every_service_used_exists_in_the_reference_services(demo) -> None:
     }
     for source, services in used.items():
         assert services <= reference, source
-    assert used["tickets"] == reference  # all 8 services get tickets
+    assert used["tickets"] == real and len(real) == 8  # all 8 real services get tickets
 
 
 def test_changes_cover_every_type_close_code_and_approval_breach(demo) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.demo.window import WINDOW_START
 from pipelines.settings import REFERENCE_DIR
 
 
@@ -80,6 +81,8 @@ def load_reference(seed_dir: Path = REFERENCE_DIR) -> Reference:
             holidays=frozenset(date.fromisoformat(d) for d in holidays),
         )
 
+    # Only real services get demo work: a row without a tier (the `unassigned` placeholder for exports that name
+    # no service) has no owner, calendar or target to simulate.
     services = tuple(
         Service(
             name=r["service"],
@@ -88,10 +91,16 @@ def load_reference(seed_dir: Path = REFERENCE_DIR) -> Reference:
             support_calendar_id=r["support_calendar_id"] or "24x7",
         )
         for r in services_df.iter_rows(named=True)
+        if r["tier"]
     )
+    # The policy in force when the demo window opens (open-ended defaults start long before it).
     first_policy = (
-        policies_df.filter((pl.col("ticket_type") == "incident") & (pl.col("metric") == "resolution"))
-        .sort("valid_from")
+        policies_df.filter(
+            (pl.col("ticket_type") == "incident")
+            & (pl.col("metric") == "resolution")
+            & (pl.col("valid_from") <= WINDOW_START.date().isoformat())
+        )
+        .sort("valid_from", descending=True)
         .unique("priority", keep="first", maintain_order=True)
     )
     targets = {int(r["priority"]): int(r["target_minutes"]) for r in first_policy.iter_rows(named=True)}

@@ -29,7 +29,7 @@ from pipelines.ingest.duplicates import quarantine_repeated_rows
 from pipelines.ingest.files import FileInfo, FileRejected, inspect_file
 from pipelines.ingest.mapping import MappingError, load_mapping
 from pipelines.ingest.schema import ensure_raw_schema
-from pipelines.ingest.sidecar import ExportInfo, read_sidecar
+from pipelines.ingest.sidecar import SIDECAR_SUFFIX, ExportInfo, is_sidecar_of_existing_export, read_sidecar
 from pipelines.ingest.validate import checked_select
 from pipelines.settings import Settings
 
@@ -107,11 +107,16 @@ def ingest_files(
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """Every file under the inbox except hidden ones (`.name`). Nothing is skipped silently: a file that is not
-    an export (an archive, a workbook, notes) is rejected by the loader with a message saying what to do."""
+    """Every file under the inbox except hidden ones (`.name`) and the sidecars of exports that are there (read
+    with their export). Nothing is skipped silently: a file that is not an export (an archive, a workbook, notes,
+    a sidecar whose export is missing) is rejected by the loader with a message saying what to do."""
     if not inbox.exists():
         return []
-    return sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in inbox.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and not is_sidecar_of_existing_export(p)
+    )
 
 
 def ingest_inbox(
@@ -182,6 +187,12 @@ def _load(
     given: ExportInfo,
 ) -> None:
     load_id = result.load_id
+    if info.path.name.endswith(SIDECAR_SUFFIX):
+        raise FileRejected(
+            info.path,
+            f"a sidecar whose export {info.path.name.removesuffix(SIDECAR_SUFFIX)} is not here; put the export "
+            "next to it, or remove the sidecar",
+        )
     sidecar = read_sidecar(info.path)
     result.exported_at = given.exported_at or sidecar.exported_at or at
     mapping_file = given.mapping or sidecar.mapping or settings.mapping_file

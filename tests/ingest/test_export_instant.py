@@ -103,3 +103,21 @@ def test_cli_refuses_a_bad_exported_at_before_touching_the_warehouse(
     assert main(["ingest", "--exported-at", value, str(path)]) == 2
     assert message in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_inbox_reads_sidecars_with_their_export_and_rejects_an_orphan_sidecar(warehouse, write, tmp_path):
+    from pipelines.ingest.loader import ingest_inbox
+    from pipelines.settings import Settings
+
+    write("tickets.csv", HEADER + ROW)
+    write("tickets.csv.export.yml", "exported_at: 2026-04-01T00:00:00Z\n")
+    write("gone.csv.export.yml", "exported_at: 2026-04-01T00:00:00Z\n")
+    results = ingest_inbox(warehouse.conn, Settings(warehouse_path=warehouse.path, inbox_dir=tmp_path / "exports"))
+    assert [(r.path.name, r.status) for r in results] == [
+        ("gone.csv.export.yml", "rejected"),
+        ("tickets.csv", "loaded"),
+    ]
+    assert results[0].error == (
+        "gone.csv.export.yml: a sidecar whose export gone.csv is not here; put the export next to it, or remove "
+        "the sidecar"
+    )
