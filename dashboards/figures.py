@@ -568,6 +568,35 @@ def csat_by_sla_outcome(frame: pd.DataFrame | None, csat_target: float | None = 
     return _layout(fig, title, "Resolution SLA outcome", "CSAT (mean score 1-5)")
 
 
+def dq_acknowledgements(frame: pd.DataFrame | None) -> go.Figure:
+    """Values a data-quality check was told to accept (`itsm dq acknowledge`), newest first: who, when and why.
+
+    Columns: `acknowledged_at`, `check_name`, `key`, `reason`, `acknowledged_by`.
+    """
+    title = "Acknowledged values (left out of their check)"
+    if _is_empty(frame):
+        return empty_figure(title, "no acknowledged values")
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[110, 220, 90, 260, 90],
+            header={"values": ["acknowledged (UTC)", "check", "key", "reason", "by"]},
+            cells={
+                "values": [
+                    pd.to_datetime(frame["acknowledged_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+                    frame["check_name"],
+                    frame["key"],
+                    frame["reason"],
+                    frame["acknowledged_by"],
+                ],
+                "align": "left",
+            },
+        )
+    )
+    fig = _layout(fig, title, None, None)
+    fig.update_layout(height=min(140 + 30 * len(frame), 600))
+    return fig
+
+
 def quarantine_counts(frame: pd.DataFrame | None, limit: int = 12) -> go.Figure:
     """Rows held in quarantine, one bar per reason (its whole text, wrapped), coloured by target table.
 

@@ -451,6 +451,22 @@ def dq_latest_results(wh: Warehouse) -> pd.DataFrame:
     )
 
 
+def dq_acknowledgements(wh: Warehouse) -> pd.DataFrame:
+    """Every acknowledged value (dq.acknowledgements, append-only), newest first; none in a warehouse whose checks
+    predate acknowledgements (not a problem: nothing was acknowledged there)."""
+    columns = ["acknowledged_at", "check_name", "key", "reason", "acknowledged_by"]
+    exists = wh.conn.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'dq' and table_name = 'acknowledgements'"
+    ).fetchall()[0][0]
+    if not exists:
+        return pd.DataFrame(columns=columns)
+    return wh.frame(
+        """select acknowledged_at, check_name, key, reason, acknowledged_by from dq.acknowledgements
+           order by acknowledged_at desc, check_name, key""",
+        columns=columns,
+    )
+
+
 def quarantine_counts(wh: Warehouse) -> pd.DataFrame:
     """`target_table`, `reason`, `rows` held in raw.quarantine."""
     return wh.frame(

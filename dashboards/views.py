@@ -28,7 +28,7 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
     ("changes", "Changes", ["change_rates", "change_incidents"]),
     ("availability", "Availability", ["availability", "downtime", "error_budget"]),
     ("satisfaction", "Satisfaction", ["csat_nps", "csat_sla"]),
-    ("data_quality", "Data quality", ["quarantine"]),
+    ("data_quality", "Data quality", ["dq_acknowledgements", "quarantine"]),
     ("improvement", "Continual improvement", ["wrong_way", "before_after"]),
 ]
 FIGURE_IDS = [fid for _, _, ids in SECTIONS for fid in ids]
@@ -159,6 +159,7 @@ def build_views(wh: Warehouse, f: Filters) -> Views:
         "error_budget": figures.error_budget(queries.error_budget_latest(wh, fc)),
         "csat_nps": figures.csat_nps_trend(queries.satisfaction_monthly(wh, fc), target("csat_mean"), target("nps")),
         "csat_sla": figures.csat_by_sla_outcome(queries.csat_by_sla_outcome(wh, fc), target("csat_mean")),
+        "dq_acknowledgements": figures.dq_acknowledgements(queries.dq_acknowledgements(wh)),
         "quarantine": figures.quarantine_counts(quarantine),
         "wrong_way": figures.wrong_way_kpis(wrong_way),
         "before_after": figures.improvement_before_after(before_after),

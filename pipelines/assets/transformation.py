@@ -18,6 +18,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.child_process import dying_with_parent
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -129,7 +130,10 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(
         project_dir=DBT_PROJECT,
         profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt",
+        # dbt dies with the run that started it, however the run is stopped (pipelines/child_process.py)
+        dbt_executable=dying_with_parent(
+            str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else shutil.which("dbt") or "dbt"
+        ),
     )
 
 

@@ -124,10 +124,11 @@ def discard(staging: Path) -> None:
 
 
 def move_into_place(staging: Path, destination: Destination) -> None:
-    """Rename the finished extract into place; an earlier extract (or empty folder) is set aside, then removed."""
+    """Rename the finished extract into place; an earlier extract is set aside, then its files removed."""
     target = destination.path
-    if not target.exists():
-        staging.rename(target)  # fails, rather than merges, if a non-empty folder appeared meanwhile
+    if destination.previous is None:
+        # Replaces a missing or empty folder; fails, rather than merges, if files appeared there meanwhile.
+        staging.rename(target)
         return
     aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced-", dir=target.parent))
     aside.rmdir()  # a unique name that nothing else uses; rename needs it free

@@ -47,22 +47,15 @@ CHECK_EVIDENCE_KINDS = ("data-quality", "lineage")
 
 
 def refuse_on_blocking_failures(conn) -> None:
-    """Numbers behind a failed blocking check must not reach an auditor unannounced (the data-quality gate)."""
-    if not relation_exists(conn, "dq.check_results"):
-        return
-    row = first_row(
-        conn,
-        """select run_id, count(*), string_agg(distinct check_name, ', ' order by check_name)
-           from dq.check_results
-           where run_id = (select run_id from dq.check_results order by checked_at desc limit 1)
-             and severity = 'blocking' and passed is false
-           group by run_id""",
-    )
-    if row:
+    """Numbers must come from a complete, passed check run (the data-quality gate): a blocking check failed or
+    errored, a check step that never finished, or no check run at all are refusals (data_quality/run_steps.py)."""
+    from data_quality.run_steps import publish_problem
+
+    problem = publish_problem(conn)
+    if problem:
         raise ExtractError(
-            f"the latest data-quality run ({row[0]}) failed {row[1]} blocking check(s): {row[2]}. Its numbers must "
-            "not be published: see `itsm check`, fix the data and `itsm run` again, or pass --allow-failed-checks "
-            "to extract anyway (the manifest records it); nothing written"
+            f"{problem}. Its numbers must not be published: see `itsm check`, fix the data and `itsm run` again, "
+            "or pass --allow-failed-checks to extract anyway (the manifest records it); nothing written"
         )
 
 

@@ -73,6 +73,13 @@ def _escape_text(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, int]:
     return (pa.chunked_array([pa.array(values, type=pa.string())]), escaped) if escaped else (column, 0)
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    # DuckDB hands ENUM columns over as dictionaries of strings: text too.
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def csv_ready(table: pa.Table) -> tuple[pa.Table, int]:
     """The table as CSV cells, and how many text cells were escaped.
 
@@ -86,7 +93,7 @@ def csv_ready(table: pa.Table) -> tuple[pa.Table, int]:
             column = pa.chunked_array(
                 [pa.array([None if v is None else str(v) for v in column.to_pylist()], type=pa.string())]
             )
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        if _is_text(column.type):
             column, count = _escape_text(column.cast(pa.string()))
             escaped += count
         columns.append(column)

@@ -29,7 +29,7 @@ from pipelines.ingest.duplicates import quarantine_repeated_rows
 from pipelines.ingest.files import FileInfo, FileRejected, inspect_file
 from pipelines.ingest.mapping import MappingError, load_mapping
 from pipelines.ingest.schema import ensure_raw_schema
-from pipelines.ingest.sidecar import SIDECAR_SUFFIX, ExportInfo, is_sidecar_of_existing_export, read_sidecar
+from pipelines.ingest.sidecar import SIDECAR_SUFFIX, ExportInfo, read_sidecar
 from pipelines.ingest.validate import checked_select
 from pipelines.settings import Settings
 
@@ -106,16 +106,20 @@ def ingest_files(
     return results
 
 
+CONFIG_SUFFIXES = (".yml", ".yaml")
+
+
 def inbox_files(inbox: Path) -> list[Path]:
-    """Every file under the inbox except hidden ones (`.name`) and the sidecars of exports that are there (read
-    with their export). Nothing is skipped silently: a file that is not an export (an archive, a workbook, notes,
-    a sidecar whose export is missing) is rejected by the loader with a message saying what to do."""
+    """Every file under the inbox except hidden ones (`.name`) and YAML files, which are configuration: export
+    sidecars (`<file>.export.yml`, read with the file they describe) and mapping files. Nothing else is skipped
+    silently: a file that is not an export (an archive, a workbook, notes) is rejected by the loader with a
+    message saying what to do."""
     if not inbox.exists():
         return []
     return sorted(
         p
         for p in inbox.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and not is_sidecar_of_existing_export(p)
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in CONFIG_SUFFIXES
     )
 
 
@@ -313,8 +317,11 @@ def _jsonl_lines(info: FileInfo, rejects: str | None = None) -> str:
     """Every line the reader can read, numbered in order (_line). A line it cannot read (longer than
     MAX_LINE_BYTES) is stored in the rejects tables when `rejects` is given, else skipped; either way later lines
     are numbered without it, and _structural_rejects / _renumber_after_rejects put the physical numbers back."""
-    store = f", store_rejects=true, rejects_table='{rejects}_e', rejects_scan='{rejects}_s'" if rejects else ""
-    store = store or ", ignore_errors=true"
+    store = (
+        f", store_rejects=true, rejects_table='{rejects}_e', rejects_scan='{rejects}_s'"
+        if rejects
+        else ", ignore_errors=true"
+    )
     return f"""(SELECT row_number() OVER () AS _line, _json FROM read_csv({literal(str(info.path))},
             columns={{'_json': 'VARCHAR'}}, delim={literal(JSONL_DELIMITER)}, quote='', escape='', header=false,
             auto_detect=false, null_padding=false, max_line_size={MAX_LINE_BYTES}{_compression(info)}{store}))"""

@@ -72,10 +72,6 @@ def sidecar_path(export: Path) -> Path:
     return export.with_name(export.name + SIDECAR_SUFFIX)
 
 
-def is_sidecar_of_existing_export(path: Path) -> bool:
-    return path.name.endswith(SIDECAR_SUFFIX) and path.with_name(path.name.removesuffix(SIDECAR_SUFFIX)).is_file()
-
-
 def read_sidecar(export: Path) -> ExportInfo:
     """The sidecar of `export`, or an empty ExportInfo when there is none. FileRejected names the sidecar."""
     path = sidecar_path(export)

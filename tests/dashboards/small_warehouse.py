@@ -156,6 +156,15 @@ def build_small_warehouse(path: Path) -> Path:
                from survey_rows group by all"""
         )
         conn.execute("drop table survey_rows")
+        # The scorecard's grain: one row per service and month with any data (the dashboards list these services).
+        conn.execute(
+            """create table marts.kpi_service_monthly as
+               select distinct service, month from (
+                   select service, cast(period_start as date) as month from marts.kpi_incident_monthly
+                   union all select service, month from marts.kpi_change_monthly
+                   union all select service, month from marts.kpi_availability_monthly
+                   union all select service, month from marts.kpi_satisfaction_monthly)"""
+        )
         # The audit mart's view of closed months: April and May closed, May's figures moved since.
         conn.execute(
             """create table marts.kpi_restated_months as select * from (values

@@ -487,3 +487,25 @@ def test_long_kpi_labels_wrap_on_the_wrong_way_axis():
     bar = figures.wrong_way_kpis(frame).data[0]
     assert bar.y == ("Implemented changes<br>linked to an incident or<br>unplanned outage",)
     assert bar.text == ("20.00 vs 0.00 · driver: n/a",)
+
+
+def test_acknowledged_values_are_listed_with_who_and_why():
+    frame = pd.DataFrame(
+        {
+            "acknowledged_at": [pd.Timestamp("2026-11-02 10:30", tz="UTC")],
+            "check_name": ["raw_outages__started_at_before_ended_at"],
+            "key": ["OUT9|4"],
+            "reason": ["end time lost at the source"],
+            "acknowledged_by": ["ops"],
+        }
+    )
+    fig = figures.dq_acknowledgements(frame)
+    cells = fig.data[0].cells.values
+    assert [list(c) for c in cells] == [
+        ["2026-11-02 10:30"],
+        ["raw_outages__started_at_before_ended_at"],
+        ["OUT9|4"],
+        ["end time lost at the source"],
+        ["ops"],
+    ]
+    assert figures.dq_acknowledgements(frame.iloc[0:0]).layout.annotations[0].text == "no acknowledged values"

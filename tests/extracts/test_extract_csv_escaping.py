@@ -56,11 +56,15 @@ def test_only_text_cells_starting_with_a_formula_character_are_escaped():
             "number": [-3.5, 1.0, -1.0, 0.0, 2.0, -0.5, 3.0, 4.0, None, 5.0, -6.0],
             "integer": [-3, 1, -1, 0, 2, -5, 3, 4, None, 5, -6],
             "stamp": [datetime(2026, 10, 1, tzinfo=UTC)] * 11,
+            # An ENUM column as DuckDB hands it over: a dictionary of strings.
+            "enum": pa.array(["=a", "b"] * 5 + ["-c"]).dictionary_encode(),
         }
     )
     cells, escaped = csv_ready(table)
     # Six of the text cells start with = + - @ TAB or CR; "a=b", "x-1", "", null and a leading quote do not.
-    assert escaped == 6
+    # The enum column adds 5 x "=a" and one "-c": 6 + 6 = 12.
+    assert escaped == 12
+    assert cells.column("enum").to_pylist() == ["'=a", "b"] * 5 + ["'-c"]
     assert cells.column("text").to_pylist() == [
         "'=1+1", "'+1", "'-3.5", "'@x", "'\tx", "'\rx", "a=b", "", None, "'quoted", "x-1",
     ]  # fmt: skip

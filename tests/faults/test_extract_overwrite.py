@@ -241,3 +241,24 @@ def test_a_failure_while_writing_leaves_the_earlier_extract_byte_identical(
     assert no_partial_folders(tmp_path)
     monkeypatch.setattr(runner, "write_dataset", real_writer)
     assert itsm(["verify", str(out)], warehouse)[0] == 0
+
+
+def test_files_that_appear_in_an_empty_out_folder_meanwhile_are_left_alone(
+    itsm, warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out = tmp_path / "evidence"
+    out.mkdir()  # empty: usable without --overwrite
+
+    from pipelines.extracts import runner
+
+    real_writer = runner.write_dataset
+
+    def someone_saves_a_file_there(table, directory: Path, name: str):
+        (out / "saved-meanwhile.txt").write_text("the user's")
+        return real_writer(table, directory, name)
+
+    monkeypatch.setattr(runner, "write_dataset", someone_saves_a_file_there)
+    code, _, err = itsm(["extract", "changes", *OCTOBER, "--out", str(out)], warehouse)
+    assert code == 1 and f"nothing changed at --out {out}" in err
+    assert tree(out) == {"saved-meanwhile.txt": hashlib.sha256(b"the user's").hexdigest()}
+    assert no_partial_folders(tmp_path)
