@@ -29,7 +29,7 @@ from pipelines.ingest.duplicates import quarantine_repeated_rows
 from pipelines.ingest.files import FileInfo, FileRejected, inspect_file
 from pipelines.ingest.mapping import MappingError, load_mapping
 from pipelines.ingest.schema import ensure_raw_schema
-from pipelines.ingest.sidecar import ExportInfo, read_sidecar
+from pipelines.ingest.sidecar import SIDECAR_SUFFIX, ExportInfo, read_sidecar
 from pipelines.ingest.validate import checked_select
 from pipelines.settings import Settings
 
@@ -191,6 +191,12 @@ def _load(
     given: ExportInfo,
 ) -> None:
     load_id = result.load_id
+    if info.path.name.endswith(SIDECAR_SUFFIX):
+        raise FileRejected(
+            info.path,
+            f"a sidecar whose export {info.path.name.removesuffix(SIDECAR_SUFFIX)} is not here; put the export "
+            "next to it, or remove the sidecar",
+        )
     sidecar = read_sidecar(info.path)
     result.exported_at = given.exported_at or sidecar.exported_at or at
     mapping_file = given.mapping or sidecar.mapping or settings.mapping_file

@@ -103,3 +103,22 @@ def test_cli_refuses_a_bad_exported_at_before_touching_the_warehouse(
     assert main(["ingest", "--exported-at", value, str(path)]) == 2
     assert message in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_inbox_reads_sidecars_with_their_export_and_a_sidecar_given_alone_is_rejected(warehouse, write, tmp_path):
+    from pipelines.ingest.loader import ingest_inbox
+    from pipelines.settings import Settings
+
+    write("tickets.csv", HEADER + ROW)
+    write("tickets.csv.export.yml", "exported_at: 2026-04-01T00:00:00Z\n")
+    orphan = write("gone.csv.export.yml", "exported_at: 2026-04-01T00:00:00Z\n")
+    results = ingest_inbox(warehouse.conn, Settings(warehouse_path=warehouse.path, inbox_dir=tmp_path / "exports"))
+    assert [(r.path.name, r.status) for r in results] == [("tickets.csv", "loaded")]
+    assert warehouse.one("select exported_at from raw.load_log") == datetime(2026, 4, 1, tzinfo=UTC)
+    # Named on the command line, a sidecar is refused as an export, saying what it is.
+    [result] = warehouse.load(orphan)
+    assert result.status == "rejected"
+    assert result.error == (
+        "gone.csv.export.yml: a sidecar whose export gone.csv is not here; put the export next to it, or remove "
+        "the sidecar"
+    )

@@ -219,9 +219,12 @@ def test_sidecar_names_the_mapping_of_an_inbox_file(warehouse, write, tmp_path):
     from pipelines.ingest.loader import ingest_inbox
     from pipelines.settings import Settings
 
-    write("my_tool.yml", FLAT)
+    # The mapping lives outside the inbox (every file in the inbox is read as an export); the sidecar names it
+    # relative to its own folder.
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "my_tool.yml").write_text(FLAT)
     write("export.csv", "Ref;Opened;Solved;Status;Prio;Team\nA-1;02-03-2026 09:00;;Open;P2;x\n")
-    write("export.csv.export.yml", "mapping: my_tool.yml\nexported_at: 2026-03-03T00:00:00Z\n")
+    write("export.csv.export.yml", "mapping: ../mappings/my_tool.yml\nexported_at: 2026-03-03T00:00:00Z\n")
     [result] = ingest_inbox(warehouse.conn, Settings(warehouse_path=warehouse.path, inbox_dir=tmp_path / "exports"))
     assert (result.status, result.adapter, result.rows_loaded) == ("loaded", "mapping:my_tool", 1)
 
