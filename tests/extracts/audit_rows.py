@@ -245,3 +245,25 @@ def build_hand_warehouse(path: Path) -> Path:
         )  # fmt: skip
     conn.close()
     return path
+
+
+def record_check_run(path: Path, acknowledged: tuple[tuple[str, str, str], ...] = ()) -> None:
+    """Run every data-quality check on the warehouse and record one complete check run, as `itsm check` does: the
+    publishing gate (data_quality/run_steps.py) refuses a warehouse that was never checked. `acknowledged`:
+    (check, key, reason) of planted bad values the test needs in its data, accepted before the checks run."""
+    from data_quality.acknowledgements import acknowledge
+    from data_quality.results import new_run_id, write_results
+    from data_quality.run_steps import STEPS, publish_problem, record_step
+    from data_quality.runner import run_all
+
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        for check, key, reason in acknowledged:
+            acknowledge(conn, check, key, reason, by="test fixture")
+        results = run_all(conn)
+        run_id = new_run_id()
+        write_results(conn, run_id, results)
+        for step in STEPS:
+            record_step(conn, run_id, step, len(results))
+        problem = publish_problem(conn)
+    assert problem is None, problem

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from audit_rows import insert_raw
+from audit_rows import insert_raw, record_check_run
 
 from pipelines.extracts.period_close import SNAPSHOT_TABLE, close_period, ensure_snapshot_table
 from pipelines.extracts.request import ExtractError
@@ -67,6 +67,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> 
         ):
             insert_raw(conn, "changes", change(cid, ctype, code), 1, n, file="changes_oct.csv")
     dbt(["build", *SELECT], warehouse, root)
+    record_check_run(warehouse)
     out = root / "build"
     story: dict[str, object] = {"warehouse": warehouse}
     story["first"] = close_period("2026-10", warehouse, out)
