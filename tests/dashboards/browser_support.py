@@ -21,32 +21,39 @@ CHROMIUM_ARGS = [
 ]
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (run `make browser`)")
 
-# What each tile must show, computed straight from the marts for the latest month of each source.
-# What each tile must show, computed straight from the marts: the latest month that has data for the KPI.
+# What each tile must show, computed straight from the marts: the latest complete month that has data for the KPI
+# (a month is complete when the export instant, the latest exported_at of a loaded file, is at or after its end).
+EXPORT_MONTH = """coalesce((select cast(date_trunc('month', max(exported_at)) as date) from raw.load_log
+                             where status = 'loaded'), date '9999-12-31')"""
 TILE_SQL = {
-    "sla_resolution_attainment_pct": """
+    "sla_resolution_attainment_pct": f"""
         select 100.0 * sum(resolution_sla_met) / sum(resolution_sla_met + resolution_sla_breached)
         from marts.kpi_incident_monthly
         where period_start = (select max(period_start) from marts.kpi_incident_monthly
-                              where resolution_sla_met + resolution_sla_breached > 0 {and_service}) {and_service}""",
-    "mttr_business_hours_median": """
+                              where resolution_sla_met + resolution_sla_breached > 0
+                                and period_start < {EXPORT_MONTH} {{and_service}}) {{and_service}}""",
+    "mttr_business_hours_median": f"""
         select median(resolve_business_hours) from marts.fct_incident
         where is_resolved and resolve_business_hours is not null and date_trunc('month', opened_at) = (
             select max(date_trunc('month', opened_at)) from marts.fct_incident
-            where is_resolved and resolve_business_hours is not null {and_service}) {and_service}""",
-    "availability_pct": """
+            where is_resolved and resolve_business_hours is not null
+              and date_trunc('month', opened_at) < {EXPORT_MONTH} {{and_service}}) {{and_service}}""",
+    "availability_pct": f"""
         select 100.0 * (sum(agreed_hours) - sum(downtime_hours)) / sum(agreed_hours)
         from marts.kpi_availability_monthly
-        where month = (select max(month) from marts.kpi_availability_monthly where agreed_hours > 0 {and_service})
-          {and_service}""",
-    "change_success_pct": """
+        where month = (select max(month) from marts.kpi_availability_monthly
+                       where agreed_hours > 0 and month < {EXPORT_MONTH} {{and_service}})
+          {{and_service}}""",
+    "change_success_pct": f"""
         select 100.0 * sum(changes_successful) / sum(changes_with_outcome) from marts.kpi_change_monthly
-        where month = (select max(month) from marts.kpi_change_monthly where changes_with_outcome > 0 {and_service})
-          {and_service}""",
-    "csat_mean": """
+        where month = (select max(month) from marts.kpi_change_monthly
+                       where changes_with_outcome > 0 and month < {EXPORT_MONTH} {{and_service}})
+          {{and_service}}""",
+    "csat_mean": f"""
         select sum(csat_score_sum) / sum(csat_responses) from marts.kpi_satisfaction_monthly
-        where month = (select max(month) from marts.kpi_satisfaction_monthly where csat_responses > 0 {and_service})
-          {and_service}""",
+        where month = (select max(month) from marts.kpi_satisfaction_monthly
+                       where csat_responses > 0 and month < {EXPORT_MONTH} {{and_service}})
+          {{and_service}}""",
 }
 UNITS = {
     "sla_resolution_attainment_pct": "%",
