@@ -18,7 +18,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import run_itsm
+
+from tests.conftest import run_itsm
+
+pytestmark = pytest.mark.slow  # a whole `itsm run`
 
 TICKETS = [
     # ticket_id, opened_at, resolved_at, state
