@@ -12,7 +12,7 @@ export ITSM_SOURCE_TIMEZONES ?= servicenow=Europe/London,jira=UTC
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
-.PHONY: setup demo test lint ui dashboard bench clean browser
+.PHONY: setup demo test test-fast lint ui dashboard bench clean browser
 
 # Virtual environment from the lock file (uv pinned in a tools venv so the project venv stays exact).
 # Bytecode is compiled at install: some environments set PYTHONDONTWRITEBYTECODE, and every process would
@@ -45,8 +45,17 @@ lint: setup
 test: setup browser lint
 	$(VENV)/bin/pytest
 
+# The inner loop: ruff and every test that neither opens a browser nor builds the demo warehouse (`slow`:
+# tests on the demo_warehouse fixture are marked by tests/conftest.py). `make test` stays the full suite CI runs.
+test-fast: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -m "not slow and not browser"
+
+# The Dagster UI and its daemon (schedule, inbox sensor, run queue). `dg dev` is the current command (`dagster dev`
+# warns that it is superseded); given workspace.yaml it needs no dg project scaffold.
 ui: setup
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
+	$(VENV)/bin/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 dashboard: setup
 	$(VENV)/bin/itsm dashboard

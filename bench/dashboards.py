@@ -66,7 +66,8 @@ def build(path: Path, tickets: int) -> None:
                (h >> 32) % 20 <> 0 and (h >> 48) % 10 < 7 as is_first_contact_resolution,
                case when (h >> 32) % 20 = 0 then 'in_progress' when (h >> 56) % 100 < 92 then 'met'
                     else 'breached' end as resolution_sla_state,
-               case when (h >> 60) % 10 < 9 then 'met' else 'breached' end as response_sla_state
+               case when (h >> 60) % 10 < 9 then 'met' else 'breached' end as response_sla_state,
+               case when (h >> 32) % 20 <> 0 then 'resolved' else 'in_progress' end as state
         from base"""
     )
     # The additive columns of kpi_incident_monthly, at the mart's grain.
@@ -151,7 +152,8 @@ def build(path: Path, tickets: int) -> None:
                c % 7 <> 0 as passed, cast(c as double) as observed_value,
                cast(c % 7 = 0 as bigint) as failing_row_count,
                '[]' as failing_keys_sample, timestamptz '2026-11-01 00:00:00+00' + to_hours(r) as checked_at,
-               case when c % 7 <> 0 then 'passed' else 'failed' end as status
+               case when c % 7 <> 0 then 'passed' else 'failed' end as status,
+               'freshness' as check_type, 'sql' as engine, 'limit 48 h (observed_value = age in hours)' as details
         from range(30) rr(r), range(40) cc(c)"""
     )
     conn.execute(

@@ -16,12 +16,15 @@ from pathlib import Path
 
 import duckdb
 from dash import Dash, Input, Output, dcc, html
+from flask import Response, request
 
+from dashboards.dq_table import DQ_COLUMNS, breakable
 from dashboards.figures import empty_figure
 from dashboards.queries import Filters, filter_options, open_warehouse
 from dashboards.report import CSS, PLOTLY_CONFIG
 from dashboards.status import STATUS_LABELS, Tile, format_value
-from dashboards.views import FIGURE_IDS, REGISTER_HEADERS, SECTIONS, build_views, register_rows
+from dashboards.views import FIGURE_IDS, REGISTER_HEADERS, SECTIONS, Views, build_views, register_rows
+from pipelines.local_web import FORBIDDEN_MESSAGE, allowed_names, host_allowed
 
 log = logging.getLogger(__name__)
 FILTER_IDS = ("filter-start", "filter-end", "filter-service", "filter-priority", "filter-group")
@@ -45,6 +48,36 @@ def _tile(tile: Tile) -> html.Div:
             html.Div([f"target {target}", html.Br(), previous], className="meta"),
         ],
     )
+
+
+def _about(views: Views) -> list:
+    return [html.Div([html.Span(f"{k}:", className="k"), html.Span(v, className="v")]) for k, v in views.about()]
+
+
+def _dq_table(views: Views) -> list:
+    """The same summary and cells as the report's data-quality table (dq_table.DQ_COLUMNS)."""
+    children: list = [html.Div([html.P(line) for line in views.dq_summary], className="dq-summary", id="dq-summary")]
+    if not views.dq_rows:
+        return children
+
+    def cell(column, text: str) -> html.Td:
+        if not column.wrap_at_separators:
+            return html.Td(text, className=column.css_class)
+        pieces = breakable(text)
+        content = [x for i, p in enumerate(pieces) for x in ((html.Wbr(), p) if i else (p,))]
+        return html.Td(content, className=column.css_class)
+
+    head = html.Thead(html.Tr([html.Th(c.header, className=c.css_class) for c in DQ_COLUMNS]))
+    body = html.Tbody(
+        [
+            html.Tr(
+                [cell(c, t) for c, t in zip(DQ_COLUMNS, row.cells, strict=True)], className=row.tone, title=row.details
+            )
+            for row in views.dq_rows
+        ]
+    )
+    children.append(html.Div(html.Table([head, body], className="dq", id="dq-checks"), className="dq-scroll"))
+    return children
 
 
 def _options(warehouse_path: Path) -> dict[str, list]:
@@ -74,6 +107,8 @@ def _layout(warehouse_path: Path) -> html.Div:
         children: list = [html.H2(heading)]
         if sid == "overview":
             children.append(html.Div(id="tiles", className="tiles"))
+        if sid == "data_quality":
+            children.append(html.Div(id="dq-table"))
         if figure_ids:
             children.append(
                 html.Div(
@@ -109,6 +144,7 @@ def _layout(warehouse_path: Path) -> html.Div:
                         ],
                         className="filters",
                     ),
+                    html.Div(id="about-data", className="about"),
                     html.Div(id="banner"),
                     *sections,
                 ]
@@ -127,9 +163,20 @@ def _filters(start: str | None, end: str | None, services, priorities, groups) -
     )
 
 
-def create_app(warehouse_path: Path) -> Dash:
-    """The Dash app for one warehouse file; every asset is served locally (works offline)."""
+def create_app(warehouse_path: Path, bind_host: str = "127.0.0.1") -> Dash:
+    """The Dash app for one warehouse file; every asset is served locally (works offline).
+
+    Only requests addressed to localhost, 127.0.0.1, [::1] (or the address given with --host) are answered:
+    any other Host header gets 403, so a web page cannot read the dashboard through DNS rebinding."""
     app = Dash(__name__, title="ITSM service dashboard", serve_locally=True)
+    names = allowed_names(bind_host)
+
+    @app.server.before_request
+    def local_hosts_only():
+        if not host_allowed(request.host, names):
+            return Response(FORBIDDEN_MESSAGE, status=403, mimetype="text/plain")
+        return None
+
     app.index_string = app.index_string.replace(
         "{%css%}",
         "{%css%}<style>"
@@ -140,7 +187,13 @@ def create_app(warehouse_path: Path) -> Dash:
     app.layout = lambda: _layout(warehouse_path)  # re-read filter choices on each page load
 
     @app.callback(
-        [Output("tiles", "children"), Output("banner", "children"), Output("improvement-register", "children")]
+        [
+            Output("tiles", "children"),
+            Output("banner", "children"),
+            Output("improvement-register", "children"),
+            Output("about-data", "children"),
+            Output("dq-table", "children"),
+        ]
         + [Output(f"fig-{fid}", "figure") for fid in FIGURE_IDS],
         [Input(fid, "value") for fid in FILTER_IDS],
     )
@@ -151,7 +204,8 @@ def create_app(warehouse_path: Path) -> Dash:
                 views = build_views(wh, selection)
         except (FileNotFoundError, duckdb.IOException) as err:
             message = f"Warehouse not readable right now ({err}); retry in a moment."
-            return [], html.Div(message, className="banner note"), [], *[empty_figure(f, message) for f in FIGURE_IDS]
+            figs = [empty_figure(f, message) for f in FIGURE_IDS]
+            return [], html.Div(message, className="banner note"), [], [], [], *figs
         banner = []
         if len(views.blocking_failures):
             names = ", ".join(f"{r.check_name} ({r.asset})" for r in views.blocking_failures.itertuples())
@@ -183,14 +237,21 @@ def create_app(warehouse_path: Path) -> Dash:
             if rows
             else []
         )
-        return [_tile(t) for t in views.tiles], banner, register, *[views.figures[fid] for fid in FIGURE_IDS]
+        return (
+            [_tile(t) for t in views.tiles],
+            banner,
+            register,
+            _about(views),
+            _dq_table(views),
+            *[views.figures[fid] for fid in FIGURE_IDS],
+        )
 
     return app
 
 
 def serve(warehouse_path: Path, host: str = "127.0.0.1", port: int = 8050) -> None:
     """Blocking: serve the app (no debug reloader, so the process is the only one to stop)."""
-    create_app(warehouse_path).run(host=host, port=port, debug=False)
+    create_app(warehouse_path, bind_host=host).run(host=host, port=port, debug=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,20 +11,28 @@ readers can find them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 NO_DATA_TEXT = "no data for this selection"
 TARGET_COLOR = "#6a1b9a"
 STATUS_COLORS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "grey": "#9e9e9e"}
 # Age buckets from DESIGN.md (backlog and aging), oldest last so the stack reads bottom-up young -> old.
 AGE_BUCKET_ORDER = ["0-1", "2-5", "6-30", "31-90", ">90"]
-# Data-quality rows: what failed first, and blocking failures in red.
-DQ_ORDER = {"error": 0, "failed": 1, "not_applicable": 2, "passed": 3}
-STATUS_FILL = {"passed": "#e8f5e9", "blocking": "#ffcdd2", "warning": "#fff8e1"}
+STILL_OPEN_NAME = "of which still open at export"
+NOTE_WIDTH = 95
+# Heights in px of the parts stacked above the plot area: title, each note line, each legend row.
+TITLE_PX, NOTE_FIRST_PX, NOTE_LINE_PX, LEGEND_ROW_PX, LEGEND_ROW_PX_WIDE = 44, 32, 16, 22, 500
+PLOT_PX = 300
+WRONG_WAY_RULE = "Worse = moved the wrong way by more than the KPI's amber margin, as the tiles' \"(worse)\""
 PRIORITY_COLORS = {"1": "#b71c1c", "2": "#ef6c00", "3": "#1565c0", "4": "#78909c"}
+# Between the title and the plot area: clear of tick labels whatever their angle.
+LEGEND_ON_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
+CSAT_COLOR, NPS_COLOR = "#1565c0", "#ef6c00"
 
 
 def _is_empty(frame: pd.DataFrame | None, columns: Sequence[str] = ()) -> bool:
@@ -34,18 +42,71 @@ def _is_empty(frame: pd.DataFrame | None, columns: Sequence[str] = ()) -> bool:
     return bool(columns) and all(frame[c].isna().all() for c in columns if c in frame)
 
 
-def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None) -> go.Figure:
+def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, note: str | None = None) -> go.Figure:
+    """Title (and a one-line note under it) at the top, the legend between the title and the plot, so neither the
+    legend nor the note can overlap tick labels (rotated month labels took the space a bottom legend needs)."""
     fig.update_layout(
-        title={"text": title, "x": 0.01},
+        title={"text": title, "x": 0.01, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top"},
+        title_pad={"t": 12},
         xaxis_title=x_title,
         yaxis_title=y_title,
         template="plotly_white",
-        margin={"l": 60, "r": 30, "t": 60, "b": 90},
-        height=420,
-        legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
+        margin={"l": 60, "r": 30, "t": TITLE_PX, "b": 70},
+        height=PLOT_PX + TITLE_PX + 70,
+        legend=LEGEND_ON_TOP,
         hovermode="closest",
     )
+    _fit_top(fig)
+    if note:
+        with_note(fig, note)
     return fig
+
+
+def _legend_rows(fig: go.Figure) -> int:
+    """How many rows the horizontal legend takes in a half-width card (about LEGEND_ROW_PX_WIDE px per row): each
+    entry is its text (about 6.5 px a character) plus the symbol."""
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    if len(names) < 2 and not any(t.showlegend for t in fig.data):
+        return 0  # plotly shows no legend for a single trace
+    width = sum(45 + 6.5 * len(str(n)) for n in names)
+    return max(1, math.ceil(width / LEGEND_ROW_PX_WIDE))
+
+
+def _fit_top(fig: go.Figure) -> None:
+    """Make the top margin hold the title, its note lines and the legend rows one under the other (the legend grows
+    upwards from the plot area), keeping the plot area's own height."""
+    subtitle = fig.layout.title.subtitle.text if fig.layout.title.subtitle else None
+    note_lines = 0 if not subtitle else subtitle.count("<br>") + 1
+    # plotly sets the first note line a title's height below the title; further lines follow at the font's height
+    notes_px = 0 if note_lines == 0 else NOTE_FIRST_PX + NOTE_LINE_PX * (note_lines - 1)
+    top = TITLE_PX + notes_px + LEGEND_ROW_PX * _legend_rows(fig) + 6
+    old = fig.layout.margin.t or 0
+    fig.update_layout(margin={"t": top}, height=(fig.layout.height or PLOT_PX + old + 70) + top - old)
+
+
+def with_note(fig: go.Figure, note: str) -> go.Figure:
+    """Add a sentence under the title (title.subtitle): what a label means, which months are left out. Notes add
+    up, one per line."""
+    current = fig.layout.title.subtitle.text if fig.layout.title.subtitle and fig.layout.title.subtitle.text else ""
+    # A half-width card holds about 95 characters of 12 px text; longer notes break onto more lines.
+    note = _wrap(note, NOTE_WIDTH)
+    text = f"{current}<br>{note}" if current else note
+    fig.update_layout(title_subtitle={"text": text, "font": {"size": 12, "color": "#546e7a"}})
+    _fit_top(fig)
+    return fig
+
+
+def count_axis(max_value: float | None) -> dict:
+    """Axis settings for a count: whole-number ticks from 0 (plotly would tick 0.5, 1.5 on a small range), with a
+    step of 1, 2, 5, 10, 20, 50... giving at most about six ticks."""
+    top = 0.0 if max_value is None or pd.isna(max_value) else float(max_value)
+    step = 1
+    while top / step > 6:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if top / step <= 6:
+                break
+    return {"tick0": 0, "dtick": step, "tickformat": ",d", "rangemode": "tozero"}
 
 
 def _wrap(text: str, width: int = 24) -> str:
@@ -152,10 +213,15 @@ def mttr_trend(frame: pd.DataFrame | None, target_hours: float | None = None) ->
     return _layout(fig, title, "Month", "Time to resolve (business hours)")
 
 
-def backlog_aging(frame: pd.DataFrame | None) -> go.Figure:
-    """Open tickets at each end of day, stacked by age bucket.
+def backlog_aging(
+    frame: pd.DataFrame | None, still_open: pd.DataFrame | None = None, export_instant: pd.Timestamp | None = None
+) -> go.Figure:
+    """Open tickets at each end of day, stacked by age bucket, with the part still open at the export instant.
 
     Columns: `snapshot_date` (date), `age_bucket` (one of 0-1, 2-5, 6-30, 31-90, >90 days), `open_tickets` (count).
+    still_open (optional): `snapshot_date`, `open_tickets`: of each day's open tickets, those still open when the
+    data was exported. They have no end yet, so the last weeks before the export run high; the line and its note
+    say so instead of leaving a steep climb unexplained.
     """
     title = "Backlog at end of day by age (days)"
     if _is_empty(frame, ["open_tickets"]):
@@ -175,18 +241,39 @@ def backlog_aging(frame: pd.DataFrame | None) -> go.Figure:
                 hovertemplate=f"%{{x|%d %b %Y}}<br>{bucket} days: %{{y:,}} open<extra></extra>",
             )
         )
+    totals = frame.groupby("snapshot_date")["open_tickets"].sum()
+    note = None
+    if still_open is not None and len(still_open) and still_open["open_tickets"].max() > 0:
+        rows = still_open.sort_values("snapshot_date")
+        fig.add_trace(
+            go.Scatter(
+                x=rows["snapshot_date"],
+                y=rows["open_tickets"],
+                mode="lines",
+                name=STILL_OPEN_NAME,
+                line={"color": "#212121", "dash": "dot", "width": 2},
+                hovertemplate="%{x|%d %b %Y}<br>%{y:,} of the open tickets were still open at export<extra></extra>",
+            )
+        )
+        at = "" if export_instant is None else f" ({pd.Timestamp(export_instant):%d %b %Y %H:%M} UTC)"
+        last = int(rows["open_tickets"].iloc[-1])
+        note = (
+            f"{last:,} incidents still open at the export instant{at}: they have no end yet, "
+            "so the most recent weeks are incomplete and run high"
+        )
     fig.update_xaxes(tickformat="%d %b %Y")
     span = pd.to_datetime(frame["snapshot_date"]).max() - pd.to_datetime(frame["snapshot_date"]).min()
     if span <= pd.Timedelta(days=14):
         fig.update_xaxes(dtick=86_400_000)  # whole days: plotly would tick every few hours on a short range
-    return _layout(fig, title, "Date", "Open tickets (count)")
+    fig.update_yaxes(**count_axis(totals.max()))
+    return _layout(fig, title, "Date", "Open tickets (count)", note)
 
 
 def top_breaching(frame: pd.DataFrame | None, dimension: str, limit: int = 10) -> go.Figure:
     """Who breaches most: resolution SLA breaches by one dimension (service, group or category), largest first.
 
     Columns: `label` (the service / group / category), `breached` (count), `total` (count of SLA outcomes),
-    `breach_pct` (0-100).
+    `breach_pct` (0-100). Each bar is labelled "<breach %> of <total>", and the note under the title says so.
     """
     title = f"Top breaching {dimension}"
     if _is_empty(frame, ["breached"]):
@@ -199,13 +286,15 @@ def top_breaching(frame: pd.DataFrame | None, dimension: str, limit: int = 10) -
             orientation="h",
             marker={"color": STATUS_COLORS["red"]},
             customdata=rows[["total", "breach_pct"]].to_numpy(),
-            text=[f"{p:.1f}%" for p in rows["breach_pct"]],
+            text=[f"{p:.1f}% of {int(t):,}" for p, t in zip(rows["breach_pct"], rows["total"], strict=True)],
             textposition="auto",
             hovertemplate="%{y}<br>%{x:,} breached of %{customdata[0]:,} (%{customdata[1]:.1f}%)<extra></extra>",
             name="breached",
         )
     )
-    return _layout(fig, title, "Breached SLAs (count)", dimension.capitalize())
+    fig.update_xaxes(**count_axis(rows["breached"].max()))
+    note = "Bar: breached resolution SLAs. Label: breached % of all its decided SLAs (met + breached)"
+    return _layout(fig, title, "Breached SLAs (count)", dimension.capitalize(), note)
 
 
 def change_rates_trend(
@@ -268,6 +357,7 @@ def incidents_caused_by_changes(frame: pd.DataFrame | None) -> go.Figure:
             )
         )
     fig.update_layout(barmode="stack")
+    fig.update_yaxes(**count_axis(frame.groupby("month")["incidents"].sum().max()))
     _monthly_axis(fig)
     return _layout(fig, title, "Month", "Incidents (count)")
 
@@ -369,6 +459,9 @@ def csat_nps_trend(
 ) -> go.Figure:
     """Monthly CSAT (mean 1-5, left axis) and NPS (-100..100, right axis).
 
+    Each measure, its axis and its target line share one colour, and each target line is drawn on its own axis
+    with its label on that axis's side. The axes have round ticks that line up: CSAT 1..5 by 1, NPS -100..100 by 50.
+
     Columns: `month` (date), `csat_mean` (1-5, null when no responses), `nps` (-100..100), `responses` (count),
     `response_rate_pct` (0-100).
     """
@@ -383,7 +476,8 @@ def csat_nps_trend(
             x=rows["month"],
             y=rows["csat_mean"],
             mode="lines+markers",
-            name="CSAT (1-5)",
+            name="CSAT (1-5, left axis)",
+            line={"color": CSAT_COLOR},
             customdata=custom,
             hovertemplate="%{x|%b %Y}<br>CSAT %{y:.2f} from %{customdata[0]:,} responses "
             "(%{customdata[1]:.1f}% response rate)<extra></extra>",
@@ -394,20 +488,53 @@ def csat_nps_trend(
             x=rows["month"],
             y=rows["nps"],
             mode="lines+markers",
-            name="NPS",
+            name="NPS (-100 to 100, right axis)",
             yaxis="y2",
-            line={"dash": "dot"},
+            line={"dash": "dot", "color": NPS_COLOR},
             hovertemplate="%{x|%b %Y}<br>NPS %{y:.0f}<extra></extra>",
         )
     )
+    # Five ticks on each axis at the same heights (1 <-> -100, 3 <-> 0, 5 <-> 100), so the grid serves both.
     fig.update_layout(
-        yaxis={"range": [1, 5.2]},
-        yaxis2={"title": {"text": "NPS (points)"}, "overlaying": "y", "side": "right", "range": [-100, 100]},
+        yaxis={
+            "range": [1, 5],
+            "tickmode": "linear",
+            "tick0": 1,
+            "dtick": 1,
+            "color": CSAT_COLOR,
+        },
+        yaxis2={
+            "title": {"text": "NPS (points)"},
+            "overlaying": "y",
+            "side": "right",
+            "range": [-100, 100],
+            "tickmode": "linear",
+            "tick0": -100,
+            "dtick": 50,
+            "showgrid": False,
+            "zeroline": False,
+            "color": NPS_COLOR,
+        },
     )
-    add_target_line(fig, csat_target, "CSAT")
-    add_target_line(fig, nps_target, "NPS", secondary_y=True)
+    for target, label, axis, colour, position in (
+        (csat_target, "CSAT", "y", CSAT_COLOR, "top left"),
+        (nps_target, "NPS", "y2", NPS_COLOR, "top right"),
+    ):
+        if target is None or pd.isna(target):
+            continue
+        fig.add_hline(
+            y=float(target),
+            yref=axis,
+            line={"dash": "dash", "color": colour, "width": 2},
+            name=f"target: {label}",
+            annotation_text=f"{label} target {target:g}",
+            annotation_position=position,
+            annotation_font={"color": colour, "size": 11},
+        )
     _monthly_axis(fig)
-    return _layout(fig, title, "Month", "CSAT (mean score 1-5)")
+    fig = _layout(fig, title, "Month", "CSAT (mean score 1-5)")
+    fig.update_layout(margin={"r": 60})
+    return fig
 
 
 def csat_by_sla_outcome(frame: pd.DataFrame | None, csat_target: float | None = None) -> go.Figure:
@@ -441,68 +568,74 @@ def csat_by_sla_outcome(frame: pd.DataFrame | None, csat_target: float | None = 
     return _layout(fig, title, "Resolution SLA outcome", "CSAT (mean score 1-5)")
 
 
-def dq_check_table(frame: pd.DataFrame | None) -> go.Figure:
-    """Latest result of each data-quality check, problems first.
+def dq_acknowledgements(frame: pd.DataFrame | None) -> go.Figure:
+    """Values a data-quality check was told to accept (`itsm dq acknowledge`), newest first: who, when and why.
 
-    Columns: `check_name`, `asset`, `severity` (blocking / warning), `status` (passed / failed / not_applicable /
-    error), `failing_row_count`, `observed_value`, `checked_at`.
+    Columns: `acknowledged_at`, `check_name`, `key`, `reason`, `acknowledged_by`.
     """
-    title = "Data-quality checks (latest result per check)"
+    title = "Acknowledged values (left out of their check)"
     if _is_empty(frame):
-        return empty_figure(title, "no data-quality results recorded")
-    rows = frame.assign(_order=frame["status"].map(DQ_ORDER).fillna(9)).sort_values(
-        ["_order", "severity", "check_name"]
-    )
-    fill = [
-        STATUS_FILL["passed"] if st == "passed" else STATUS_FILL["blocking" if sev == "blocking" else "warning"]
-        for st, sev in zip(rows["status"], rows["severity"], strict=True)
-    ]
-    observed = ["" if pd.isna(v) else f"{v:g}" if isinstance(v, float) else str(v) for v in rows["observed_value"]]
+        return empty_figure(title, "no acknowledged values")
     fig = go.Figure(
         go.Table(
-            columnwidth=[60, 220, 140, 70, 70, 80, 110],
-            header={"values": ["status", "check", "asset", "severity", "failing rows", "observed", "checked (UTC)"]},
+            columnwidth=[110, 220, 90, 260, 90],
+            header={"values": ["acknowledged (UTC)", "check", "key", "reason", "by"]},
             cells={
                 "values": [
-                    [str(s).upper() for s in rows["status"]],
-                    rows["check_name"],
-                    rows["asset"],
-                    rows["severity"],
-                    rows["failing_row_count"].fillna(0).astype("int64"),
-                    observed,
-                    pd.to_datetime(rows["checked_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+                    pd.to_datetime(frame["acknowledged_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+                    frame["check_name"],
+                    frame["key"],
+                    frame["reason"],
+                    frame["acknowledged_by"],
                 ],
-                "fill": {"color": [fill] * 7},
                 "align": "left",
             },
         )
     )
     fig = _layout(fig, title, None, None)
-    fig.update_layout(height=min(140 + 30 * len(rows), 900))
+    fig.update_layout(height=min(140 + 30 * len(frame), 600))
     return fig
 
 
-def quarantine_counts(frame: pd.DataFrame | None) -> go.Figure:
-    """Rows held in quarantine by target table and reason (nothing is dropped silently).
+def quarantine_counts(frame: pd.DataFrame | None, limit: int = 12) -> go.Figure:
+    """Rows held in quarantine, one bar per reason (its whole text, wrapped), coloured by target table.
+
+    The reason is the bar's label rather than a legend entry, so a long reason is never cut; the legend holds only
+    the table names. Beyond `limit` reasons the rest are summed into one "(N other reasons)" bar per table.
 
     Columns: `target_table`, `reason`, `rows` (count).
     """
-    title = "Quarantined rows by table and reason"
+    title = "Quarantined rows by reason and table"
     if _is_empty(frame, ["rows"]):
         return empty_figure(title, "no quarantined rows")
+    rows = frame.assign(target_table=frame["target_table"].fillna("(unknown)"), reason=frame["reason"].astype(str))
+    rows = rows.sort_values(["rows", "target_table", "reason"], ascending=[False, True, True], ignore_index=True)
+    if len(rows) > limit:
+        rest = rows.iloc[limit:]
+        other = rest.groupby("target_table", as_index=False)["rows"].sum()
+        other["reason"] = f"({len(rest)} other reasons)"
+        rows = pd.concat([rows.iloc[:limit], other], ignore_index=True)
+    labels = [_wrap(r, 40) for r in rows["reason"]]
     fig = go.Figure()
-    for reason, rows in frame.groupby("reason", sort=True):
+    for table in sorted(rows["target_table"].unique()):
+        mask = (rows["target_table"] == table).to_numpy()
         fig.add_trace(
             go.Bar(
-                x=rows["rows"],
-                y=rows["target_table"].fillna("(unknown)"),
+                x=rows["rows"][mask],
+                y=[lab for lab, m in zip(labels, mask, strict=True) if m],
                 orientation="h",
-                name=str(reason)[:60],
-                hovertemplate=f"%{{y}}<br>{str(reason)[:120]}: %{{x:,}} rows<extra></extra>",
+                name=str(table),
+                customdata=rows[["reason"]][mask].to_numpy(),
+                hovertemplate=f"{table}<br>%{{customdata[0]}}: %{{x:,}} rows<extra></extra>",
             )
         )
-    fig.update_layout(barmode="stack")
-    return _layout(fig, title, "Quarantined rows (count)", "Raw table")
+    # Largest at the top: horizontal categories are drawn bottom-up.
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True)
+    fig.update_xaxes(**count_axis(rows.groupby("reason")["rows"].sum().max()))
+    fig.update_layout(barmode="stack", legend_title_text="raw table")
+    fig = _layout(fig, title, "Quarantined rows (count)", None)
+    fig.update_layout(height=fig.layout.margin.t + 70 + max(160, 42 * len(rows)))
+    return fig
 
 
 def unclassified_tickets(frame: pd.DataFrame | None) -> go.Figure:
@@ -520,8 +653,13 @@ def unclassified_tickets(frame: pd.DataFrame | None) -> go.Figure:
             cells={"values": [[f"{int(n):,}" for n in frame["tickets"]], list(frame["line"])], "align": "left"},
         )
     )
-    fig = _layout(fig, title, None, None)
-    fig.update_layout(height=min(140 + 40 * len(frame), 600))
+    # a table has no legend: its own layout, not _layout (which sizes the legend of traces that have one)
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        template="plotly_white",
+        margin={"l": 20, "r": 20, "t": TITLE_PX, "b": 10},
+        height=min(TITLE_PX + 60 + 40 * len(frame), 600),
+    )
     return fig
 
 
@@ -534,7 +672,7 @@ def wrong_way_kpis(frame: pd.DataFrame | None) -> go.Figure:
     """
     title = "KPIs that moved the wrong way (latest vs previous month)"
     if _is_empty(frame, ["impact"]):
-        return empty_figure(title, "no KPI moved the wrong way beyond its threshold")
+        return with_note(empty_figure(title, "no KPI moved the wrong way beyond its threshold"), WRONG_WAY_RULE)
     rows = frame.sort_values("impact", ascending=True)
     fig = go.Figure(
         go.Bar(
@@ -556,39 +694,69 @@ def wrong_way_kpis(frame: pd.DataFrame | None) -> go.Figure:
     )
     fig.add_vline(x=1, line={"dash": "dash", "color": TARGET_COLOR}, name="threshold")
     fig.update_yaxes(automargin=True)
-    return _layout(fig, title, "Wrong-way move (multiples of the threshold)", "KPI")
+    return _layout(fig, title, "Wrong-way move (multiples of the threshold)", "KPI", WRONG_WAY_RULE)
 
 
 def improvement_before_after(frame: pd.DataFrame | None) -> go.Figure:
     """Each improvement initiative: its KPI before vs after the start date, with the target.
+
+    One panel per unit (%, business hours, score...), each with its own y axis titled by that unit, so a percentage
+    and a number of hours never share a scale. Bar labels are horizontal under each panel and the legend sits above
+    the panels.
 
     Columns: `initiative`, `service`, `kpi`, `unit`, `before`, `after`, `target`, `improved` (bool or null).
     """
     title = "Improvement register: KPI before vs after each initiative"
     if _is_empty(frame, ["before", "after"]):
         return empty_figure(title)
-    labels = [f"{i}<br>({s}, {k})" for i, s, k in zip(frame["initiative"], frame["service"], frame["kpi"], strict=True)]
-    fig = go.Figure()
-    for column, colour in (("before", "#90a4ae"), ("after", "#1565c0")):
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=frame[column],
-                name=column,
-                marker={"color": colour},
-                customdata=frame[["unit"]].to_numpy(),
-                hovertemplate=f"%{{x}}<br>{column}: %{{y:.2f}} %{{customdata[0]}}<extra></extra>",
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=labels,
-            y=frame["target"],
-            mode="markers",
-            name="target",
-            marker={"symbol": "line-ew-open", "size": 40, "color": TARGET_COLOR, "line": {"width": 3}},
-            hovertemplate="%{x}<br>target %{y:.2f}<extra></extra>",
-        )
+    rows = frame.assign(unit=frame["unit"].fillna("").astype(str))
+    units = list(dict.fromkeys(rows["unit"]))  # register order
+    widths = [int((rows["unit"] == u).sum()) for u in units]
+    fig = make_subplots(
+        rows=1,
+        cols=len(units),
+        column_widths=widths,
+        horizontal_spacing=min(0.12, 0.6 / len(units)),
     )
+    for col, unit in enumerate(units, start=1):
+        part = rows[rows["unit"] == unit]
+        labels = [
+            f"{_wrap(str(i), 18)}<br><i>{s}, {k}</i>"
+            for i, s, k in zip(part["initiative"], part["service"], part["kpi"], strict=True)
+        ]
+        for column, colour in (("before", "#90a4ae"), ("after", "#1565c0")):
+            fig.add_trace(
+                go.Bar(
+                    x=labels,
+                    y=part[column],
+                    name=column,
+                    legendgroup=column,
+                    showlegend=col == 1,
+                    marker={"color": colour},
+                    hovertemplate=f"%{{x}}<br>{column}: %{{y:.2f}} {unit}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=part["target"],
+                mode="markers",
+                name="target",
+                legendgroup="target",
+                showlegend=col == 1,
+                marker={"symbol": "line-ew-open", "size": 40, "color": TARGET_COLOR, "line": {"width": 3}},
+                hovertemplate=f"%{{x}}<br>target %{{y:.2f}} {unit}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_yaxes(rangemode="tozero", row=1, col=col)
+        fig.update_xaxes(tickangle=0, row=1, col=col)
     fig.update_layout(barmode="group")
-    return _layout(fig, title, "Initiative (service, KPI)", "KPI value (unit in hover)")
+    fig = _layout(fig, title, "Initiative (service, KPI)", None)
+    for col, unit in enumerate(units, start=1):
+        fig.update_yaxes(title_text=unit or "value", row=1, col=col)
+    fig.update_layout(margin={"b": 110}, height=fig.layout.margin.t + 110 + PLOT_PX)
+    return fig

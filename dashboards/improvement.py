@@ -5,6 +5,7 @@ Pure functions over small frames (produced by `queries.py`), so the rules are te
 - A KPI "moved the wrong way" when its overall value changed from the previous calendar month to the latest month in
   the direction that is worse (kpi_targets.direction) by more than its threshold. The threshold is the KPI's
   `amber_margin` from reference data, so a move that would take a KPI from "on target" past the amber band counts.
+  The rule is `status.movement`, the same that words the overview tiles' "(worse)".
 - Impact = the wrong-way move in multiples of that threshold (unit-free, so % and hours rank together).
 - Main driver = the service, assignment group or category whose own change, weighted by its share of the KPI's
   volume in the latest month, contributes most in the wrong direction (the "within" part of a shift-share
@@ -16,6 +17,8 @@ Pure functions over small frames (produced by `queries.py`), so the rules are te
 from __future__ import annotations
 
 import pandas as pd
+
+from dashboards.status import movement
 
 WRONG_WAY_COLUMNS = ["kpi", "label", "previous", "latest", "delta", "unit", "impact", "driver", "driver_delta"]
 BEFORE_AFTER_COLUMNS = [
@@ -63,8 +66,8 @@ def wrong_way_moves(overall: pd.DataFrame, breakdown: pd.DataFrame, targets: pd.
         latest, previous = float(series["value"].iloc[-1]), float(prior["value"].iloc[0])
         sign = _worse_sign(ref.direction)
         worse_by = sign * (latest - previous)
-        threshold = float(ref.amber_margin)
-        if threshold <= 0 or worse_by <= threshold:
+        threshold = float(ref.amber_margin) if pd.notna(ref.amber_margin) else 0.0
+        if movement(latest - previous, ref.direction, threshold) != "worse":
             continue
         driver, driver_delta = _main_driver(parts, ref.kpi, latest_month, prior_month, sign)
         rows.append(
@@ -75,7 +78,8 @@ def wrong_way_moves(overall: pd.DataFrame, breakdown: pd.DataFrame, targets: pd.
                 "latest": latest,
                 "delta": latest - previous,
                 "unit": ref.unit,
-                "impact": worse_by / threshold,
+                # No margin in reference data: any wrong-way move counts, drawn at the threshold line.
+                "impact": worse_by / threshold if threshold > 0 else 1.0,
                 "driver": driver,
                 "driver_delta": driver_delta,
             }

@@ -432,6 +432,9 @@ DQ_COLUMNS = [
     "failing_keys_sample",
     "checked_at",
     "run_id",
+    "check_type",
+    "engine",
+    "details",
 ]
 
 
@@ -443,11 +446,27 @@ def dq_latest_results(wh: Warehouse) -> pd.DataFrame:
     return wh.frame(
         """
         select check_name, asset, severity, status, passed, observed_value, failing_row_count,
-               failing_keys_sample, checked_at, run_id
+               failing_keys_sample, checked_at, run_id, check_type, engine, details
         from dq.check_results
         qualify row_number() over (partition by check_name, asset order by checked_at desc, run_id desc) = 1
         order by (status = 'passed'), severity, check_name""",
         columns=DQ_COLUMNS,
+    )
+
+
+def dq_acknowledgements(wh: Warehouse) -> pd.DataFrame:
+    """Every acknowledged value (dq.acknowledgements, append-only), newest first; none in a warehouse whose checks
+    predate acknowledgements (not a problem: nothing was acknowledged there)."""
+    columns = ["acknowledged_at", "check_name", "key", "reason", "acknowledged_by"]
+    exists = wh.conn.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'dq' and table_name = 'acknowledgements'"
+    ).fetchall()[0][0]
+    if not exists:
+        return pd.DataFrame(columns=columns)
+    return wh.frame(
+        """select acknowledged_at, check_name, key, reason, acknowledged_by from dq.acknowledgements
+           order by acknowledged_at desc, check_name, key""",
+        columns=columns,
     )
 
 
@@ -621,3 +640,115 @@ def by_service(breakdown: pd.DataFrame) -> pd.DataFrame:
     """The service level of a breakdown frame: `service`, `kpi`, `month`, `value`, `weight`."""
     rows = breakdown[breakdown["dimension"] == "service"] if len(breakdown) else breakdown
     return rows.rename(columns={"member": "service"})[["service", *KPI_LONG_COLUMNS]].reset_index(drop=True)
+
+
+# --- what the data covers (the "about this data" strip, partial months, tickets open at export) -------------------
+
+# An incident still open: not resolved, and not ended otherwise (fct_backlog_daily's rule: a never-resolved ticket
+# leaves the backlog when it is closed or cancelled).
+STILL_OPEN = "not is_resolved and coalesce(state, '') not in ('closed', 'cancelled')"
+
+
+@dataclass(frozen=True)
+class DataExtent:
+    """What the page's numbers cover.
+
+    export_instant: the latest `raw.load_log.exported_at` of a loaded file: when the source tool exported the
+    data (the run's "now", DESIGN.md), not the largest timestamp inside the data. None before anything is loaded.
+    first_month / last_month: the first and last month with incidents, changes, availability or surveys.
+    open_at_export: incidents still open at the export instant (service, priority and group filters apply).
+    """
+
+    export_instant: pd.Timestamp | None
+    first_month: date | None
+    last_month: date | None
+    open_at_export: int
+
+    @property
+    def partial_from(self) -> date | None:
+        """The first month that was not complete at the export instant (the export's own month): it and every
+        later month (e.g. changes planned after the export) are partial. None when the export is unknown."""
+        if self.export_instant is None:
+            return None
+        return pd.Timestamp(self.export_instant).tz_convert("UTC").replace(day=1).date()
+
+    @property
+    def last_complete_month(self) -> date | None:
+        if self.partial_from is None:
+            return self.last_month
+        complete = (pd.Timestamp(self.partial_from) - pd.DateOffset(months=1)).date()
+        return complete if self.last_month is None else min(complete, self.last_month)
+
+    def partial_months(self) -> list[date]:
+        """Months holding data that were not complete at the export instant."""
+        if self.partial_from is None or self.last_month is None or self.last_month < self.partial_from:
+            return []
+        return [m.date() for m in pd.date_range(self.partial_from, self.last_month, freq="MS")]
+
+
+def export_instant(wh: Warehouse) -> pd.Timestamp | None:
+    """max(raw.load_log.exported_at) over the files that were loaded (skipped and rejected files add no data)."""
+    frame = wh.frame(
+        "select max(exported_at) as exported_at from raw.load_log where status = 'loaded'", columns=["exported_at"]
+    )
+    value = frame["exported_at"].iloc[0] if len(frame) else None
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert("UTC")
+
+
+def data_extent(wh: Warehouse, f: Filters) -> DataExtent:
+    """The export instant, the months with data in the monthly marts, and the incidents still open at export."""
+    _, inc_params = where_clause(f, None, "service", "priority", "assignment_group")
+    inc_where, _ = where_clause(f, None, "service", "priority", "assignment_group")
+    months = wh.frame(
+        f"""
+        select min(m) as first_month, max(m) as last_month from (
+            select period_start as m from {MARTS}.kpi_incident_monthly
+            union all select month from {MARTS}.kpi_change_monthly
+            union all select month from {MARTS}.kpi_availability_monthly
+            union all select month from {MARTS}.kpi_satisfaction_monthly
+        )""",
+        columns=["first_month", "last_month"],
+    )
+    still_open = wh.frame(
+        f"select count(*) as n from {MARTS}.fct_incident {inc_where} {_and(inc_where)} {STILL_OPEN}",
+        inc_params,
+        ["n"],
+    )
+
+    def month(column: str) -> date | None:
+        value = months[column].iloc[0] if len(months) else None
+        return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+    return DataExtent(
+        export_instant=export_instant(wh),
+        first_month=month("first_month"),
+        last_month=month("last_month"),
+        open_at_export=int(still_open["n"].iloc[0]) if len(still_open) else 0,
+    )
+
+
+def still_open_daily(wh: Warehouse, f: Filters) -> pd.DataFrame:
+    """`snapshot_date`, `open_tickets`: of each day's backlog, the incidents still open at the export instant.
+
+    fct_backlog_daily has no such split, so it is computed here from fct_incident: a still-open incident is in the
+    backlog from its opening day on, so the count on day d is the number of still-open incidents opened on or
+    before d (opening day in UTC; the mart uses the support calendar's local day, at most a day apart). Days are
+    those of the backlog mart for the same selection.
+    """
+    day_where, day_params = where_clause(f, "cast(date_trunc('month', calendar_date) as date)", "service", "priority")
+    inc_where, inc_params = where_clause(f, None, "service", "priority")
+    return wh.frame(
+        f"""
+        with days as (select distinct calendar_date as d from {MARTS}.fct_backlog_daily {day_where}),
+        opened as (
+            select cast(opened_at as date) as d, count(*) as n
+            from {MARTS}.fct_incident {inc_where} {_and(inc_where)} {STILL_OPEN}
+            group by all
+        )
+        select days.d as snapshot_date,
+               coalesce(sum(opened.n), 0) as open_tickets
+        from days left join opened on opened.d <= days.d
+        group by days.d order by days.d""",
+        [*day_params, *inc_params],
+        ["snapshot_date", "open_tickets"],
+    )

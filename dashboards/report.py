@@ -13,6 +13,7 @@ from pathlib import Path
 
 import plotly.offline
 
+from dashboards.dq_table import DQ_COLUMNS, breakable
 from dashboards.export import export_pngs
 from dashboards.queries import Filters, open_warehouse
 from dashboards.status import STATUS_LABELS, Tile, format_value
@@ -48,6 +49,24 @@ h2 { border-bottom: 2px solid #cfd8dc; padding-bottom: 4px; }
 .card { background: #fff; border-radius: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.12); padding: 4px; }
 table.plain { border-collapse: collapse; font-size: 13px; background: #fff; }
 table.plain th, table.plain td { border: 1px solid #cfd8dc; padding: 4px 8px; text-align: left; }
+.about { display: flex; flex-wrap: wrap; gap: 6px 28px; background: #eceff1; border-radius: 6px;
+         padding: 10px 16px; margin: 16px 0 0 0; font-size: 13px; }
+.about div { max-width: 100%; }
+.about .k { color: #546e7a; margin-right: 6px; }
+.about .v { font-weight: 600; }
+.dq-summary { font-size: 14px; margin: 4px 0 8px 0; }
+.dq-scroll { max-height: 560px; overflow-y: auto; background: #fff; border-radius: 6px;
+             box-shadow: 0 1px 2px rgba(0,0,0,.12); margin-bottom: 12px; }
+table.dq { width: 100%; border-collapse: collapse; font-size: 12.5px; }
+table.dq th { position: sticky; top: 0; background: #cfd8dc; text-align: left; padding: 5px 8px; }
+table.dq td { border-top: 1px solid #e0e0e0; padding: 4px 8px; vertical-align: top; }
+table.dq td.status, table.dq td.severity, table.dq td.number, table.dq td.observed,
+  table.dq td.checked { white-space: nowrap; }
+table.dq td.status { font-weight: 700; }
+table.dq td.number, table.dq th.number { text-align: right; }
+table.dq td.check, table.dq td.asset { overflow-wrap: anywhere; }
+table.dq tr.passed { background: #e8f5e9; } table.dq tr.blocking { background: #ffcdd2; }
+table.dq tr.warning { background: #fff8e1; }
 """
 
 
@@ -107,6 +126,37 @@ def _register_table(views: Views) -> str:
     return f'<table class="plain" id="improvement-register"><tr>{head}</tr>{body}</table>'
 
 
+def about_html(views: Views) -> str:
+    """The "about this data" strip under the header: period, export instant, open incidents, partial months."""
+    items = "".join(
+        f'<div><span class="k">{html.escape(k)}:</span><span class="v">{html.escape(v)}</span></div>'
+        for k, v in views.about()
+    )
+    return f'<div class="about" id="about-data">{items}</div>'
+
+
+def dq_table_html(views: Views) -> str:
+    """Summary sentences and the table of the latest result per check (HTML, so no cell is ever cut: long check
+    names may wrap after '_', the status and number columns never wrap). Hover a row for what was compared."""
+    summary = "".join(f"<p>{html.escape(line)}</p>" for line in views.dq_summary)
+    parts = [f'<div class="dq-summary" id="dq-summary">{summary}</div>']
+    if views.dq_rows:
+        head = "".join(f'<th class="{c.css_class}">{html.escape(c.header)}</th>' for c in DQ_COLUMNS)
+        body = []
+        for row in views.dq_rows:
+            cells = []
+            for column, text in zip(DQ_COLUMNS, row.cells, strict=True):
+                pieces = breakable(text) if column.wrap_at_separators else [text]
+                shown = "<wbr>".join(html.escape(p) for p in pieces)
+                cells.append(f'<td class="{column.css_class}">{shown}</td>')
+            body.append(f'<tr class="{row.tone}" title="{html.escape(row.details)}">{"".join(cells)}</tr>')
+        parts.append(
+            f'<div class="dq-scroll"><table class="dq" id="dq-checks"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+        )
+    return "".join(parts)
+
+
 def render_html(views: Views, generated_at: datetime) -> str:
     """The whole page as one string; plotly.js is inlined once in <head>."""
     nav = "".join(f'<a href="#{sid}">{html.escape(heading)}</a>' for sid, heading, _ in SECTIONS)
@@ -117,6 +167,8 @@ def render_html(views: Views, generated_at: datetime) -> str:
             parts.append('<div class="tiles">' + "".join(tile_html(t) for t in views.tiles) + "</div>")
             if note := views.restated_note():
                 parts.append(f'<div class="banner note" id="restated-note">{html.escape(note)}</div>')
+        if sid == "data_quality":
+            parts.append(dq_table_html(views))
         cards = "".join(
             '<div class="card">'
             + views.figures[fid].to_html(
@@ -141,7 +193,7 @@ def render_html(views: Views, generated_at: datetime) -> str:
 <header><h1>ITSM service report</h1>
 <p>Generated {generated_at:%Y-%m-%d %H:%M} UTC · {html.escape(views.filters.describe())}</p></header>
 <nav>{nav}</nav>
-<main>{_blocking_banner(views)}{_problems_note(views)}{"".join(sections)}</main>
+<main>{about_html(views)}{_blocking_banner(views)}{_problems_note(views)}{"".join(sections)}</main>
 </body></html>
 """
 

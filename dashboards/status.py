@@ -47,10 +47,18 @@ def rag_status(value: float | None, target: float | None, direction: str, amber_
     return "amber" if gap <= margin else "red"
 
 
-def trend_word(delta: float | None, direction: str) -> str:
-    """'better' / 'worse' / 'same' for a month-over-month change, given the KPI's direction."""
-    if _missing(delta) or delta == 0:
-        return "same"
+def movement(delta: float | None, direction: str, threshold: float | None) -> str:
+    """'better' / 'worse' when a month-over-month change exceeds the KPI's threshold (its amber_margin) in that
+    direction, else 'steady' (a move inside the margin is noise, not news).
+
+    The one rule behind the tiles' "(worse)" and the continual-improvement list of KPIs that moved the wrong way
+    (`improvement.wrong_way_moves`), so the two always agree. No positive threshold: any move counts.
+    """
+    if _missing(delta):
+        return "steady"
+    margin = 0.0 if _missing(threshold) else max(float(threshold), 0.0)
+    if abs(float(delta)) <= margin or delta == 0:
+        return "steady"
     improving = delta > 0 if direction == "higher_is_better" else delta < 0
     return "better" if improving else "worse"
 
@@ -66,6 +74,7 @@ class Tile:
     target: float | None
     direction: str
     status: str
+    threshold: float | None = None  # kpi_targets.amber_margin: smaller moves are "steady"
 
     @property
     def delta(self) -> float | None:
@@ -75,7 +84,7 @@ class Tile:
 
     @property
     def trend(self) -> str:
-        return trend_word(self.delta, self.direction)
+        return movement(self.delta, self.direction, self.threshold)
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -102,13 +111,14 @@ def build_tiles(monthly: pd.DataFrame, targets: pd.DataFrame) -> list[Tile]:
         direction = ref.direction if ref is not None else "higher_is_better"
         unit = ref.unit if ref is not None else ""
         target = float(ref.target) if ref is not None else None
+        threshold = float(ref.amber_margin) if ref is not None and not _missing(ref.amber_margin) else None
         series = (
             monthly[(monthly["kpi"] == kpi) & monthly["value"].notna()].sort_values("month")
             if len(monthly)
             else monthly
         )
         if len(series) == 0:
-            tiles.append(Tile(kpi, label, unit, None, None, None, target, direction, "grey"))
+            tiles.append(Tile(kpi, label, unit, None, None, None, target, direction, "grey", threshold))
             continue
         latest = series.iloc[-1]
         # The calendar month before, not merely the previous row: a gap month means "no comparison".
@@ -117,5 +127,7 @@ def build_tiles(monthly: pd.DataFrame, targets: pd.DataFrame) -> list[Tile]:
         previous = float(prior.iloc[0]["value"]) if len(prior) else None
         status = rag_status(latest["value"], target, direction, ref.amber_margin if ref is not None else None)
         month = pd.Timestamp(latest["month"]).date()
-        tiles.append(Tile(kpi, label, unit, month, float(latest["value"]), previous, target, direction, status))
+        tiles.append(
+            Tile(kpi, label, unit, month, float(latest["value"]), previous, target, direction, status, threshold)
+        )
     return tiles

@@ -32,6 +32,7 @@ from dagster import (
 from data_quality.check_state import PendingWrites
 from data_quality.dbt_results import record_dbt_tests_of_run
 from data_quality.results import write_results
+from data_quality.run_steps import record_step
 from data_quality.runner import AssetChecks, checks_by_asset
 from data_quality.specs import CheckResult, Severity, Status
 from pipelines.resources import WarehouseResource
@@ -122,6 +123,8 @@ def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str
             if any(group.asset_key[0] in DBT_SCHEMAS for group in groups):
                 # These checks ran after the dbt build: put its dbt tests in the same history, under this run.
                 record_dbt_tests_of_run(conn, context.run.run_id)
+            # The publishing gate's proof that this step finished (run_steps.py): a run killed before it has none.
+            record_step(conn, context.run.run_id, name, sum(len(results) for _, results in evaluated))
             # Only now, with every check of the step evaluated and recorded: a step that dies before this line
             # leaves the rows it validated to be validated again by the next run.
             pending.commit(conn)

@@ -44,9 +44,14 @@ def new_run_id() -> str:
 
 
 def ensure_results_table(conn: duckdb.DuckDBPyConnection) -> None:
+    """dq.check_results, and dq.acknowledgements beside it (empty until someone acknowledges a value), so that
+    readers of the results (report, data-quality extract) find both."""
+    from data_quality.acknowledgements import ensure_ack_table
+
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
     cols = ",\n    ".join(f"{name} {ddl}" for name, ddl in RESULTS_COLUMNS)
     conn.execute(f"CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (\n    {cols}\n)")
+    ensure_ack_table(conn)
 
 
 def write_results(

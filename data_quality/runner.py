@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -74,6 +74,24 @@ def run_table_suite(
     return sorted(results, key=lambda r: order[r.check_name])
 
 
+def guarded(
+    evaluate: Callable[[], list[CheckResult]], checks: Sequence[tuple[str, str, Severity, str]]
+) -> list[CheckResult]:
+    """The results of `evaluate`; if it raises, one ERROR result (with the exception's text) for each of `checks`
+    (name, asset, severity, check type): only the checks that broke, never their neighbours. A DuckDB connection
+    that is no longer usable (a fatal error, a closed file) is not a check's error: it is raised to the step."""
+    try:
+        return evaluate()
+    except (duckdb.FatalException, duckdb.ConnectionException):
+        raise
+    except Exception as err:  # any other failure of a check is that check's error, recorded as such
+        message = f"the check raised {type(err).__name__}: {err}"
+        return [
+            CheckResult(name, asset, severity, Status.ERROR, check_type=kind, engine="runner", details=message)
+            for name, asset, severity, kind in checks
+        ]
+
+
 @dataclass(frozen=True)
 class AssetChecks:
     """Everything checked on one Dagster asset."""
@@ -112,13 +130,24 @@ class AssetChecks:
         own = pending if pending is not None else PendingWrites()
         results: list[CheckResult] = []
         for suite in self.table_suites:
-            results += run_table_suite(conn, suite, reuse, pulled, own)
-        results += [sql_checks.check_volume(conn, c) for c in self.volume]
-        results += [sql_checks.check_freshness(conn, c, as_of) for c in self.freshness]
-        results += [sql_checks.check_load_balance(conn, c) for c in self.load_balance]
-        results += [sql_checks.check_quarantine(conn, c) for c in self.quarantine]
-        results += [check_reconciliation(conn, c, pulled, reuse, own) for c in self.reconciliations]
-        results += [check_unclassified(conn, c) for c in self.unclassified]
+            results += guarded(
+                lambda s=suite: run_table_suite(conn, s, reuse, pulled, own),
+                [(e.name, suite.relation, e.severity, e.kind) for e in suite.expectations],
+            )
+        checks = (
+            *((c, "volume", lambda c: sql_checks.check_volume(conn, c)) for c in self.volume),
+            *((c, "freshness", lambda c: sql_checks.check_freshness(conn, c, as_of)) for c in self.freshness),
+            *((c, "load_balance", lambda c: sql_checks.check_load_balance(conn, c)) for c in self.load_balance),
+            *((c, "quarantine", lambda c: sql_checks.check_quarantine(conn, c)) for c in self.quarantine),
+            *(
+                (c, "reconciliation", lambda c: check_reconciliation(conn, c, pulled, reuse, own))
+                for c in self.reconciliations
+            ),
+            *((c, "unclassified", lambda c: check_unclassified(conn, c)) for c in self.unclassified),
+        )
+        for check, kind, evaluate in checks:
+            asset = getattr(check, "relation", None) or getattr(check, "target", None) or ".".join(self.asset_key)
+            results += guarded(lambda c=check, f=evaluate: [f(c)], [(check.name, asset, check.severity, kind)])
         if pending is None:
             own.commit(conn)
         return results

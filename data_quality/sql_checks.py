@@ -116,12 +116,14 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
         return _not_applicable(spec.name, spec.relation, spec.severity, "freshness", f"{spec.relation} missing")
     exported = export_instant(conn)
     at, at_label = (exported, "the export instant") if exported is not None else (as_of, "the check time")
+    # The newest value comes back as text and its age is computed by DuckDB: a timestamp Python cannot hold (year
+    # 10000, a BC date) is still a value to judge, never a reason for the check to raise.
     newest, age_hours = conn.execute(
-        f"""select max({spec.column}),
+        f"""select max({spec.column})::varchar,
                    epoch(cast($1 as timestamptz) - max({spec.column})) / 3600.0
             from {spec.relation}""",
         [at],
-    ).fetchone()
+    ).fetchall()[0]
     if newest is None:
         return CheckResult(
             spec.name,
@@ -143,7 +145,7 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
             failing_row_count=0,
             check_type="freshness",
             engine="sql",
-            details=f"newest {spec.column} {newest.isoformat()} is {-age_hours:.1f} h after {at_label} "
+            details=f"newest {spec.column} {newest} is {-age_hours:.1f} h after {at_label} "
             f"{at.isoformat()}: a timestamp from the future (observed_value = age in hours)",
         )
     ok = age_hours <= spec.max_age_hours
@@ -156,7 +158,7 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
         failing_row_count=0,
         check_type="freshness",
         engine="sql",
-        details=f"newest {spec.column} {newest.isoformat()} is {age_hours:.1f} h old at {at_label} "
+        details=f"newest {spec.column} {newest} is {age_hours:.1f} h old at {at_label} "
         f"{at.isoformat()}; limit {spec.max_age_hours:g} h (observed_value = age in hours)",
     )
 

@@ -1,10 +1,13 @@
 """Validate each unit of rows once with GX and reuse its outcome for as long as the unit is unchanged.
 
 A unit is a piece of a relation that is validated as a whole:
-- raw tables (`TableSuite.per_load`): one unit per load (`_load_id`). Raw is append-only and a load never changes
+- raw tables (`TableSuite.per_load`): one unit per load (`_load_id`), of the load's *current* rows: those no later
+  load of the same key replaced, i.e. the rows staging reads. A superseded row stays in raw as history but is no
+  longer judged, so a bad row corrected by a re-export stops failing. Raw is append-only and a load never changes
   once it has landed, so a load is validated by the first run that sees it, its outcome is stored in
-  dq.check_units, and later runs validate only loads they have not seen. The load's row count is its fingerprint:
-  a load whose count differs from the stored one is validated again.
+  dq.check_units, and later runs validate only loads they have not seen. The load's current row count is its
+  fingerprint: a load whose count differs from the stored one (a re-export replaced some of its keys) is
+  validated again.
   The new loads of a run are validated together, in one frame, up to MERGE_ROWS rows (one unit 'loads 8,9').
 - a staging view keyed on a raw table (`TableSuite.keyed_on`): per key, see keyed_suite.py.
 - any other relation: the whole relation is one unit, fingerprinted by its row count and an order-free hash of
@@ -12,9 +15,10 @@ A unit is a piece of a relation that is validated as a whole:
   neither imported nor run.
 
 A check's result in a run adds up the outcomes of the units present now (gx_engine.to_check_result): the same
-counts a full re-validation gives, so a failure in load 1 keeps failing every later run for as long as load 1 is
-in raw, and a load that is gone from raw no longer counts. Every raw row check judges single rows or rows inside
-one load (key unique per load), so it is exactly additive over loads.
+counts a full re-validation of the current rows gives, so a failure in load 1 keeps failing every later run for as
+long as its row is current, and a row replaced by a later load, or a load gone from raw, no longer counts. Every raw
+row check judges single rows or rows inside one load (key unique per load), so it is exactly additive over loads.
+Rows of acknowledged keys (data_quality/acknowledgements.py) are validated again each run and taken off the sum.
 
 Outcomes are keyed by a hash of the expectation (kind, columns, values, bounds, sample keys, referenced values)
 and the GX / pandas versions: changing a rule or upgrading GX re-validates everything once. Errors are never
@@ -34,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from data_quality.acknowledgements import acknowledged_keys, key_filter, matches
 from data_quality.check_state import UNITS_TABLE, PendingWrites, table_exists
 from data_quality.frames import load_arrow, quote
 from data_quality.gx_engine import Outcome, to_check_result, validate_outcomes
@@ -45,7 +50,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 # Bump when the way an outcome is computed changes (frame types, sample rules): stored outcomes then expire.
-OUTCOME_VERSION = 1
+OUTCOME_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -85,20 +90,67 @@ def spec_hash(suite: TableSuite, exp: RowExpectation, reference_values: dict[str
 MERGE_ROWS = 200_000
 
 
-def present_loads(conn: duckdb.DuckDBPyConnection, relation: str) -> dict[int | None, int]:
-    """Rows per load present in a raw table, in load order (a NULL load id, which breaks the loader's contract,
-    last)."""
-    rows = conn.execute(f"select _load_id, count(*) from {relation} group by _load_id order by _load_id").fetchall()
+def business_key(suite: TableSuite) -> list[str]:
+    """The raw table's natural key: its key columns without the load id (a later load of the key supersedes it)."""
+    return [c for c in suite.key_columns if c != "_load_id"]
+
+
+def superseded_rows(conn: duckdb.DuckDBPyConnection, suite: TableSuite) -> str:
+    """Register the row ids of the raw rows a later load of the same key replaced, and return the SQL filter that
+    keeps the others: the current rows, those staging reads (the latest load per key; macro latest_row_per_key).
+
+    Keys are compared with `is not distinct from`, as staging's window partitions them (rows with a null key are
+    one partition there too)."""
+    import pyarrow as pa
+
+    keys = business_key(suite)
+    first, cols = quote(keys[0]), ", ".join(quote(c) for c in keys)
+    same = " and ".join(f"s.{quote(c)} is not distinct from l.{quote(c)}" for c in keys)
+    # Only a key whose first column spans two loads can have been replaced: grouping by that column alone first
+    # keeps the grouping by the whole key to those rows (5M events: the few re-exported tickets' rows, not all).
+    ids = conn.sql(
+        f"""with spanning as (
+                select {first} from {suite.relation} group by {first} having min(_load_id) < max(_load_id)
+            ),
+            candidates as (
+                select r.rowid as rid, r.* from {suite.relation} r
+                join spanning m on r.{first} is not distinct from m.{first}
+            )
+            select s.rid from candidates s
+            join (select {cols}, max(_load_id) as _dq_latest from candidates group by all) l on {same}
+            where s._load_id < l._dq_latest"""
+    ).to_arrow_table()
+    name = f"dq_superseded_{id(ids)}"
+    conn.register(name, ids if ids.num_rows else pa.table({"rid": pa.array([], pa.int64())}))
+    return name
+
+
+def current_filter(superseded: str | None) -> str:
+    return f"rowid not in (select rid from {superseded})" if superseded else "true"
+
+
+def present_loads(
+    conn: duckdb.DuckDBPyConnection, relation: str, superseded: str | None = None
+) -> dict[int | None, int]:
+    """Current rows per load present in a raw table, in load order (a NULL load id, which breaks the loader's
+    contract, last). A load all of whose rows a later load replaced is not present: it is history only.
+
+    Raw is append-only, so a load's current rows only ever shrink: their count fingerprints them."""
+    rows = conn.execute(
+        f"""select _load_id, count(*) from {relation} where {current_filter(superseded)}
+            group by _load_id order by _load_id"""
+    ).fetchall()
     return dict(rows)
 
 
-def load_unit(loads: Sequence[int | None], present: dict[int | None, int]) -> Unit:
-    """The unit of one or more loads; its fingerprint is the row count of each load."""
+def load_unit(loads: Sequence[int | None], present: dict[int | None, int], superseded: str | None = None) -> Unit:
+    """The unit of the current rows of one or more loads; its fingerprint is the current row count of each load."""
     counts = "rows=" + ",".join(str(present[lid]) for lid in loads)
+    current = current_filter(superseded)
     if list(loads) == [None]:
-        return Unit("load <null>", counts, "_load_id is null")
+        return Unit("load <null>", counts, f"_load_id is null and {current}")
     ids = ",".join(str(int(lid)) for lid in loads if lid is not None)
-    return Unit(f"load {ids}" if len(loads) == 1 else f"loads {ids}", counts, f"_load_id in ({ids})")
+    return Unit(f"load {ids}" if len(loads) == 1 else f"loads {ids}", counts, f"_load_id in ({ids}) and {current}")
 
 
 def _unit_loads(label: str, fingerprint: str) -> dict[int | None, int] | None:
@@ -215,17 +267,60 @@ def run_suite(
     hashes = {e.name: spec_hash(suite, e, reference_values) for e in suite.expectations}
     stored = stored_outcomes(conn, suite.relation, list(hashes.values())) if reuse else {}
     own = pending if pending is not None else PendingWrites()
-    if suite.per_load:
-        pieces, validated, units = _run_per_load(conn, suite, hashes, stored, reference_values, own)
-        note = f"{units} load(s) in {suite.relation}: {validated} validated now, {units - validated} by earlier runs"
-    elif keyed(conn, suite):
-        pieces, note = run_keyed_suite(conn, suite, hashes, reference_values, reuse, pulled, own)
-    else:
-        pieces, validated = _run_whole_relation(conn, suite, hashes, stored, reference_values, own, pulled)
-        note = "validated now" if validated else "relation unchanged since an earlier run: its outcome reused"
+    superseded = superseded_rows(conn, suite) if suite.per_load else None
+    try:
+        if superseded:
+            pieces, validated, units = _run_per_load(conn, suite, hashes, stored, reference_values, own, superseded)
+            note = (
+                f"{units} load(s) in {suite.relation}: {validated} validated now, {units - validated} by earlier "
+                "runs (current rows only: rows a later load of their key replaced are history, not judged)"
+            )
+        elif keyed(conn, suite):
+            pieces, note = run_keyed_suite(conn, suite, hashes, reference_values, reuse, pulled, own)
+        else:
+            pieces, validated = _run_whole_relation(conn, suite, hashes, stored, reference_values, own, pulled)
+            note = "validated now" if validated else "relation unchanged since an earlier run: its outcome reused"
+        acks = acknowledged_keys(conn, list(hashes))
+        notes = {e.name: note for e in suite.expectations}
+        for exp in suite.expectations:
+            if exp.name in acks:
+                pieces[exp.name] = _without_acknowledged(
+                    conn, suite, exp, pieces[exp.name], acks[exp.name], reference_values, current_filter(superseded)
+                )
+                notes[exp.name] = f"{note}; {len(acks[exp.name])} acknowledged key(s) not judged (dq.acknowledgements)"
+    finally:
+        if superseded:
+            conn.unregister(superseded)
     if pending is None:
         own.commit(conn)
-    return [to_check_result(suite, e, pieces[e.name], note) for e in suite.expectations]
+    return [to_check_result(suite, e, pieces[e.name], notes[e.name]) for e in suite.expectations]
+
+
+def _without_acknowledged(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    exp: RowExpectation,
+    pieces: list[Outcome],
+    keys: list[str],
+    reference_values: dict[str, list[object]],
+    current: str,
+) -> list[Outcome]:
+    """The rule's outcome with the rows of acknowledged keys left out: those rows (a few) are validated now and
+    their counts taken off the sum (outcomes add up over disjoint rows, gx_engine.to_check_result); their keys
+    leave the sample. An errored piece stays an error."""
+    if any(o.status is Status.ERROR for o in pieces):
+        return pieces
+    condition, params = key_filter(suite, keys)
+    unit = Unit("acknowledged", "", f"{current} and {condition}", tuple(params))
+    acked = _validate_unit(conn, suite, [exp], unit, reference_values)[exp.name]
+    if acked.status is Status.ERROR:
+        return [acked]
+    element = sum(o.element_count for o in pieces) - acked.element_count
+    missing = sum(o.missing_count for o in pieces) - acked.missing_count
+    unexpected = sum(o.unexpected_count for o in pieces) - acked.unexpected_count
+    sample = tuple(k for o in pieces for k in o.sample_keys if not matches(k, keys))
+    status = Status.FAILED if unexpected else Status.PASSED
+    return [Outcome(status, element, missing, unexpected, tuple(dict.fromkeys(sample)))]
 
 
 def _run_per_load(
@@ -235,10 +330,12 @@ def _run_per_load(
     stored: StoredUnits,
     reference_values: dict[str, list[object]],
     pending: PendingWrites,
+    superseded: str,
 ) -> tuple[dict[str, list[Outcome]], int, int]:
-    """Outcomes per rule over every load present: stored ones for loads validated before, fresh ones for the rest
-    (merged into few units); returns them in load order, the loads validated now and the loads present."""
-    present = present_loads(conn, suite.relation)
+    """Outcomes per rule over the current rows of every load present: stored ones for loads validated before, fresh
+    ones for the rest (merged into few units); returns them in load order, the loads validated now and the loads
+    present. `superseded` names the registered row ids of rows a later load replaced (superseded_rows)."""
+    present = present_loads(conn, suite.relation, superseded)
     checked_at = datetime.now(UTC)
     pieces: dict[str, list[tuple[tuple, Outcome]]] = {}
     by_uncovered: dict[tuple, list[RowExpectation]] = {}
@@ -251,7 +348,7 @@ def _run_per_load(
     validated: set[int | None] = set()
     for uncovered, exps in by_uncovered.items():
         for chunk in _load_chunks(uncovered, present):
-            unit = load_unit(chunk, present)
+            unit = load_unit(chunk, present, superseded)
             fresh = _validate_unit(conn, suite, exps, unit, reference_values)
             validated |= set(chunk)
             for exp in exps:

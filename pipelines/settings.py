@@ -8,12 +8,17 @@
 | ITSM_SOURCE_TIMEZONES    | (all UTC)                 | `source=Zone,...`, time zone of naive timestamps     |
 | ITSM_DEFAULT_TIMEZONE    | UTC                       | zone of naive timestamps of sources not listed above |
 | ITSM_ADAPTER             | (detect from header)      | force one adapter for every file: canonical, ...     |
+| ITSM_MAPPING             | (none)                    | mapping file (YAML) for inbox files without sidecar  |
 | ITSM_PSEUDONYM_KEY       | (none)                    | key for pseudonymizing person fields in extracts     |
+| ITSM_FULL_REFRESH        | off                       | `1`: rebuild every dbt model from scratch            |
+| ITSM_SCHEDULE_CRON       | 0 6 * * *                 | when the daily refresh runs under Dagster (cron)     |
+| ITSM_SCHEDULE_TIMEZONE   | UTC                       | time zone the schedule's cron is read in             |
 """
 
 from __future__ import annotations
 
 import os
+import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,6 +37,21 @@ def _parse_zones(text: str) -> dict[str, str]:
     return zones
 
 
+def _check_schedule(cron: str, timezone: str) -> None:
+    """Fail at start-up, naming the variable, rather than when Dagster first evaluates the schedule."""
+    if len(cron.split()) != 5:
+        raise ValueError(
+            f"ITSM_SCHEDULE_CRON={cron!r} must be a five-field cron expression: minute hour day-of-month month "
+            "day-of-week, e.g. '0 6 * * *' for 06:00 every day or '30 5 * * 1-5' for 05:30 on weekdays"
+        )
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(
+            f"ITSM_SCHEDULE_TIMEZONE={timezone!r} is not an IANA time zone name (e.g. UTC, Europe/London)"
+        ) from err
+
+
 @dataclass(frozen=True)
 class Settings:
     warehouse_path: Path = PROJECT_ROOT / "warehouse" / "itsm.duckdb"
@@ -42,10 +62,16 @@ class Settings:
     source_timezones: dict[str, str] = field(default_factory=dict)
     default_timezone: str = "UTC"
     adapter_override: str | None = None
+    # Mapping file (pipelines/ingest/mapping.py) for files that name none in their sidecar.
+    mapping_file: Path | None = None
     pseudonym_key: str | None = None
     # Rebuild every dbt model from scratch instead of refreshing only touched tickets (after an upgrade that
     # changes a per-ticket model's columns, or to rule out any doubt about incremental state).
     full_refresh: bool = False
+    # When the daemon of `make ui` (or any Dagster deployment) runs the whole refresh: a five-field cron read in
+    # schedule_timezone, so "0 6 * * *" in Europe/London stays 06:00 local across the clock changes.
+    schedule_cron: str = "0 6 * * *"
+    schedule_timezone: str = "UTC"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -59,10 +85,15 @@ class Settings:
             source_timezones=_parse_zones(env.get("ITSM_SOURCE_TIMEZONES", "")),
             default_timezone=env.get("ITSM_DEFAULT_TIMEZONE", base.default_timezone),
             adapter_override=env.get("ITSM_ADAPTER") or None,
+            mapping_file=Path(env["ITSM_MAPPING"]).resolve() if env.get("ITSM_MAPPING") else None,
             pseudonym_key=env.get("ITSM_PSEUDONYM_KEY") or None,
             full_refresh=env.get("ITSM_FULL_REFRESH", "") not in ("", "0", "false"),
+            schedule_cron=" ".join(env.get("ITSM_SCHEDULE_CRON", base.schedule_cron).split()),
+            schedule_timezone=env.get("ITSM_SCHEDULE_TIMEZONE", base.schedule_timezone).strip(),
         )
-        return replace(settings, **overrides) if overrides else settings
+        settings = replace(settings, **overrides) if overrides else settings
+        _check_schedule(settings.schedule_cron, settings.schedule_timezone)
+        return settings
 
     def timezone_for(self, source: str) -> str:
         return self.source_timezones.get(source, self.default_timezone)

@@ -83,13 +83,25 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def demo_warehouse(demo_env: dict[str, str]) -> Path:
-    """Small demo data set run through the whole real pipeline once per test session (`itsm run`).
-
-    Shared by every test that needs a fully built warehouse: building it costs about a minute.
-    """
+def demo_run(demo_env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Small demo data set run through the whole real pipeline once per test session (`itsm run`): the run's
+    output (its step lines and closing summary). Building it costs about a minute."""
     run_itsm(["demo-data", "--out", demo_env["ITSM_INBOX"], "--tickets", "3000"], demo_env)
     proc = run_itsm(["run"], demo_env, check=False)
     if proc.returncode != 0:
         pytest.fail(f"itsm run failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-8000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_run: subprocess.CompletedProcess, demo_env: dict[str, str]) -> Path:
+    """The warehouse of `demo_run`, shared by every test that needs a fully built warehouse."""
     return Path(demo_env["ITSM_WAREHOUSE"])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test on the shared demo warehouse costs a whole `itsm run` (about a minute), so it is `slow` whatever its
+    module says: `make test-fast` (pytest -m "not slow and not browser") leaves it out, `make test` runs it."""
+    for item in items:
+        if "demo_warehouse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -66,7 +66,12 @@ def audit_extract(context: AssetExecutionContext, config: ExtractConfig, warehou
             include_comments=config.include_comments,
         )
         result = run_extract(
-            request, out_dir, settings.warehouse_path, settings.pseudonym_key, dagster_run_id=context.run_id
+            request,
+            out_dir,
+            settings.warehouse_path,
+            settings.pseudonym_key,
+            dagster_run_id=context.run_id,
+            inbox=settings.inbox_dir,
         )
     except ExtractError as err:
         raise Failure(description=str(err)) from err

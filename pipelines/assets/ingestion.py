@@ -5,7 +5,8 @@ because one export can feed several tables (a ServiceNow event log feeds tickets
 maps the dbt sources `raw.<table>` to the same keys, so the dbt models hang below these assets.
 Reference data (services, calendars, SLA policies) are dbt seeds, not ingested here.
 
-The sensor lists the inbox by name + size + mtime and requests the ingest job when something new appears; the
+The sensor lists the inbox by name + size + mtime and requests the whole refresh (pipelines/automation.py) when
+something new appears, so new files reach the marts, checks, report and analyst snapshot, not only `raw`; the
 loader itself skips files whose bytes were already loaded (SHA-256), so a touched but unchanged file adds nothing.
 """
 
@@ -30,6 +31,8 @@ from dagster import (
     sensor,
 )
 
+from pipelines.assets.transformation import itsm_dbt_models
+from pipelines.automation import refresh_job
 from pipelines.ingest.contract import RAW_SCHEMA, TABLES
 from pipelines.ingest.loader import LoadResult, inbox_files, ingest_inbox
 from pipelines.resources import WarehouseResource
@@ -97,10 +100,14 @@ def materializations(results: list[LoadResult], totals: dict[str, int]):
         )
 
 
+# dbt's source tests are checks on the raw tables too, but running them means a dbt start-up: they run with the
+# refresh, and this job stays a quick load plus the data-quality checks on raw.
 ingest_job = define_asset_job(
     "itsm_ingest",
-    selection=AssetSelection.assets(ingest_inbox_exports),
-    description="Load new files from the inbox into the raw tables.",
+    selection=AssetSelection.assets(ingest_inbox_exports)
+    - AssetSelection.checks(*(key for key in itsm_dbt_models.check_keys if key.asset_key in RAW_KEYS.values())),
+    description="Load new files from the inbox into the raw tables and run the data-quality checks on them "
+    "(itsm_refresh does this and everything downstream).",
 )
 
 
@@ -114,10 +121,11 @@ def inbox_listing(inbox: Path) -> dict[str, list[int]]:
 
 
 @sensor(
-    job=ingest_job,
+    job=refresh_job,
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Requests itsm_ingest when a file in the inbox is new or changed (name + size + mtime).",
+    description="Requests the whole refresh (itsm_refresh: ingest, dbt, checks, report, analyst snapshot) when a "
+    "file in the inbox is new or changed (name + size + mtime).",
 )
 def inbox_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
     inbox = Path(warehouse.inbox_dir)
@@ -128,7 +136,7 @@ def inbox_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource)
     if not changed:
         return SkipReason(f"no new or changed files in {inbox}")
     run_key = hashlib.sha256(json.dumps({n: current[n] for n in changed}, sort_keys=True).encode()).hexdigest()[:16]
-    return RunRequest(run_key=run_key, tags={"itsm/new_files": str(len(changed))})
+    return RunRequest(run_key=run_key, tags={"itsm/trigger": "inbox_sensor", "itsm/new_files": str(len(changed))})
 
 
 ASSETS = [ingest_inbox_exports]

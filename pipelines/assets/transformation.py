@@ -1,4 +1,8 @@
-"""dbt models as Dagster assets (dagster-dbt). dbt tests surface as asset checks on the models they test."""
+"""dbt models as Dagster assets (dagster-dbt). dbt tests surface as asset checks on the models they test.
+
+Assets are grouped the way the dbt project is laid out: `staging`, `intermediate`, one group per mart domain
+(`incidents`, `changes`, `availability`, `satisfaction`, `service`, `audit`) and `reference` for the seeds.
+"""
 
 import os
 import shutil
@@ -7,11 +11,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.child_process import dying_with_parent
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -62,7 +69,36 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 if _manifest_is_stale(DBT_PROJECT):
     _parse_manifest(DBT_PROJECT)
 
-TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+class ItsmDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt assets by the folder they live in, so the asset graph reads layer by layer and domain by domain."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_group_name(dbt_resource_props)
+
+
+def dbt_group_name(dbt_resource_props: Mapping[str, Any]) -> str:
+    """`staging` / `intermediate` from the layer folder, the domain folder under `marts/`, `reference` for seeds.
+
+    The fqn is [project, folder..., name]: models/marts/incidents/fct_incident.sql -> itsm.marts.incidents.
+    """
+    if dbt_resource_props["resource_type"] == "seed":
+        return "reference"
+    folders = list(dbt_resource_props["fqn"][1:-1])
+    if folders[:1] == ["marts"] and len(folders) > 1:
+        return folders[1]
+    if folders:
+        return folders[0]
+    raise ValueError(
+        f"dbt model {dbt_resource_props['name']} sits directly in models/; put it in staging/, intermediate/ or "
+        "marts/<domain>/ so it gets a Dagster group"
+    )
+
+
+# Source tests too: otherwise dagster-dbt logs each source test of a build as an AssetObservation with a warning.
+TRANSLATOR = ItsmDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+)
 
 
 def partial_parse_cache() -> Path:
@@ -94,7 +130,10 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(
         project_dir=DBT_PROJECT,
         profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt",
+        # dbt dies with the run that started it, however the run is stopped (pipelines/child_process.py)
+        dbt_executable=dying_with_parent(
+            str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else shutil.which("dbt") or "dbt"
+        ),
     )
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import Annotated
 
+import typer
+
+from pipelines.commands import invoke
 from pipelines.settings import Settings
+from pipelines.warehouse import WarehouseBusy, WarehouseDamaged
 
 
 def _month(text: str) -> date:
@@ -14,39 +19,56 @@ def _month(text: str) -> date:
     try:
         return date.fromisoformat(text if len(text) > 7 else f"{text}-01").replace(day=1)
     except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {text!r}") from err
+        raise typer.BadParameter(f"expected YYYY-MM, got {text!r}") from err
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    dashboard = subparsers.add_parser(
+DASHBOARD_HELP = "serve the interactive dashboard on 127.0.0.1 (reads the warehouse read-only)"
+REPORT_HELP = "write the self-contained HTML report (opens offline) and print its path"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(
         "dashboard",
-        help="serve the interactive dashboard on 127.0.0.1 (reads the warehouse read-only)",
-        description=(
+        short_help=DASHBOARD_HELP,
+        help=(
+            "Serve the interactive dashboard on 127.0.0.1 (reads the warehouse read-only).\n\n"
             "Serves the Dash app: the report's sections with filters for period, service, priority and assignment "
-            "group. Each filter change opens the DuckDB file read-only and closes it, so a pipeline run can write "
-            "meanwhile. Stop with Ctrl+C."
+            "group. Each filter change reads the warehouse read-only and lets it go at once: the live file when no "
+            "run is writing it, else the analyst snapshot, so a pipeline run is never held up (pipelines/warehouse.py)."
+            " Stop with Ctrl+C."
         ),
     )
-    dashboard.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    dashboard.add_argument("--port", type=int, default=8050, help="port (default 8050)")
-    dashboard.set_defaults(handler=cmd_dashboard)
+    def dashboard(
+        host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="port")] = 8050,
+    ) -> None:
+        invoke(cmd_dashboard, locals())
 
-    report = subparsers.add_parser(
+    @app.command(
         "report",
-        help="write the self-contained HTML report (opens offline) and print its path",
-        description=(
+        short_help=REPORT_HELP,
+        help=(
+            "Write the self-contained HTML report (opens offline) and print its path.\n\n"
             "Writes <ITSM_OUTPUT_DIR>/reports/itsm_report.html from the marts: overview tiles against targets, SLA "
             "and incidents, changes, availability, satisfaction, data quality and continual improvement. plotly.js "
             "is embedded, so the file opens on a machine with no internet."
         ),
     )
-    report.add_argument("--from", dest="start", type=_month, help="first month, YYYY-MM (default: all)")
-    report.add_argument("--to", dest="end", type=_month, help="last month, YYYY-MM (default: latest)")
-    report.add_argument("--service", action="append", default=[], help="only this service (repeatable)")
-    report.add_argument("--priority", action="append", type=int, default=[], help="only this priority (repeatable)")
-    report.add_argument("--group", action="append", default=[], help="only this assignment group (repeatable)")
-    report.add_argument("--png", action="store_true", help="also export every chart as PNG (needs Chromium)")
-    report.set_defaults(handler=cmd_report)
+    def report(
+        start: Annotated[
+            date | None,
+            typer.Option("--from", parser=_month, metavar="YYYY-MM", help="first month (default: all)"),
+        ] = None,
+        end: Annotated[
+            date | None,
+            typer.Option("--to", parser=_month, metavar="YYYY-MM", help="last month (default: latest)"),
+        ] = None,
+        service: Annotated[list[str] | None, typer.Option(help="only this service (repeatable)")] = None,
+        priority: Annotated[list[int] | None, typer.Option(help="only this priority (repeatable)")] = None,
+        group: Annotated[list[str] | None, typer.Option(help="only this assignment group (repeatable)")] = None,
+        png: Annotated[bool, typer.Option("--png", help="also export every chart as PNG (needs Chromium)")] = False,
+    ) -> None:
+        invoke(cmd_report, locals())
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -62,8 +84,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import duckdb
-
     from dashboards.queries import Filters
     from dashboards.report import write_report
 
@@ -71,17 +91,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     filters = Filters(
         start_month=args.start,
         end_month=args.end,
-        services=tuple(args.service),
-        priorities=tuple(args.priority),
-        groups=tuple(args.group),
+        services=tuple(args.service or ()),
+        priorities=tuple(args.priority or ()),
+        groups=tuple(args.group or ()),
     )
     try:
         result = write_report(settings.warehouse_path, settings.reports_dir, filters, png=args.png)
     except FileNotFoundError as err:
         print(err, file=sys.stderr)
         return 1
-    except duckdb.IOException as err:  # another process holds the write lock (a pipeline run)
-        print(f"warehouse busy, try again when the run has finished: {err}", file=sys.stderr)
+    except (WarehouseBusy, WarehouseDamaged) as err:  # a run holds the warehouse and no snapshot exists yet
+        print(err, file=sys.stderr)
         return 1
     for problem in result.problems:
         print(f"note: no data from a source: {problem}", file=sys.stderr)

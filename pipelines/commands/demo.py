@@ -4,31 +4,43 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from pipelines.commands import invoke
 from pipelines.settings import Settings
 
 EXPORT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    demo = subparsers.add_parser(
+DEMO_HELP = "generate deterministic demo exports (canonical CSV/Parquet/JSONL, ServiceNow, Jira) into the inbox"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(
         "demo-data",
-        help="generate deterministic demo exports (canonical CSV/Parquet/JSONL, ServiceNow, Jira) into the inbox",
-        description=(
+        short_help=DEMO_HELP,
+        help=(
+            "Generate deterministic demo exports (canonical CSV/Parquet/JSONL, ServiceNow, Jira) into the inbox.\n\n"
             "Writes 12 months (2025-11-01 .. 2026-10-31 UTC) of tickets, ticket events, changes, outages and "
             "surveys in the canonical format, plus a small ServiceNow event-log export and a Jira export, with a "
             "few seeded defects (listed in .defects.json) that the loader must quarantine. Same seed, same bytes."
         ),
     )
-    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    demo.add_argument("--out", type=Path, default=None, help="output folder (default: the inbox, ITSM_INBOX)")
-    demo.add_argument("--tickets", type=int, default=30000, help="canonical incidents + requests (default 30000)")
-    demo.add_argument(
-        "--clean",
-        action="store_true",
-        help="first delete export files (*.csv, *.parquet, *.jsonl, *.json) already in the output folder",
-    )
-    demo.set_defaults(handler=cmd_demo_data)
+    def demo_data(
+        seed: Annotated[int, typer.Option(help="random seed")] = 42,
+        out: Annotated[Path | None, typer.Option(help="output folder (default: the inbox, ITSM_INBOX)")] = None,
+        tickets: Annotated[int, typer.Option(min=100, help="canonical incidents + requests (at least 100)")] = 30000,
+        clean: Annotated[
+            bool,
+            typer.Option(
+                "--clean",
+                help="first delete export files (*.csv, *.parquet, *.jsonl, *.json) already in the output folder",
+            ),
+        ] = False,
+    ) -> None:
+        invoke(cmd_demo_data, locals())
 
 
 def clean_exports(folder: Path) -> list[Path]:

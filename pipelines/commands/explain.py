@@ -11,12 +11,16 @@ import argparse
 import sys
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
-import duckdb
+import typer
 
+from pipelines.commands import invoke
 from pipelines.settings import Settings
-from pipelines.warehouse import warehouse_connection
+
+if TYPE_CHECKING:
+    import duckdb
 
 SLA_SQL = """
 select metric, cycle_no, policy_id, initial_policy_id, calendar_id, target_minutes, started_at, stopped_at,
@@ -110,14 +114,73 @@ def _ts(value: datetime | None, tz: str | None = None) -> str:
     return text
 
 
-def format_explain(conn: duckdb.DuckDBPyConnection, ticket_id: str) -> str | None:
-    """The printable trace, or None when the ticket has no SLA clock."""
+def _relation_exists(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(
+        conn.execute(
+            """select count(*) from (select schema_name, table_name as name from duckdb_tables()
+                                     union all select schema_name, view_name from duckdb_views())
+               where schema_name = ? and name = ?""",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def resolve_ticket_id(conn: duckdb.DuckDBPyConnection, ticket_id: str) -> list[str]:
+    """The stored ticket ids with an SLA clock that equal `ticket_id` ignoring case (the exact spelling first):
+    people type `inc0001234` for `INC0001234`. More than one means ids that differ only in case."""
+    ids = [
+        row[0]
+        for row in conn.execute(
+            "select distinct ticket_id from marts.fct_ticket_sla where lower(ticket_id) = lower(?) order by 1",
+            [ticket_id],
+        ).fetchall()
+    ]
+    return [ticket_id] if ticket_id in ids else ids
+
+
+def as_of_text(conn: duckdb.DuckDBPyConnection, running_as_of: datetime | None) -> str:
+    """The instant the numbers are measured to, or why no instant applies.
+
+    fct_ticket_sla.as_of is set only on running clocks (a stopped clock's numbers do not depend on the run); the
+    run's instant comes from intermediate.int_sla_as_of (the as_of var, or the latest instant in the data)."""
+    run_as_of, source = None, None
+    if _relation_exists(conn, "intermediate", "int_sla_as_of"):
+        cursor = conn.execute("select * from intermediate.int_sla_as_of limit 1")
+        names = [d[0] for d in cursor.description]
+        row = dict(zip(names, cursor.fetchone() or (), strict=False))
+        run_as_of, source = row.get("as_of"), row.get("as_of_source")
+    known = {"var": "set by the as_of var", "data": "the latest instant in the data"}
+    origin = known.get(source, f"from {source}") if source else ""
+    run_text = f"{_ts(run_as_of)}, {origin}" if origin else _ts(run_as_of)
+    if running_as_of is not None:
+        return f"as of {_ts(running_as_of)}: a clock is still running and is measured to the run's as-of"
+    if run_as_of is not None:
+        return f"all clocks stopped, so no as-of applies (the run's as-of is {run_text})"
+    return "all clocks stopped, so no as-of applies (the run's as-of is unknown: intermediate.int_sla_as_of is missing)"
+
+
+def print_explain(conn: duckdb.DuckDBPyConnection, ticket_id: str) -> None:
+    """Per SLA metric and cycle: policy, target and outcome, then a table of every interval."""
+    from pipelines.commands.output import Column, print_lines, print_table
+
     slas = conn.execute(SLA_SQL, [ticket_id]).fetchall()
-    if not slas:
-        return None
     intervals = explain_intervals(conn, ticket_id)
-    lines = [
-        f"SLA clocks of ticket {ticket_id} (as of {_ts(slas[0][-1])}; durations h:mm:ss; clock = counted business time)"
+    running = next((row[-1] for row in slas if row[-1] is not None), None)
+    print_lines(
+        [
+            f"SLA clocks of ticket {ticket_id}",
+            as_of_text(conn, running),
+            "durations h:mm:ss; clock = counted business time",
+        ]
+    )
+    columns = [
+        Column("from"),
+        Column("to"),
+        Column("interval"),
+        Column("state"),
+        Column("length", "right"),
+        Column("clock", "right"),
+        Column("note"),
     ]
     for (
         metric,
@@ -138,49 +201,74 @@ def format_explain(conn: duckdb.DuckDBPyConnection, ticket_id: str) -> str | Non
         _as_of,
     ) in slas:
         policy = policy_id if policy_id == initial_policy_id else f"{initial_policy_id} -> {policy_id}"
-        lines += [
-            "",
-            f"{metric} cycle {cycle_no}: {state.upper()}  policy {policy}  calendar {calendar_id}  "
-            f"target {_hms(target_minutes * 60)}",
-            f"  started {_ts(started)}  stopped {_ts(stopped)} ({stop_state or 'running'})",
-            f"  counted {_hms(elapsed)}  paused {_hms(paused)}  breach_at {_ts(breach_at)}"
-            + (f"  time left {_hms(time_left)}" if stopped is None else "")
-            + ("  [pause clamped: bad data]" if clamped else ""),
-            f"  {'from':<36} {'to':<36} {'interval':<14} {'state':<18} {'length':>10} {'clock':>10}  note",
-        ]
-        for iv in (i for i in intervals if (i.metric, i.cycle_no) == (metric, cycle_no)):
-            lines.append(
-                f"  {_ts(iv.from_utc, iv.timezone):<36} {_ts(iv.to_utc, iv.timezone):<36} {iv.kind:<14} "
-                f"{iv.state:<18} {_hms(iv.seconds):>10} {_hms(iv.clock_after):>10}  {iv.note}"
+        print_lines(
+            [
+                "",
+                f"{metric} cycle {cycle_no}: {state.upper()}  policy {policy}  calendar {calendar_id}  "
+                f"target {_hms(target_minutes * 60)}",
+                f"  started {_ts(started)}  stopped {_ts(stopped)} ({stop_state or 'running'})",
+                f"  counted {_hms(elapsed)}  paused {_hms(paused)}  breach_at {_ts(breach_at)}"
+                + (f"  time left {_hms(time_left)}" if stopped is None else "")
+                + ("  [pause clamped: bad data]" if clamped else ""),
+            ]
+        )
+        rows = [
+            (
+                _ts(iv.from_utc, iv.timezone),
+                _ts(iv.to_utc, iv.timezone),
+                iv.kind,
+                iv.state,
+                _hms(iv.seconds),
+                _hms(iv.clock_after),
+                iv.note,
             )
-    return "\n".join(lines)
+            for iv in intervals
+            if (iv.metric, iv.cycle_no) == (metric, cycle_no)
+        ]
+        print_table(columns, rows)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    explain = subparsers.add_parser(
+EXPLAIN_HELP = "print every interval of a ticket's SLA clocks: counted, paused or outside hours"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(
         "explain",
-        help="print every interval of a ticket's SLA clocks: counted, paused or outside hours",
-        description=(
+        short_help=EXPLAIN_HELP,
+        help=(
+            "Print every interval of a ticket's SLA clocks: counted, paused or outside hours.\n\n"
             "Reads the SLA marts of the warehouse (read-only) and lists, per SLA metric and cycle, the policy, "
             "target and outcome, then every interval counted, paused or outside the calendar's hours with the "
             "running clock, so an auditor can see why a ticket breached. Times in UTC with the calendar's "
-            "local time beside them."
+            "local time beside them. The ticket id is matched ignoring case (inc0010001 finds INC0010001)."
         ),
     )
-    explain.add_argument("ticket_id", help="ticket number, e.g. INC0010001")
-    explain.set_defaults(handler=cmd_explain)
+    def explain(
+        ticket_id: Annotated[str, typer.Argument(metavar="TICKET_ID", help="ticket number, e.g. INC0010001")],
+    ) -> None:
+        invoke(cmd_explain, locals())
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.warehouse import warehouse_connection
+
     settings = Settings.from_env()
     try:
         with warehouse_connection(settings.warehouse_path, read_only=True) as conn:
-            text = format_explain(conn, args.ticket_id)
+            matches = resolve_ticket_id(conn, args.ticket_id)
+            if len(matches) == 1:
+                print_explain(conn, matches[0])
+                return 0
     except (FileNotFoundError, duckdb.CatalogException) as err:
         print(f"{err}\n(build the marts first: `itsm run`)", file=sys.stderr)
         return 1
-    if text is None:
+    if matches:
+        print(
+            f"ticket id {args.ticket_id!r} is ambiguous ignoring case: {', '.join(matches)}; type it exactly",
+            file=sys.stderr,
+        )
+    else:
         print(f"no SLA clock for ticket {args.ticket_id!r} (unknown ticket, or no policy matches it)", file=sys.stderr)
-        return 1
-    print(text)
-    return 0
+    return 1

@@ -6,34 +6,71 @@ import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Annotated, Literal
 
+import typer
+
+from pipelines.commands import invoke
 from pipelines.settings import Settings
 
-ADAPTERS = ("canonical", "servicenow", "jira", "probes")
+INGEST_HELP = "load export files (CSV, Parquet, JSON lines) into the raw tables, with quarantine and a load log"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+def register(app: typer.Typer) -> None:
+    @app.command(
         "ingest",
-        help="load export files (CSV, Parquet, JSON lines) into the raw tables, with quarantine and a load log",
-        description=(
+        short_help=INGEST_HELP,
+        help=(
+            "Load export files (CSV, Parquet, JSON lines) into the raw tables, with quarantine and a load log.\n\n"
             "Loads each file in its own transaction: detects the format from the header (ServiceNow incident "
             "list / event log / change_request, Jira Service Management, probe samples, canonical), types and "
             "checks every row against the contract, puts failing rows in raw.quarantine with line and reason, "
             "and records the file in raw.load_log. A file whose bytes were loaded before is skipped. Folders "
-            "are searched for .csv/.parquet/.jsonl files. Exit code 1 when any file was rejected."
+            "are searched for export files (YAML sidecars and mapping files are read with them). A timestamp "
+            "before 1990, after the export instant (--exported-at), with a two-digit year or an offset beyond "
+            "+-14:00 quarantines its row. Ends with a summary of files loaded / skipped / rejected and rows "
+            "quarantined.\n\n"
+            "Exit code 1 when any file was rejected, 2 when a path does not exist or --exported-at / --mapping "
+            "is bad (then nothing is loaded)."
         ),
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="export file or folder")
-    parser.add_argument("--adapter", choices=ADAPTERS, help="skip detection and read every file with this adapter")
-    parser.add_argument(
-        "--source-tz",
-        metavar="ZONE",
-        help="time zone of naive timestamps in these files, e.g. Europe/London (default: ITSM_SOURCE_TIMEZONES "
-        "for the detected source, else ITSM_DEFAULT_TIMEZONE, else UTC)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="only print the summary")
-    parser.set_defaults(handler=cmd_ingest)
+    def ingest(
+        paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="export file or folder")],
+        adapter: Annotated[
+            Literal["canonical", "servicenow", "jira", "probes"] | None,
+            typer.Option(help="skip detection and read every file with this adapter"),
+        ] = None,
+        mapping: Annotated[
+            Path | None,
+            typer.Option(
+                metavar="YAML",
+                help="read every file with this mapping file (your tool's columns, values, date formats; see "
+                "README 'Bringing your own export' and pipelines/ingest/mappings/); default: the file's sidecar "
+                "<file>.export.yml, else ITSM_MAPPING",
+            ),
+        ] = None,
+        exported_at: Annotated[
+            str | None,
+            typer.Option(
+                "--exported-at",
+                metavar="ISO8601",
+                help="the instant the tool exported these files, with a UTC offset (2026-11-01T06:00:00Z); the "
+                "run's 'now' and the latest plausible timestamp in them. Default: the file's sidecar, else the "
+                "load's start",
+            ),
+        ] = None,
+        source_tz: Annotated[
+            str | None,
+            typer.Option(
+                "--source-tz",
+                metavar="ZONE",
+                help="time zone of naive timestamps in these files, e.g. Europe/London (default: "
+                "ITSM_SOURCE_TIMEZONES for the detected source, else ITSM_DEFAULT_TIMEZONE, else UTC)",
+            ),
+        ] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", help="only print the summary")] = False,
+    ) -> None:
+        invoke(cmd_ingest, locals())
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -46,10 +83,37 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipelines.commands.output import print_lines
     from pipelines.ingest.loader import LoadResult, ingest_files
+    from pipelines.ingest.mapping import MappingError, read_spec
+    from pipelines.ingest.sidecar import InvalidExportInstant, parse_export_instant
+    from pipelines.summary import load_counts, load_lines, output_lines
     from pipelines.warehouse import warehouse_connection
 
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        # Checked before anything is opened: a mistyped path must not become a `rejected` row in raw.load_log.
+        print(f"error: path does not exist: {', '.join(missing)} (nothing was loaded)", file=sys.stderr)
+        return 2
     settings = Settings.from_env()
+    exported_at = None
+    if args.exported_at:
+        try:
+            exported_at = parse_export_instant(args.exported_at)
+        except InvalidExportInstant as err:
+            print(f"--exported-at: {err}", file=sys.stderr)
+            return 2
+    mapping = None
+    if args.mapping:
+        if args.adapter:
+            print("--mapping and --adapter exclude each other: a mapping file is its own adapter", file=sys.stderr)
+            return 2
+        try:
+            read_spec(args.mapping)
+        except MappingError as err:
+            print(f"--mapping: {err}", file=sys.stderr)
+            return 2
+        mapping = args.mapping.resolve()
     if args.adapter:
         settings = replace(settings, adapter_override=args.adapter)
     if args.source_tz:
@@ -75,13 +139,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     print(f"warehouse: {settings.warehouse_path}", flush=True)
     with warehouse_connection(settings.warehouse_path) as conn:
-        results = ingest_files(conn, files, settings, progress=progress)
-    print(summary_table(results))
-    return 1 if any(r.status == "rejected" for r in results) else 0
+        results = ingest_files(conn, files, settings, progress=progress, exported_at=exported_at, mapping=mapping)
+    print_summary_table(results)
+    counts = load_counts(results)
+    lines = ["", *load_lines(counts), *output_lines({"warehouse": settings.warehouse_path})]
+    if counts.loaded:
+        lines.append("next: `itsm run` builds the marts, checks and report from the new rows")
+    print_lines(lines)
+    return 1 if counts.rejected else 0
 
 
-def summary_table(results: list) -> str:
-    header = ("file", "status", "adapter", "read", "loaded", "quarantined", "tables")
+def print_summary_table(results: list) -> None:
+    from pipelines.commands.output import Column, print_table
+
+    columns = [
+        Column("file"),
+        Column("status"),
+        Column("adapter"),
+        Column("read", "right"),
+        Column("loaded", "right"),
+        Column("quarantined", "right"),
+        Column("tables"),
+    ]
     rows = [
         (
             r.path.name,
@@ -103,16 +182,4 @@ def summary_table(results: list) -> str:
         f"{sum(r.rows_quarantined for r in results):,}",
         "",
     )
-    table = [header, *rows, totals]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
-    numeric = {3, 4, 5}
-    lines = []
-    for n, row in enumerate(table):
-        cells = [
-            str(c).rjust(w) if i in numeric else str(c).ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0 or n == len(table) - 2:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    print_table(columns, rows, total=totals)

@@ -1,5 +1,6 @@
 """`generate_demo_data`: twelve months of deterministic demo exports, written to a folder the pipeline ingests.
 
+Every export gets a sidecar `<file>.export.yml` saying it was exported at the window's end (WINDOW_END).
 Same seed -> byte-identical files: every random draw comes from a seeded numpy generator, the window is fixed,
 and nothing depends on the clock, the machine or dict/set iteration order.
 """
@@ -24,6 +25,7 @@ from pipelines.demo.surveys import contract_surveys, generate_surveys
 from pipelines.demo.tickets import contract_tickets, generate_tickets
 from pipelines.demo.window import CANONICAL_TS_FORMAT, WINDOW_END, WINDOW_START
 from pipelines.ingest.contract import TICKET_EVENTS
+from pipelines.ingest.sidecar import sidecar_path
 
 TICKETS_FILE = "tickets.csv"
 EVENTS_FILE = "ticket_events.parquet"
@@ -186,6 +188,9 @@ def generate_demo_data(
         "facts": summary.facts,
     }
     _write_text(out_dir / DEFECTS_FILE, json.dumps(manifest, indent=2) + "\n")
+    for demo_file in files:
+        # The exports are taken at the window's end: the run's "now" is fixed, so the demo never shows as stale.
+        _write_text(sidecar_path(out_dir / demo_file.name), f"exported_at: {WINDOW_END.isoformat()}\n")
     say(f"done in {time.perf_counter() - started:.1f} s")
     return summary
 

@@ -91,7 +91,8 @@ def load_reference(seed_dir: Path = REFERENCE_DIR) -> Reference:
             support_calendar_id=r["support_calendar_id"] or "24x7",
         )
         for r in services_df.iter_rows(named=True)
-        if r["tier"]
+        # `unassigned` (no tier) is where exports without a service land; the demo names a service on every ticket.
+        if r["tier"] is not None
     )
     # The policy in force when the demo window opens (open-ended defaults start long before it).
     first_policy = (

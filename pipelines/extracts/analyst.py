@@ -20,22 +20,26 @@ import duckdb
 
 from pipelines.extracts.connection import set_session, snapshot_path
 from pipelines.extracts.request import ExtractError
+from pipelines.warehouse import warehouse_connection
 
 
-def publish_snapshot(warehouse: Path, target: Path | None = None) -> Path:
+def publish_snapshot(warehouse: Path, target: Path | None = None, gate: bool = True) -> Path:
     """Copy the warehouse to its snapshot path atomically; return the snapshot path.
 
-    Holding a write connection (after CHECKPOINT folds the WAL into the file) guarantees no other process
-    writes while the bytes are copied.
+    With `gate`, only numbers of a complete, passed check run are published (data_quality/run_steps.py); the
+    ExtractError says why not. Holding the writer lock and a write connection (after CHECKPOINT folds the WAL into
+    the file) guarantees no other process writes while the bytes are copied.
     """
+    from data_quality.run_steps import publish_problem
+
     target = target or snapshot_path(warehouse)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    conn = duckdb.connect(str(warehouse))
-    try:
+    with warehouse_connection(warehouse) as conn:
+        problem = publish_problem(conn) if gate else None
+        if problem:
+            raise ExtractError(f"analyst snapshot not published: {problem}; the previous snapshot stays")
         conn.execute("CHECKPOINT")
         shutil.copyfile(warehouse, partial)
-    finally:
-        conn.close()
     try:
         # The copy must open on its own before it replaces anything analysts use.
         check = duckdb.connect(str(partial), read_only=True)

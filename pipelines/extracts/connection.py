@@ -13,16 +13,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.extracts.request import ExtractError
+from pipelines.warehouse import WarehouseBusy, WarehouseDamaged, snapshot_path, warehouse_connection
 
-LOCKED_HINT = (
-    "the warehouse {path} is locked by another process (a pipeline run is writing; DuckDB allows one writer and "
-    "no readers beside it). Retry when the run has finished, or read the analyst snapshot with --warehouse {snap}"
-)
-
-
-def snapshot_path(warehouse: Path) -> Path:
-    """Where the read-only analyst snapshot of `warehouse` is published (beside it)."""
-    return warehouse.with_name(f"{warehouse.stem}.snapshot{warehouse.suffix or '.duckdb'}")
+__all__ = ["first_row", "read_only", "relation_exists", "set_session", "snapshot_path"]
 
 
 def set_session(conn: duckdb.DuckDBPyConnection, threads: int | None = 1) -> None:
@@ -34,19 +27,16 @@ def set_session(conn: duckdb.DuckDBPyConnection, threads: int | None = 1) -> Non
 
 @contextmanager
 def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse read-only (pipelines/warehouse.py: the live file when no run writes it, else the analyst
+    snapshot, whose check results are those of the data in it), UTC and single-threaded."""
     if not path.exists():
         raise ExtractError(f"no warehouse at {path}: run `make demo` or `itsm run` first")
     try:
-        conn = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as err:
-        if "lock" in str(err).lower():
-            raise ExtractError(LOCKED_HINT.format(path=path, snap=snapshot_path(path))) from err
-        raise
-    try:
-        set_session(conn)
-        yield conn
-    finally:
-        conn.close()
+        with warehouse_connection(path, read_only=True) as conn:
+            set_session(conn)
+            yield conn
+    except (WarehouseBusy, WarehouseDamaged) as err:
+        raise ExtractError(f"{err}; nothing written") from None
 
 
 def first_row(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> tuple | None:

@@ -1,8 +1,9 @@
 """`data-quality`: the check results behind the period's numbers.
 
 Rows: every check result recorded while the period ran (checked_at inside the range) and the whole latest check
-run (the checks the current marts passed or failed, whenever it ran), flagged by `is_latest_run`. `--service` does
-not select check rows (checks are per table, not per service); it only narrows the no-data test.
+run (the checks the current marts passed or failed, whenever it ran), flagged by `is_latest_run`; and every
+acknowledgement (the values a check was told to accept, with who and why: they shape the latest run's results).
+`--service` does not select check rows (checks are per table, not per service); it only narrows the no-data test.
 """
 
 from __future__ import annotations
@@ -54,13 +55,24 @@ def _datasets(request: ExtractRequest) -> list[Dataset]:
                 group by run_id
             """,
         ),
+        Dataset(
+            name="acknowledgements",
+            description=(
+                "Every acknowledged value (`itsm dq acknowledge`, append-only): check, key, reason, who and when; "
+                "the check leaves the key's rows out from then on."
+            ),
+            sql="""
+                select acknowledged_at, check_name, key, reason, acknowledged_by
+                from dq.acknowledgements
+            """,
+        ),
     ]
 
 
 KIND = ExtractKind(
     name="data-quality",
     description="data-quality check results behind the period (checks run in it plus the latest run)",
-    requires=("dq.check_results", *STAGING_RELATIONS),
+    requires=("dq.check_results", "dq.acknowledgements", *STAGING_RELATIONS),
     # The period must have source data (checks of an empty period prove nothing) and checks must have run.
     coverage_sql=f"select ({activity_count_sql()}) * (select count(*) > 0 from dq.check_results)::int",
     datasets=_datasets,

@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.extracts.connection import first_row, relation_exists
-from pipelines.extracts.writer import sha256_file
+from pipelines.extracts.request import ExtractError
+from pipelines.extracts.writer import CSV_TEXT_ESCAPING, sha256_file
 from pipelines.settings import PROJECT_ROOT
 
 MANIFEST_NAME = "manifest.json"
@@ -128,8 +129,108 @@ def new_manifest(
         "privacy": privacy,
         "datasets": datasets,
         "files": files,
+        "csv_text_escaping": CSV_TEXT_ESCAPING,
     }
 
 
+# What `new_manifest` writes: every key is required, with its JSON type, so a damaged or hand-made manifest is
+# refused instead of half-read (an empty or missing file list must never verify as "nothing altered").
+MANIFEST_KEYS: dict[str, type] = {
+    "manifest_version": int,
+    "request": dict,
+    "created_at": str,
+    "code_version": dict,
+    "run_ids": dict,
+    "privacy": dict,
+    "datasets": list,
+    "files": list,
+}
+FILE_ENTRY_KEYS: dict[str, type] = {
+    "name": str,
+    "dataset": str,
+    "format": str,
+    "rows": int,
+    "bytes": int,
+    "sha256": str,
+}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _type_problem(where: str, key: str, value: object, expected: type) -> str | None:
+    # JSON true/false load as bool, a subclass of int: a count or version must be a real number.
+    if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+        return None
+    names = {int: "an integer", str: "a string", dict: "an object", list: "a list"}
+    return f"{where}{key} must be {names[expected]}, not {json.dumps(value)[:40]}"
+
+
+def unsafe_file_name(name: str) -> bool:
+    """A manifest entry names one file directly inside the extract folder: no folders, no way out of it."""
+    return (
+        name in ("", ".", "..", MANIFEST_NAME)
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or Path(name).is_absolute()
+    )
+
+
+def manifest_problems(body: object) -> list[str]:
+    """Why `body` is not a manifest as `new_manifest` writes it (empty list: it is one)."""
+    if not isinstance(body, dict):
+        return ["the top level is not a JSON object"]
+    problems = [f"missing key {key!r}" for key in MANIFEST_KEYS if key not in body]
+    problems += [
+        problem
+        for key, expected in MANIFEST_KEYS.items()
+        if key in body and (problem := _type_problem("", key, body[key], expected))
+    ]
+    files = body.get("files")
+    if problems or not isinstance(files, list):
+        return problems
+    if not files:
+        return ["the file list is empty (an extract always lists its data files): the data may have been removed"]
+    seen: set[str] = set()
+    for index, entry in enumerate(files):
+        where = f"files[{index}]."
+        if not isinstance(entry, dict):
+            problems.append(f"files[{index}] is not an object")
+            continue
+        problems += [f"missing key {where}{key}" for key in FILE_ENTRY_KEYS if key not in entry]
+        problems += [
+            problem
+            for key, expected in FILE_ENTRY_KEYS.items()
+            if key in entry and (problem := _type_problem(where, key, entry[key], expected))
+        ]
+        name, sha = entry.get("name"), entry.get("sha256")
+        if isinstance(name, str):
+            if unsafe_file_name(name):
+                problems.append(
+                    f"{where}name {name!r} is not a plain file name inside the extract folder (no '..', '/' or "
+                    "absolute paths)"
+                )
+            elif name in seen:
+                problems.append(f"{where}name {name!r} is listed twice")
+            seen.add(name)
+        if isinstance(sha, str) and not _SHA256.fullmatch(sha):
+            problems.append(f"{where}sha256 is not 64 lowercase hex digits")
+    return problems
+
+
 def read_manifest(directory: Path) -> dict[str, object]:
-    return json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
+    """The folder's manifest, checked against what `new_manifest` writes; ExtractError says what is wrong."""
+    path = directory / MANIFEST_NAME
+    if path.is_symlink():
+        raise ExtractError(f"{path} is a symbolic link: a manifest is a regular file inside its extract folder")
+    if not path.is_file():
+        raise ExtractError(f"{directory} has no {MANIFEST_NAME}: not an extract directory")
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ExtractError(
+            f"{path} is not valid JSON ({err}): the manifest is damaged; restore the extract from its original copy"
+        ) from err
+    problems = manifest_problems(body)
+    if problems:
+        raise ExtractError(f"{path} is not a valid extract manifest: {'; '.join(problems)}")
+    return body

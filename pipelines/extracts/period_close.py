@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.extracts.connection import first_row, relation_exists, set_session
+from pipelines.extracts.destination import protected_folders
 from pipelines.extracts.manifest import code_version_label, run_ids
 from pipelines.extracts.request import ExtractError, parse_month
 from pipelines.extracts.runner import ExtractResult, materialize
@@ -128,7 +129,15 @@ def close_period(
             "warehouse": str(warehouse),
         }
         out_dir = out_root / "period-close" / f"{period}-snapshot-{snapshot_id}"
-        extract = materialize(out_dir, request, [(dataset, table)], runs, key=None, include_comments=False)
+        extract = materialize(
+            out_dir,
+            request,
+            [(dataset, table)],
+            runs,
+            key=None,
+            include_comments=False,
+            protected=protected_folders(warehouse, None),
+        )
         try:
             # Insert exactly the rows written to the evidence files, not a second read of the mart.
             conn.register("closed_rows", table)

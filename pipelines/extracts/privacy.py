@@ -16,6 +16,7 @@ import hmac
 
 import pyarrow as pa
 
+from pipelines.extracts.request import ExtractError
 from pipelines.ingest.contract import TABLES
 
 PERSON_FIELDS: tuple[str, ...] = tuple(sorted({c.name for table in TABLES.values() for c in table.columns if c.person}))
@@ -30,6 +31,23 @@ MISSING_KEY_MESSAGE = (
     "by default and there is no key. Set ITSM_PSEUDONYM_KEY (a secret, kept outside the repository; the same key "
     "gives the same pseudonyms across extracts), or pass --no-pseudonymize to write names in clear. Nothing written."
 )
+
+
+# An HMAC key must not be guessable: a short key lets anyone with a list of names recompute every pseudonym.
+MIN_KEY_LENGTH = 16
+
+
+def check_key(key: str | None) -> None:
+    """Refuse a missing or too short pseudonym key (ExtractError with what to do)."""
+    if not key:
+        raise ExtractError(MISSING_KEY_MESSAGE)
+    if len(key) < MIN_KEY_LENGTH:
+        raise ExtractError(
+            f"ITSM_PSEUDONYM_KEY is {len(key)} character(s) long; it must have at least {MIN_KEY_LENGTH}: a short "
+            "key can be guessed, and with it every pseudonym can be traced back to a name. Use a long random "
+            "secret (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), kept outside the "
+            "repository; the same key gives the same pseudonyms across extracts. Nothing written."
+        )
 
 
 def _matches(column: str, fields: tuple[str, ...]) -> bool:

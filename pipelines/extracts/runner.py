@@ -1,21 +1,28 @@
 """Run one extract: validate, read (read-only), apply privacy, write files + manifest atomically.
 
 Nothing partial is ever left at `--out`: files are written into a hidden sibling folder that is renamed into place
-only after the manifest is written; any failure removes it.
+only after the manifest is written; any failure removes it. Where an extract may go, and what `--overwrite` may
+replace, is `destination`'s concern.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
 from pipelines.extracts.connection import first_row, read_only, relation_exists
+from pipelines.extracts.destination import (
+    Protected,
+    check_destination,
+    discard,
+    move_into_place,
+    new_staging,
+    protected_folders,
+)
 from pipelines.extracts.manifest import new_manifest, run_ids, write_manifest
-from pipelines.extracts.privacy import MISSING_KEY_MESSAGE, apply_privacy, key_fingerprint
+from pipelines.extracts.privacy import apply_privacy, check_key, key_fingerprint
 from pipelines.extracts.registry import get_kind
 from pipelines.extracts.request import ExtractError, ExtractRequest
 from pipelines.extracts.spec import Dataset, ExtractKind, bind
@@ -30,13 +37,6 @@ class ExtractResult:
     rows: dict[str, int]
 
 
-def _prepare_out(out_dir: Path, overwrite: bool) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ExtractError(f"--out {out_dir} is a file, not a directory; nothing written")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise ExtractError(f"--out {out_dir} already exists and is not empty; choose a new folder or --overwrite")
-
-
 def query_dataset(conn, dataset: Dataset, params: dict[str, object]) -> pa.Table:
     sql = f"select * from (\n{dataset.sql}\n) as extract_rows order by all"
     return conn.sql(sql, params=bind(sql, params)).to_arrow_table()
@@ -47,22 +47,15 @@ CHECK_EVIDENCE_KINDS = ("data-quality", "lineage")
 
 
 def refuse_on_blocking_failures(conn) -> None:
-    """Numbers behind a failed blocking check must not reach an auditor unannounced (the data-quality gate)."""
-    if not relation_exists(conn, "dq.check_results"):
-        return
-    row = first_row(
-        conn,
-        """select run_id, count(*), string_agg(distinct check_name, ', ' order by check_name)
-           from dq.check_results
-           where run_id = (select run_id from dq.check_results order by checked_at desc limit 1)
-             and severity = 'blocking' and passed is false
-           group by run_id""",
-    )
-    if row:
+    """Numbers must come from a complete, passed check run (the data-quality gate): a blocking check failed or
+    errored, a check step that never finished, or no check run at all are refusals (data_quality/run_steps.py)."""
+    from data_quality.run_steps import publish_problem
+
+    problem = publish_problem(conn)
+    if problem:
         raise ExtractError(
-            f"the latest data-quality run ({row[0]}) failed {row[1]} blocking check(s): {row[2]}. Its numbers must "
-            "not be published: see `itsm check`, fix the data and `itsm run` again, or pass --allow-failed-checks "
-            "to extract anyway (the manifest records it); nothing written"
+            f"{problem}. Its numbers must not be published: see `itsm check`, fix the data and `itsm run` again, "
+            "or pass --allow-failed-checks to extract anyway (the manifest records it); nothing written"
         )
 
 
@@ -92,24 +85,24 @@ def materialize(
     runs: dict[str, object],
     key: str | None,
     include_comments: bool,
+    protected: Protected,
     overwrite: bool = False,
 ) -> ExtractResult:
     """Apply privacy, write every dataset and the manifest into a hidden folder, then move it to `out_dir`."""
-    out_dir = out_dir.resolve()
-    _prepare_out(out_dir, overwrite)
-    staging = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    destination = check_destination(out_dir, overwrite, protected)
+    staging = new_staging(destination)
     try:
         files, datasets = [], []
         for dataset, raw_table in tables:
             table, privacy_done = apply_privacy(raw_table, key, include_comments)
-            files += [f.as_manifest_entry() for f in write_dataset(table, staging, dataset.name)]
+            written, escaped = write_dataset(table, staging, dataset.name)
+            files += [f.as_manifest_entry() for f in written]
             datasets.append(
                 {
                     "name": dataset.name,
                     "description": dataset.description,
                     "rows": table.num_rows,
+                    "csv_cells_escaped": escaped,
                     "columns": [{"name": f.name, "type": str(f.type)} for f in table.schema],
                     **privacy_done,
                 }
@@ -121,13 +114,11 @@ def materialize(
         }
         manifest = new_manifest(request, files, datasets, runs, privacy)
         manifest_sha = write_manifest(staging, manifest)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
+        move_into_place(staging, destination)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging)
         raise
-    return ExtractResult(out_dir, manifest, manifest_sha, {d["name"]: d["rows"] for d in datasets})
+    return ExtractResult(destination.path, manifest, manifest_sha, {d["name"]: d["rows"] for d in datasets})
 
 
 def run_extract(
@@ -137,12 +128,17 @@ def run_extract(
     pseudonym_key: str | None,
     overwrite: bool = False,
     dagster_run_id: str | None = None,
+    inbox: Path | None = None,
 ) -> ExtractResult:
-    """Validate, read the warehouse read-only, and write the extract. Raises ExtractError with a clear message."""
+    """Validate, read the warehouse read-only, and write the extract. Raises ExtractError with a clear message.
+
+    `inbox`: the inbox folder, never written into (an extract there would be ingested).
+    """
     kind = get_kind(request.kind)
-    _prepare_out(out_dir.resolve(), overwrite)
-    if request.pseudonymize and not pseudonym_key:
-        raise ExtractError(MISSING_KEY_MESSAGE)
+    protected = protected_folders(warehouse, inbox)
+    check_destination(out_dir, overwrite, protected)  # refuse before reading anything; checked again when writing
+    if request.pseudonymize:
+        check_key(pseudonym_key)
     with read_only(warehouse) as conn:
         check_ready(conn, kind, request)
         params = request.params()
@@ -155,5 +151,6 @@ def run_extract(
         runs,
         pseudonym_key if request.pseudonymize else None,
         request.include_comments,
+        protected,
         overwrite,
     )

@@ -54,6 +54,9 @@ class Derivation:
 class Adapter:
     name: str = ""
     null_values: tuple[str, ...] = ("",)  # text that means "empty" in this source
+    # A source whose exports repeat a column name by design (Jira's multi-value fields); elsewhere a repeated name
+    # rejects the file, since one of the two columns would be read under another name.
+    repeated_headers: bool = False
 
     def matches(self, header: tuple[str, ...], path: Path) -> bool:
         raise NotImplementedError

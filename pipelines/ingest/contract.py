@@ -18,6 +18,8 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     person: bool = False  # personal data: pseudonymized in audit extracts
+    # A timestamp that may lie after the file's export instant: a plan for the future, not a fact of the past.
+    future_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,8 @@ CHANGES = Table(
         Column("ci", "VARCHAR"),
         Column("requested_at", TS, required=True),
         Column("approved_at", TS),
-        Column("planned_start", TS),
-        Column("planned_end", TS),
+        Column("planned_start", TS, future_ok=True),
+        Column("planned_end", TS, future_ok=True),
         Column("actual_start", TS),
         Column("actual_end", TS),
         Column("state", "VARCHAR"),
@@ -161,6 +163,9 @@ LINEAGE_COLUMNS: tuple[Column, ...] = (
     Column("_load_id", "BIGINT", required=True),  # monotonic per load; the latest load wins per key
     Column("_extra", "JSON"),  # source columns the contract does not know, kept rather than dropped
 )
+
+# Earliest plausible timestamp: an ITSM record older than this is a typing or parsing error, not history.
+EARLIEST_PLAUSIBLE = "1990-01-01"
 
 RAW_SCHEMA = "raw"
 QUARANTINE_TABLE = "quarantine"

@@ -87,6 +87,7 @@ ISSUE_TYPES = {
 
 class JiraAdapter(Adapter):
     name = "jira"
+    repeated_headers = True
 
     def matches(self, header: tuple[str, ...], path: Path) -> bool:
         look = column_lookup(header)

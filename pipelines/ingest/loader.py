@@ -27,12 +27,16 @@ from pipelines.ingest.contract import LOAD_LOG_TABLE, QUARANTINE_TABLE, RAW_SCHE
 from pipelines.ingest.detect import detect_adapter
 from pipelines.ingest.duplicates import quarantine_repeated_rows
 from pipelines.ingest.files import FileInfo, FileRejected, inspect_file
+from pipelines.ingest.mapping import MappingError, load_mapping
 from pipelines.ingest.schema import ensure_raw_schema
+from pipelines.ingest.sidecar import ExportInfo, read_sidecar
 from pipelines.ingest.validate import checked_select
 from pipelines.settings import Settings
 
-INBOX_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".jsonl", ".ndjson", ".json")
 JSONL_DELIMITER = "\x1f"  # never present unescaped in valid JSON, so each line is one field
+# Longest line the readers take (bytes). A longer line cannot be read: it is quarantined with its size and the
+# first characters DuckDB kept of it, and the rest of the file loads.
+MAX_LINE_BYTES = 10_000_000
 # Physical line of a data record = record number + offset: CSV has a header line (when a quoted field spans
 # lines, _physical_lines works the real lines out); JSON lines are numbered by physical line; Parquet has no
 # lines (row index, 1-based).
@@ -53,6 +57,7 @@ class LoadResult:
     tables: dict[str, int] = field(default_factory=dict)
     error: str = ""
     seconds: float = 0.0
+    exported_at: datetime | None = None  # the file's export instant (see sidecar.py); None until known
 
     @property
     def ok(self) -> bool:
@@ -69,11 +74,15 @@ def ingest_files(
     settings: Settings,
     progress: ProgressFn | None = None,
     skip_rejected: bool = False,
+    exported_at: datetime | None = None,
+    mapping: Path | None = None,
 ) -> list[LoadResult]:
     """Load each file in its own transaction. Never raises for a bad file: its result says `rejected`.
 
     skip_rejected: also skip files whose exact bytes were already rejected (the inbox sensor uses it so a bad file
     is not retried on every tick; an explicit `itsm ingest` retries, e.g. with another --adapter).
+    exported_at / mapping: the export instant and mapping file of every file of this call; they win over a
+    file's sidecar, which wins over the load's start / settings.mapping_file (see sidecar.py).
     """
     conn.execute("SET TimeZone = 'UTC'")
     ensure_raw_schema(conn)
@@ -89,18 +98,28 @@ def ingest_files(
                 upcoming.append(hasher.submit(inspect_file, files[index]))
             if progress:
                 progress(index, len(files), path, None)
-            result = ingest_file(conn, path, settings, skip_rejected=skip_rejected, inspected=inspected)
+            given = ExportInfo(exported_at=exported_at, mapping=mapping)
+            result = ingest_file(conn, path, settings, skip_rejected=skip_rejected, inspected=inspected, given=given)
             results.append(result)
             if progress:
                 progress(index, len(files), path, result)
     return results
 
 
+CONFIG_SUFFIXES = (".yml", ".yaml")
+
+
 def inbox_files(inbox: Path) -> list[Path]:
+    """Every file under the inbox except hidden ones (`.name`) and YAML files, which are configuration: export
+    sidecars (`<file>.export.yml`, read with the file they describe) and mapping files. Nothing else is skipped
+    silently: a file that is not an export (an archive, a workbook, notes) is rejected by the loader with a
+    message saying what to do."""
     if not inbox.exists():
         return []
     return sorted(
-        p for p in inbox.rglob("*") if p.is_file() and p.suffix.lower() in INBOX_SUFFIXES and not p.name.startswith(".")
+        p
+        for p in inbox.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in CONFIG_SUFFIXES
     )
 
 
@@ -117,8 +136,10 @@ def ingest_file(
     settings: Settings,
     skip_rejected: bool = False,
     inspected: Future[FileInfo] | None = None,
+    given: ExportInfo | None = None,
 ) -> LoadResult:
-    """Load one file in its own transaction. `inspected`: inspect_file(path) already running (ingest_files)."""
+    """Load one file in its own transaction. `inspected`: inspect_file(path) already running (ingest_files).
+    `given`: export instant and mapping stated for this call (they win over the file's sidecar)."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     result = LoadResult(path=path, status="rejected")
@@ -141,7 +162,7 @@ def ingest_file(
     conn.execute("SET preserve_insertion_order = true")
     conn.execute("BEGIN TRANSACTION")
     try:
-        _load(conn, info, settings, result, started_at)
+        _load(conn, info, settings, result, started_at, given or ExportInfo())
         result.status = "loaded"
         _log(conn, result, started_at, info.sha256)
         conn.execute("COMMIT")
@@ -162,20 +183,45 @@ def ingest_file(
 
 
 def _load(
-    conn: duckdb.DuckDBPyConnection, info: FileInfo, settings: Settings, result: LoadResult, at: datetime
+    conn: duckdb.DuckDBPyConnection,
+    info: FileInfo,
+    settings: Settings,
+    result: LoadResult,
+    at: datetime,
+    given: ExportInfo,
 ) -> None:
     load_id = result.load_id
+    sidecar = read_sidecar(info.path)
+    result.exported_at = given.exported_at or sidecar.exported_at or at
+    mapping_file = given.mapping or sidecar.mapping or settings.mapping_file
     header = _header(conn, info)
-    adapter = detect_adapter(header, info.path, settings.adapter_override)
+    if mapping_file is not None:
+        try:
+            adapter = load_mapping(mapping_file)
+        except MappingError as err:
+            raise FileRejected(info.path, f"mapping file {err}") from None
+        info = adapter.prepare(info)
+        header = _header(conn, info)
+        adapter.check_header(header, info.path)
+    else:
+        adapter = detect_adapter(header, info.path, settings.adapter_override)
+    if info.repeated and not adapter.repeated_headers:
+        name, first, again = info.repeated[0]
+        raise FileRejected(
+            info.path,
+            f"repeated column name in the header (line 1): {name!r} is column {first} and column {again}; one of "
+            "them would be read under another name. Rename or remove one and export again",
+        )
     mapping = adapter.mapping(header, info.path)
     result.adapter = f"{adapter.name}:{mapping.variant}" if mapping.variant else adapter.name
     result.target = mapping.target
-    zone = settings.timezone_for(adapter.name)
+    zone = getattr(adapter, "timezone", None) or settings.timezone_for(adapter.name)
     _check_zone(conn, info.path, zone, adapter.name)
 
     checked, rejects = f"_checked_{load_id}", f"_rejects_{load_id}"
     source, raw_text = _source_sql(info, header, adapter, load_id)
-    conn.execute(f"CREATE TEMP TABLE {checked} AS {checked_select(mapping, source, raw_text, zone)}")
+    select = checked_select(mapping, source, raw_text, zone, result.exported_at)
+    conn.execute(f"CREATE TEMP TABLE {checked} AS {select}")
     if info.format == "csv":
         _number_records(conn, checked)
     structural = _structural_rejects(conn, info, load_id, rejects)
@@ -257,11 +303,22 @@ def _header(conn: duckdb.DuckDBPyConnection, info: FileInfo) -> tuple[str, ...]:
     return tuple(r[0] for r in rows)
 
 
+def _compression(info: FileInfo) -> str:
+    return f", compression={literal(info.compression)}" if info.compression else ""
+
+
 def _jsonl_lines(info: FileInfo, rejects: str | None = None) -> str:
-    store = f", store_rejects=true, rejects_table='{rejects}_e', rejects_scan='{rejects}_s'" if rejects else ""
+    """Every line the reader can read, numbered in order (_line). A line it cannot read (longer than
+    MAX_LINE_BYTES) is stored in the rejects tables when `rejects` is given, else skipped; either way later lines
+    are numbered without it, and _structural_rejects / _renumber_after_rejects put the physical numbers back."""
+    store = (
+        f", store_rejects=true, rejects_table='{rejects}_e', rejects_scan='{rejects}_s'"
+        if rejects
+        else ", ignore_errors=true"
+    )
     return f"""(SELECT row_number() OVER () AS _line, _json FROM read_csv({literal(str(info.path))},
             columns={{'_json': 'VARCHAR'}}, delim={literal(JSONL_DELIMITER)}, quote='', escape='', header=false,
-            auto_detect=false, null_padding=false{store}))"""
+            auto_detect=false, null_padding=false, max_line_size={MAX_LINE_BYTES}{_compression(info)}{store}))"""
 
 
 def _nullify(expr: str, null_values: tuple[str, ...]) -> str:
@@ -278,7 +335,8 @@ def _source_sql(info: FileInfo, header: tuple[str, ...], adapter: Adapter, load_
         read = (
             f"read_csv({path}, columns={{{columns}}}, header=true, auto_detect=false, delim={literal(info.delimiter)}, "
             f"quote='\"', escape='\"', nullstr=[{nulls}], null_padding=false, store_rejects=true, "
-            f"rejects_table='_rejects_{load_id}_e', rejects_scan='_rejects_{load_id}_s', max_line_size=10000000)"
+            f"rejects_table='_rejects_{load_id}_e', rejects_scan='_rejects_{load_id}_s', "
+            f"max_line_size={MAX_LINE_BYTES}{_compression(info)})"
         )
         # Numbered after the checked rows are stored (_number_records): row_number() OVER () here would run
         # the whole read, typing and checking on one thread (measured on the 1M + 5M-row bench, quiet machine:
@@ -323,34 +381,43 @@ def _structural_rejects(conn: duckdb.DuckDBPyConnection, info: FileInfo, load_id
     Collected into temp table `rejects` (line, good_before, raw_text, reason); returns how many lines.
     """
     errors = f"_rejects_{load_id}_e"
+    # Per line the reader could not read, its first error (a line too long has no column) and the text it kept.
+    unread = f"""SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS kind,
+                        arg_min(error_message, coalesce(column_idx, -1)) AS message,
+                        trim(any_value(csv_line), chr(13) || chr(10)) AS raw_text
+                 FROM {errors} GROUP BY line"""
     if info.format == "csv":
         conn.execute(
             f"""CREATE TEMP TABLE {rejects} AS
-                SELECT line, (line - 1) - row_number() OVER (ORDER BY line) AS good_before,
-                       trim(any_value(csv_line), chr(13) || chr(10)) AS raw_text,
-                       'malformed line: ' || lower(CAST(arg_min(error_type, column_idx) AS VARCHAR)) || ' ('
-                           || arg_min(error_message, column_idx) || ')' AS reason
-                FROM {errors} GROUP BY line"""
+                SELECT line, (line - 1) - row_number() OVER (ORDER BY line) AS good_before, raw_text,
+                       {_reader_reason("kind", "message", "raw_text")} AS reason
+                FROM ({unread})"""
         )
     elif info.format == "jsonl":
-        has_errors = _temp_exists(conn, errors)
-        structural = (
-            f"UNION ALL SELECT line, trim(csv_line, chr(13) || chr(10)), 'malformed line: ' "
-            f"|| lower(CAST(error_type AS VARCHAR)) || ' (' || error_message || ')' "
-            f"FROM {errors}"
-            if has_errors
-            else ""
-        )
+        if not _temp_exists(conn, errors):
+            unread = "SELECT NULL::BIGINT AS line, NULL AS kind, NULL AS message, NULL AS raw_text WHERE false"
+        # Lines are numbered as read, without the unread ones (see _jsonl_lines): a line that is not a JSON
+        # object gets its physical number back from the unread lines before it.
         conn.execute(
             f"""CREATE TEMP TABLE {rejects} AS
-                SELECT line, NULL::BIGINT AS good_before, raw_text, reason FROM (
-                    SELECT _line AS line, _json AS raw_text,
+                WITH unread AS (
+                    SELECT line, line - row_number() OVER (ORDER BY line) AS good_before, raw_text,
+                           {_reader_reason("kind", "message", "raw_text")} AS reason
+                    FROM ({unread})
+                ),
+                not_objects AS (
+                    SELECT _line AS ordinal, _json AS raw_text,
                            CASE WHEN json_valid(_json) THEN 'line is JSON but not an object'
                                 ELSE 'line is not valid JSON (truncated or malformed)' END AS reason
                     FROM {_jsonl_lines(info)}
                     WHERE trim(coalesce(_json, '')) <> ''
                       AND NOT (json_valid(_json) AND starts_with(ltrim(_json), '{{'))
-                    {structural})"""
+                )
+                SELECT line, good_before, raw_text, reason FROM unread
+                UNION ALL
+                SELECT n.ordinal + (SELECT count(*) FROM unread AS u WHERE u.good_before < n.ordinal),
+                       NULL::BIGINT, n.raw_text, n.reason
+                FROM not_objects AS n"""
         )
     else:
         return 0
@@ -362,6 +429,20 @@ def _structural_rejects(conn: duckdb.DuckDBPyConnection, info: FileInfo, load_id
             info.path, f"unreadable encoding: not valid UTF-8 at line {bad_encoding}; re-export the file as UTF-8"
         )
     return int(conn.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0])
+
+
+def _reader_reason(kind: str, message: str, raw_text: str) -> str:
+    """SQL: the quarantine reason for a line the CSV reader could not read (its error type and message)."""
+    size = f"TRY_CAST(regexp_extract({message}, 'Actual Size:\\s*(\\d+)', 1) AS BIGINT)"
+    # DuckDB keeps only the start of a line that is too long; say so rather than pass it off as the whole line.
+    truncated = (
+        f"CASE WHEN strlen({raw_text}) + 2 < {size} THEN '; raw_text holds only its first ' || length({raw_text}) "
+        "|| ' characters' ELSE '' END"
+    )
+    return f"""CASE WHEN {kind} = 'LINE SIZE OVER MAXIMUM'
+                THEN 'line too long: ' || coalesce(CAST({size} AS VARCHAR), 'more than {MAX_LINE_BYTES}')
+                     || ' bytes, over the limit of {MAX_LINE_BYTES} bytes per line' || {truncated}
+                ELSE 'malformed line: ' || lower(CAST({kind} AS VARCHAR)) || ' (' || {message} || ')' END"""
 
 
 def _physical_lines(
@@ -388,7 +469,8 @@ def _physical_lines(
             SELECT row_number() OVER () AS k, length({text}) - length(replace({text}, chr(10), '')) AS nl
             FROM read_csv({literal(str(info.path))}, columns={{{columns}}}, header=true, auto_detect=false,
                           delim={literal(info.delimiter)}, quote='"', escape='"', nullstr=[{nulls}],
-                          null_padding=false, ignore_errors=true, max_line_size=10000000)"""
+                          null_padding=false, ignore_errors=true, max_line_size={MAX_LINE_BYTES}
+                          {_compression(info)})"""
     )
     records = f"SELECT k AS record, nl FROM {name}_good"
     if rejects:
@@ -481,7 +563,7 @@ def _log(conn: duckdb.DuckDBPyConnection, result: LoadResult, started_at: dateti
             result.error or None,
             started_at,
             datetime.now(UTC),
-            started_at,
+            result.exported_at or started_at,
         ],
     )
 

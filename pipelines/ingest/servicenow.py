@@ -40,13 +40,12 @@ from pipelines.ingest.adapter import (
     column_lookup,
     finish,
     leading_number,
-    literal,
     pick,
-    quote,
     require,
     used_columns,
 )
 from pipelines.ingest.contract import CHANGES, TICKETS, TS, Column, Table
+from pipelines.ingest.history import field_changes, latest_ticket, ordered_snapshots
 
 DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 
@@ -91,7 +90,6 @@ SNAPSHOT = Table(
         Column("sys_updated_by", "VARCHAR"),
     ),
 )
-TRACKED_FIELDS = ("state", "assignment_group", "priority", "assignee")
 
 
 def _state(expr: str) -> str:
@@ -234,30 +232,15 @@ class ServiceNowAdapter(Adapter):
     def derive(self, mapping: Mapping, checked: str) -> Derivation | None:
         if mapping.variant != "event_log":
             return None
-        ticket_cols = ", ".join(quote(c) for c in TICKETS.column_names)
-        order = "sys_mod_count NULLS FIRST, sys_updated_at, _row_number"
-        # Snapshots sharing one sys_updated_at (the export has minute resolution) collapse to the last of them,
-        # so each (ticket, event_at, field) - the ticket_events key - gets one net change.
-        collapsed = f"""(SELECT * FROM {checked} WHERE _reason IS NULL
-             QUALIFY row_number() OVER (PARTITION BY ticket_id, sys_updated_at
-                                        ORDER BY sys_mod_count DESC NULLS LAST, _row_number DESC) = 1)"""
-        ordered = f"""(SELECT *, row_number() OVER w AS _seq_in_ticket,
-                    {", ".join(f"lag({_as_text(f)}) OVER w AS {quote('_prev_' + f)}" for f in TRACKED_FIELDS)}
-             FROM {collapsed} AS c
-             WINDOW w AS (PARTITION BY ticket_id ORDER BY {order}))"""
-        latest = f"""
-SELECT {ticket_cols}, _row_number, _extra FROM {ordered} AS o
-QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY _seq_in_ticket DESC) = 1"""
-        diffs = " UNION ALL ".join(
-            f"""SELECT ticket_id, sys_updated_at AS event_at, {literal(f)} AS field,
-                       {quote("_prev_" + f)} AS from_value, {_as_text(f)} AS to_value,
-                       sys_updated_by AS actor, _row_number, NULL::JSON AS _extra
-                FROM {ordered} AS o
-                WHERE _seq_in_ticket > 1 AND {quote("_prev_" + f)} IS DISTINCT FROM {_as_text(f)}"""
-            for f in TRACKED_FIELDS
+        ordered = ordered_snapshots(
+            f"(SELECT * FROM {checked} WHERE _reason IS NULL)",
+            at="sys_updated_at",
+            order="sys_mod_count NULLS FIRST, sys_updated_at, _row_number",
+            last_first="sys_mod_count DESC NULLS LAST, _row_number DESC",
         )
-        return Derivation({"tickets": latest, "ticket_events": diffs})
-
-
-def _as_text(field: str) -> str:
-    return f"CAST({quote(field)} AS VARCHAR)"
+        return Derivation(
+            {
+                "tickets": latest_ticket(ordered),
+                "ticket_events": field_changes(ordered, at="sys_updated_at", actor="sys_updated_by"),
+            }
+        )

@@ -4,6 +4,11 @@ For each canonical column the mapped text is cast with `try_cast`/`try_strptime`
 is produced when a non-empty value fails to cast, a required value is missing, a value is outside the allowed set
 or outside its numeric range. `_reason` is NULL for a good row, else the reasons joined with '; '.
 
+Plausible instants only: a timestamp before EARLIEST_PLAUSIBLE (1990-01-01), BC, read with a two-digit year
+(`3/4/26` read by a four-digit-year format is year 0026), after the file's export instant (unless the column is a
+plan, `future_ok`), or written with a UTC offset beyond +-14:00 (`+25:00`) fails its row with a reason naming the
+column and the value. A format with `%y` (Jira's `25/Nov/26`) declares two-digit years and reads them as 20xx.
+
 Time stamps: text with an explicit offset (`+01:00`, `Z`) keeps its offset; naive text is read in the source's
 declared time zone and converted to UTC. For a non-existent local time (inside a spring-forward gap) DuckDB/ICU
 uses the offset before the change; for an ambiguous one (autumn fall-back) the later (standard-time) instant.
@@ -11,8 +16,10 @@ uses the offset before the change; for an ambiguous one (autumn fall-back) the l
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pipelines.ingest.adapter import ISO_FORMATS, Mapping, literal, quote
-from pipelines.ingest.contract import Column
+from pipelines.ingest.contract import EARLIEST_PLAUSIBLE, Column
 
 KINDS = {
     "TIMESTAMPTZ": "bad timestamp",
@@ -22,6 +29,8 @@ KINDS = {
     "DOUBLE": "not a number",
 }
 OFFSET_PATTERN = r"\d[T ]?\d{1,2}:\d\d(:\d\d(\.\d*)?)?\s*(Z|z|UTC|[+-]\d\d(:?\d\d)?)$"
+# A stamp whose numeric UTC offset is beyond +-14:00 (real zones span -12:00 .. +14:00): one regex, no parsing.
+OFFSET_BEYOND_14H = r"\d[T ]?\d{1,2}:\d\d(:\d\d(\.\d*)?)?\s*[+-](1[5-9]|[2-9]\d|14:?(0[1-9]|[1-5]\d))(:?\d\d)?$"
 
 
 def typed_expression(column: Column, text: str, formats: tuple[str, ...], zone: str) -> str:
@@ -45,9 +54,11 @@ def timestamp_expression(text: str, formats: tuple[str, ...], zone: str) -> str:
     )
 
 
-def check_expressions(column: Column, text: str, typed: str) -> list[tuple[str, str]]:
+def check_expressions(
+    column: Column, text: str, typed: str, exported_at: datetime | None = None
+) -> list[tuple[str, str]]:
     """(condition, message) pairs: the condition is true when the value breaks a rule; the message names the
-    column and the value."""
+    column and the value. `exported_at`: upper bound of plausible timestamps (None: no upper bound)."""
     name = column.name
     shown = f"'\"' || left({text}, 60) || '\"'"
     checks: list[tuple[str, str]] = []
@@ -65,6 +76,8 @@ def check_expressions(column: Column, text: str, typed: str) -> list[tuple[str, 
                 f"{literal(f'{name}: value ')} || {shown} || {listed}",
             )
         )
+    if column.type == "TIMESTAMPTZ":
+        checks.extend(plausibility_checks(column, text, typed, exported_at))
     if column.min_value is not None:
         below = literal(f" below minimum {column.min_value:g}")
         checks.append(
@@ -78,9 +91,38 @@ def check_expressions(column: Column, text: str, typed: str) -> list[tuple[str, 
     return checks
 
 
-def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str) -> str:
+def plausibility_checks(column: Column, text: str, typed: str, exported_at: datetime | None) -> list[tuple[str, str]]:
+    name = column.name
+    shown = f"'\"' || left({text}, 60) || '\"'"
+    offset = (
+        f"coalesce(regexp_matches({text}, {literal(OFFSET_BEYOND_14H)}), false)",
+        f"{literal(f'{name}: UTC offset beyond +-14:00 in ')} || {shown}",
+    )
+    earliest = f"{literal(EARLIEST_PLAUSIBLE + ' 00:00:00+00')}::TIMESTAMPTZ"
+    too_late = "false"
+    after = literal(f"{name}: ") + f" || {shown} || " + literal(" is after the file's export instant")
+    if exported_at is not None and not column.future_ok:
+        at = exported_at.isoformat()
+        too_late = f"{typed} > {literal(at)}::TIMESTAMPTZ"
+        after = literal(f"{name}: ") + f" || {shown} || " + literal(f" is after the file's export instant {at}")
+    two_digit = (
+        f"{literal(f'{name}: two-digit year in ')} || {shown} || "
+        f"{literal(' (read as year ')} || lpad(CAST(year({typed}) AS VARCHAR), 4, '0') || "
+        f"{literal('); two-digit years are not accepted, export four-digit years')}"
+    )
+    before = literal(f" is before {EARLIEST_PLAUSIBLE}, not a plausible date")
+    message = f"""CASE WHEN {typed} < '0001-01-01 00:00:00+00'::TIMESTAMPTZ
+                 THEN {literal(f"{name}: BC date ")} || {shown} || {literal(" is not accepted")}
+             WHEN year({typed}) < 100 AND NOT regexp_matches({text}, '[0-9]{{3}}') THEN {two_digit}
+             WHEN {typed} < {earliest} THEN {literal(f"{name}: ")} || {shown} || {before}
+             ELSE {after} END"""
+    return [offset, (f"coalesce({typed} < {earliest} OR {too_late}, false)", message)]
+
+
+def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str, exported_at: datetime | None = None) -> str:
     """SELECT over `source` (VARCHAR source columns + `_row_number`) yielding typed canonical columns,
-    `_row_number`, `_extra`, `_reason` and (only for failing rows) `_raw`.
+    `_row_number`, `_extra`, `_reason` and (only for failing rows) `_raw`. `exported_at`: the file's export
+    instant, the latest plausible timestamp.
 
     Three layers so each value is mapped once and the raw text is only built for failing rows.
     """
@@ -97,7 +139,7 @@ def checked_select(mapping: Mapping, source: str, raw_text: str, zone: str) -> s
         text = quote("__m_" + column.name)
         typed = typed_expression(column, text, mapping.timestamp_formats, zone)
         typed_cols.append(f"{typed} AS {quote('__t_' + column.name)}")
-        reasons.extend(check_expressions(column, text, typed))
+        reasons.extend(check_expressions(column, text, typed, exported_at))
     if reasons:
         # The cheap boolean test runs on every row; the message text is only built for the failing ones.
         failed = " OR ".join(condition for condition, _ in reasons)

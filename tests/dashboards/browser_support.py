@@ -80,3 +80,44 @@ def assert_tiles_show(page, expected: dict[str, float]) -> None:
         tile = page.locator(f'[data-kpi="{kpi}"]')
         assert float(tile.get_attribute("data-value")) == pytest.approx(value, abs=1e-6), kpi
         assert tile.locator(".value").inner_text() == format_value(value, UNITS[kpi]), kpi
+
+
+# Measured in the rendered page: a data-quality or "about" cell whose content is wider than the cell is cut; a
+# legend must lie inside its figure, show every entry whole, and cover no tick label, title, note or bar label.
+LAYOUT_PROBLEMS_JS = """
+() => {
+  const problems = [];
+  const overlap = (a, b) =>
+    a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const inside = (a, b) =>
+    a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  for (const cell of document.querySelectorAll('#dq-checks th, #dq-checks td, #about-data div')) {
+    if (cell.scrollWidth > cell.clientWidth) {
+      problems.push(`clipped cell "${cell.innerText}" (${cell.scrollWidth} > ${cell.clientWidth} px)`);
+    }
+  }
+  for (const box of document.querySelectorAll('.dq-scroll')) {
+    if (box.scrollWidth > box.clientWidth) problems.push(`data-quality table wider than its box`);
+  }
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const id = plot.id || plot.parentElement.id;
+    const legend = plot.querySelector('g.legend');
+    if (!legend) continue;
+    const box = legend.getBoundingClientRect();
+    if (!inside(box, plot.querySelector('.main-svg').getBoundingClientRect())) problems.push(`${id}: legend cut`);
+    for (const item of legend.querySelectorAll('g.traces')) {
+      if (!inside(item.getBoundingClientRect(), box)) problems.push(`${id}: legend entry cut: ${item.textContent}`);
+    }
+    const texts = '.xtick text, .ytick text, .gtitle, .gtitle-subtitle, .xtitle, .ytitle, .annotation-text, .bartext';
+    for (const t of plot.querySelectorAll(texts)) {
+      if (overlap(t.getBoundingClientRect(), box)) problems.push(`${id}: legend covers "${t.textContent}"`);
+    }
+  }
+  return problems;
+}
+"""
+
+
+def layout_problems(page) -> list[str]:
+    """Clipped table cells and legends that are cut or cover text, as measured in the rendered page."""
+    return page.evaluate(LAYOUT_PROBLEMS_JS)

@@ -18,6 +18,8 @@ Hand-computed figures the tests assert (June is the latest month):
   -> (1440 - 2.16) / 1440 = 99.85 % (amber: 99.9 - 0.4 <= 99.85 < 99.9). May: 0 down -> 100 %.
 - CSAT June {5, 4, 2, 3} -> 3.5 (red vs 4.2 - 0.3); NPS June {10, 9, 3, 7}: (2 - 1) / 4 = 25.
   May CSAT {5, 5} = 5.0, NPS 100. CSAT when SLA met (June: 5, 4) = 4.5, breached (2, 3) = 2.5.
+- export instant: 2026-07-01 00:00 UTC (the latest exported_at of a loaded file), so June is complete.
+  Incidents open at export: T9 only (unresolved, in progress) -> 1; it opened 6 June.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from data_quality.results import ensure_results_table
 from pipelines.ingest.schema import ensure_raw_schema
 from pipelines.settings import REFERENCE_DIR
 
@@ -72,11 +75,11 @@ def build_small_warehouse(path: Path) -> Path:
             """create table marts.fct_incident (ticket_id varchar, opened_at timestamptz, priority integer,
                  service varchar, category varchar, assignment_group varchar, is_resolved boolean,
                  resolve_business_hours double, reopens integer, is_first_contact_resolution boolean,
-                 resolution_sla_state varchar, response_sla_state varchar)"""
+                 resolution_sla_state varchar, response_sla_state varchar, state varchar)"""
         )
         for tid, service, prio, group, cat, opened, resolved, hours, fcr, reopens, sla in TICKETS:
             conn.execute(
-                "insert into marts.fct_incident values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'met')",
+                "insert into marts.fct_incident values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'met', ?)",
                 [
                     tid,
                     f"{opened} 10:00:00+00",
@@ -89,6 +92,7 @@ def build_small_warehouse(path: Path) -> Path:
                     reopens,
                     fcr,
                     sla,
+                    "resolved" if resolved is not None else "in_progress",
                 ],
             )
         # The additive columns of kpi_incident_monthly the dashboards read, rolled up as the mart does.
@@ -152,10 +156,14 @@ def build_small_warehouse(path: Path) -> Path:
                from survey_rows group by all"""
         )
         conn.execute("drop table survey_rows")
-        # The scorecard's service-months (the services with data: the dashboards' service list).
+        # The scorecard's grain: one row per service and month with any data (the dashboards list these services).
         conn.execute(
             """create table marts.kpi_service_monthly as
-               select distinct service, period_start as month from marts.kpi_incident_monthly"""
+               select distinct service, month from (
+                   select service, cast(period_start as date) as month from marts.kpi_incident_monthly
+                   union all select service, month from marts.kpi_change_monthly
+                   union all select service, month from marts.kpi_availability_monthly
+                   union all select service, month from marts.kpi_satisfaction_monthly)"""
         )
         # What could not be classified: T8 and T9 matched no SLA policy; every ticket named a service.
         conn.execute(
@@ -171,23 +179,35 @@ def build_small_warehouse(path: Path) -> Path:
                  (date '2026-05-01', 's2', timestamptz '2026-06-02 06:00:00+00', 12, 3, true)
                ) as t(period_month, snapshot_id, closed_at, kpis_compared, kpis_restated, is_restated)"""
         )
-        # dq.check_results as data_quality/results.py writes it (the columns the dashboards read).
-        conn.execute(
-            """create table dq.check_results (run_id varchar, check_name varchar, asset varchar, severity varchar,
-                 passed boolean, observed_value double, failing_row_count bigint, failing_keys_sample varchar,
-                 checked_at timestamptz, status varchar)"""
-        )
+        # dq.check_results exactly as data_quality/results.py creates it.
+        ensure_results_table(conn)
         # tickets_priority_in_set failed in r1 but passed in r2: only the latest result counts.
         conn.execute(
-            """insert into dq.check_results values
+            """insert into dq.check_results (run_id, check_name, asset, severity, passed, observed_value,
+                 failing_row_count, failing_keys_sample, checked_at, status, check_type, engine, details) values
                ('r1', 'tickets_priority_in_set', 'raw.tickets', 'blocking', false, 2, 2, '["X1","X2"]',
-                timestamptz '2026-07-01 08:00:00+00', 'failed'),
+                timestamptz '2026-07-01 08:00:00+00', 'failed', 'in_set', 'great_expectations',
+                'priority in 1, 2, 3, 4; 2 of 100 rows unexpected (observed_value = unexpected %)'),
                ('r2', 'tickets_priority_in_set', 'raw.tickets', 'blocking', true, 0, 0, '[]',
-                timestamptz '2026-07-02 08:00:00+00', 'passed'),
-               ('r2', 'outage_start_before_end', 'raw.outages', 'blocking', false, 1, 1, '["O7"]',
-                timestamptz '2026-07-02 08:00:00+00', 'failed'),
+                timestamptz '2026-07-02 08:00:00+00', 'passed', 'in_set', 'great_expectations',
+                'priority in 1, 2, 3, 4; 0 of 100 rows unexpected (observed_value = unexpected %)'),
+               ('r2', 'outage_start_before_end', 'raw.outages', 'blocking', false, 12.5, 1, '["O7"]',
+                timestamptz '2026-07-02 08:00:00+00', 'failed', 'ordered', 'great_expectations',
+                'started_at <= ended_at; 1 of 8 rows unexpected (observed_value = unexpected %)'),
                ('r2', 'ticket_freshness', 'raw.tickets', 'warning', true, 3, 0, '[]',
-                timestamptz '2026-07-02 08:00:00+00', 'passed')"""
+                timestamptz '2026-07-02 08:00:00+00', 'passed', 'freshness', 'sql',
+                'newest opened_at is 3.0 h old; limit 48 h (observed_value = age in hours)')"""
+        )
+        # Two loaded files exported at the first instant of July, and a rejected one (adds no data, so its later
+        # export instant does not count): June is complete, nothing is partial.
+        conn.execute(
+            """insert into raw.load_log (load_id, source_file, file_sha256, status, started_at, exported_at) values
+               (1, 'a.csv', 'sha-a', 'loaded', timestamptz '2026-07-01 06:00:00+00',
+                timestamptz '2026-06-30 23:00:00+00'),
+               (2, 'c.csv', 'sha-c', 'loaded', timestamptz '2026-07-01 06:00:00+00',
+                timestamptz '2026-07-01 00:00:00+00'),
+               (3, 'bad.csv', 'sha-b', 'rejected', timestamptz '2026-07-02 06:00:00+00',
+                timestamptz '2026-07-02 06:00:00+00')"""
         )
         conn.execute(
             """insert into raw.quarantine values

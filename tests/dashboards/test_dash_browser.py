@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import PageErrors, assert_tiles_show, expected_tiles, needs_chromium
+from browser_support import PageErrors, assert_tiles_show, expected_tiles, layout_problems, needs_chromium
 from small_warehouse import build_small_warehouse
 
 from dashboards.report import write_report
@@ -47,12 +47,36 @@ def test_static_report_opens_offline_with_tiles_matching_duckdb(warehouse, brows
     assert page.locator(".js-plotly-plot").count() == n_figures
     assert_tiles_show(page, expected_tiles(warehouse))
     assert page.locator("#dq-blocking-banner").is_visible()
+    assert page.locator("#about-data").is_visible()
+    assert layout_problems(page) == []
     screenshot = tmp_path / "report.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 50_000
     assert errors.messages == []
     assert requested == []
     context.close()
+
+
+def test_layout_check_sees_a_clipped_cell_and_a_covering_legend(warehouse, browser, tmp_path):
+    """The measurement itself: squeeze a status cell and move a legend onto the plot, and it must say so."""
+    report = write_report(warehouse, tmp_path / "reports").path
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(report.as_uri())
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+    assert layout_problems(page) == []
+    # the plotly table's defect: fixed column widths that the text does not fit
+    page.add_style_tag(
+        content="#dq-checks { table-layout: fixed; } #dq-checks th.status { width: 30px; } "
+        "#dq-checks td.status { overflow: hidden; }"
+    )
+    page.evaluate(
+        "() => Plotly.relayout(document.getElementById('fig-sla_attainment'), "
+        "{'legend.y': 0, 'legend.yanchor': 'top', 'legend.x': 0})"
+    )
+    problems = layout_problems(page)
+    assert any(p.startswith('clipped cell "FAILED"') for p in problems), problems
+    assert any(p.startswith("fig-sla_attainment: legend covers") for p in problems), problems
+    page.close()
 
 
 def free_port() -> int:
@@ -115,6 +139,8 @@ def test_app_filter_changes_tiles_and_figures(warehouse, browser, app_url, tmp_p
     page.wait_for_selector('[data-kpi="sla_resolution_attainment_pct"]')
     assert page.locator("h2").all_inner_texts() == [heading for _, heading, _ in SECTIONS]
     assert_tiles_show(page, expected_tiles(warehouse))
+    page.wait_for_selector("#dq-checks")
+    assert layout_problems(page) == []
     # header + the three initiatives of the improvement_register seed
     assert page.locator("#improvement-register tr").count() == 4
     before = sla_trace_values(page)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_support import PageErrors, assert_tiles_show, expected_tiles, needs_chromium
+from browser_support import PageErrors, assert_tiles_show, expected_tiles, layout_problems, needs_chromium
 
 from dashboards import queries
 from dashboards.queries import Filters, open_warehouse
@@ -66,6 +66,9 @@ def test_itsm_report_tiles_equal_duckdb_on_real_marts(demo_warehouse, demo_env, 
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
     assert page.locator("h2").all_inner_texts() == [heading for _, heading, _ in SECTIONS]
     assert_tiles_show(page, expected_tiles(demo_warehouse))
+    # 150-odd checks with names up to ~140 characters, five quarantine reasons: nothing cut, no legend over text
+    assert page.locator("#dq-checks tbody tr").count() > 100
+    assert layout_problems(page) == []
     page.screenshot(path=str(tmp_path / "demo_report.png"), full_page=True)
     assert (tmp_path / "demo_report.png").stat().st_size > 100_000
     assert errors.messages == []

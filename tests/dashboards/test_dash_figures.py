@@ -105,6 +105,16 @@ def test_top_breaching_largest_first_and_limited():
     assert_no_data(figures.top_breaching(pd.DataFrame(), "groups"))
 
 
+def test_top_breaching_says_what_its_percent_labels_are_without_hovering():
+    # a: 2 breached of 4 decided -> 50.0 %; b: 5 of 10 -> 50.0 %
+    frame = pd.DataFrame({"label": ["a", "b"], "breached": [2, 5], "total": [4, 10], "breach_pct": [50.0, 50.0]})
+    fig = figures.top_breaching(frame, "services")
+    assert list(fig.data[0].text) == ["50.0% of 4", "50.0% of 10"]
+    note = fig.layout.title.subtitle.text
+    assert "Bar: breached resolution SLAs" in note and "breached % of all its decided SLAs" in note
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == ",d"
+
+
 def test_change_rates_four_series_and_two_targets():
     frame = pd.DataFrame(
         {
@@ -188,11 +198,30 @@ def test_csat_nps_two_axes_and_targets_on_each():
         }
     )
     fig = figures.csat_nps_trend(frame, csat_target=4.2, nps_target=30)
-    assert [t.name for t in fig.data] == ["CSAT (1-5)", "NPS"]
+    assert [t.name for t in fig.data] == ["CSAT (1-5, left axis)", "NPS (-100 to 100, right axis)"]
     assert fig.data[1].yaxis == "y2"
     assert target_lines(fig) == {"target: CSAT": 4.2, "target: NPS": 30.0}
     assert [s.yref for s in fig.layout.shapes] == ["y", "y2"]
     assert_no_data(figures.csat_nps_trend(pd.DataFrame()))
+
+
+def test_csat_nps_secondary_axis_has_round_ticks_in_line_with_the_csat_grid():
+    frame = pd.DataFrame(
+        {"month": [JUNE], "csat_mean": [3.7], "nps": [-4.8], "responses": [4], "response_rate_pct": [80.0]}
+    )
+    fig = figures.csat_nps_trend(frame, csat_target=4.2, nps_target=30)
+    left, right = fig.layout.yaxis, fig.layout.yaxis2
+    # CSAT 1, 2, 3, 4, 5 and NPS -100, -50, 0, 50, 100: five ticks each over the full range, at the same heights
+    assert (left.tickmode, left.tick0, left.dtick, tuple(left.range)) == ("linear", 1, 1, (1, 5))
+    assert (right.tickmode, right.tick0, right.dtick, tuple(right.range)) == ("linear", -100, 50, (-100, 100))
+    assert (right.overlaying, right.side) == ("y", "right")
+    # each target line is drawn on its own axis, in its series' colour, labelled on its axis's side
+    csat_line, nps_line = fig.layout.shapes
+    assert (csat_line.yref, csat_line.line.color) == ("y", fig.data[0].line.color)
+    assert (nps_line.yref, nps_line.line.color) == ("y2", fig.data[1].line.color)
+    assert fig.data[0].line.color != fig.data[1].line.color
+    labels = {a.text: a for a in fig.layout.annotations}
+    assert labels["CSAT target 4.2"].xanchor == "left" and labels["NPS target 30"].xanchor == "right"
 
 
 def test_csat_with_no_responses_is_no_data_not_zero():
@@ -211,42 +240,55 @@ def test_csat_by_sla_outcome_met_before_breached():
     assert_no_data(figures.csat_by_sla_outcome(pd.DataFrame()))
 
 
-def test_dq_table_lists_failures_first():
+def test_quarantine_one_bar_per_reason_coloured_by_table_with_whole_numbers():
     frame = pd.DataFrame(
         {
-            "check_name": ["fresh", "dates"],
-            "asset": ["raw.tickets", "raw.outages"],
-            "severity": ["warning", "blocking"],
-            "status": ["passed", "failed"],
-            "failing_row_count": [0, 1],
-            "observed_value": [3.0, None],
-            "checked_at": pd.to_datetime(["2026-07-02 08:00", "2026-07-02 08:00"], utc=True),
-        }
-    )
-    fig = figures.dq_check_table(frame)
-    cells = fig.data[0].cells.values
-    assert list(cells[0]) == ["FAILED", "PASSED"]
-    assert list(cells[1]) == ["dates", "fresh"]
-    assert list(cells[5]) == ["", "3"]
-    assert fig.data[0].cells.fill.color[0][0] == figures.STATUS_FILL["blocking"]
-    empty = figures.dq_check_table(pd.DataFrame())
-    assert [a.text for a in empty.layout.annotations] == ["no data-quality results recorded"]
-
-
-def test_quarantine_counts_one_trace_per_reason():
-    frame = pd.DataFrame(
-        {
-            "target_table": ["tickets", "changes"],
-            "reason": ["priority not in 1-4", "unknown close_code"],
-            "rows": [2, 1],
+            "target_table": ["tickets", "changes", "tickets"],
+            "reason": [
+                "priority not in 1-4",
+                "unknown close_code",
+                "malformed line: missing columns (Expected 7 Found 3)",
+            ],
+            "rows": [2, 1, 1],
         }
     )
     fig = figures.quarantine_counts(frame)
-    assert sorted(t.name for t in fig.data) == ["priority not in 1-4", "unknown close_code"]
-    assert sum(sum(t.x) for t in fig.data) == 3
+    # the legend holds the table names only; every reason is a bar label, whole (wrapped, never cut)
+    assert [t.name for t in fig.data] == ["changes", "tickets"]
+    assert sum(sum(t.x) for t in fig.data) == 4
+    labels = [y for t in fig.data for y in t.y]
+    assert sorted(lab.replace("<br>", " ") for lab in labels) == sorted(frame["reason"])
+    assert all(len(line) <= 40 for lab in labels for line in lab.split("<br>"))
+    # 2 rows at most -> ticks 0, 1, 2: no 0.5 or 1.5
+    assert (fig.layout.xaxis.tick0, fig.layout.xaxis.dtick, fig.layout.xaxis.tickformat) == (0, 1, ",d")
     assert fig.layout.xaxis.title.text == "Quarantined rows (count)"
     empty = figures.quarantine_counts(pd.DataFrame())
     assert [a.text for a in empty.layout.annotations] == ["no quarantined rows"]
+
+
+def test_quarantine_beyond_the_limit_sums_the_rest_per_table():
+    frame = pd.DataFrame(
+        {"target_table": ["tickets"] * 4, "reason": [f"bad value {i}" for i in range(4)], "rows": [9, 5, 2, 1]}
+    )
+    fig = figures.quarantine_counts(frame, limit=2)
+    # the two largest reasons, then the other two (2 + 1 = 3 rows) in one bar
+    assert list(fig.data[0].y) == ["bad value 0", "bad value 1", "(2 other reasons)"]
+    assert list(fig.data[0].x) == [9, 5, 3]
+
+
+@pytest.mark.parametrize(
+    ("largest", "step"), [(0, 1), (1, 1), (6, 1), (7, 2), (13, 5), (31, 10), (60, 10), (100, 20), (1234, 500)]
+)
+def test_count_axis_ticks_are_whole_numbers_at_most_about_six(largest, step):
+    axis = figures.count_axis(largest)
+    assert axis == {"tick0": 0, "dtick": step, "tickformat": ",d", "rangemode": "tozero"}
+    assert largest / step <= 6
+
+
+def test_incidents_caused_by_changes_ticks_whole_incidents():
+    frame = pd.DataFrame({"month": [JUNE, JUNE], "priority": [1, 2], "incidents": [1, 1]})
+    fig = figures.incidents_caused_by_changes(frame)
+    assert (fig.layout.yaxis.dtick, fig.layout.yaxis.tickformat) == (1, ",d")
 
 
 def test_wrong_way_ranked_with_driver_and_threshold_line():
@@ -291,6 +333,64 @@ def test_improvement_before_after_grouped_with_targets():
     assert_no_data(figures.improvement_before_after(pd.DataFrame()))
 
 
+def test_improvement_register_puts_each_unit_on_its_own_axis():
+    frame = pd.DataFrame(
+        {
+            "initiative": ["Knowledge articles", "Change advisory board", "Email on-call rota"],
+            "service": ["vpn", "erp", "email"],
+            "kpi": ["fcr_pct", "change_success_pct", "mttr_business_hours_median"],
+            "unit": ["%", "%", "business hours"],
+            "before": [52.6, 100.0, 7.1],
+            "after": [54.4, 100.0, 10.9],
+            "target": [70.0, 95.0, 8.0],
+            "improved": [True, False, False],
+        }
+    )
+    fig = figures.improvement_before_after(frame)
+    by_axis: dict[str, list[float]] = {}
+    for trace in fig.data:
+        by_axis.setdefault(trace.yaxis, []).extend(trace.y)
+    # percentages on y, hours on y2: 10.9 h never shares a scale with 100 %
+    assert by_axis == {"y": [52.6, 100.0, 54.4, 100.0, 70.0, 95.0], "y2": [7.1, 10.9, 8.0]}
+    assert (fig.layout.yaxis.title.text, fig.layout.yaxis2.title.text) == ("%", "business hours")
+    # the panels' widths follow their number of initiatives (2 and 1)
+    assert (
+        fig.layout.xaxis.domain[1] - fig.layout.xaxis.domain[0]
+        > fig.layout.xaxis2.domain[1] - fig.layout.xaxis2.domain[0]
+    )
+    # one legend entry per series, above the plot (clear of the horizontal initiative labels below it)
+    assert [t.name for t in fig.data if t.showlegend] == ["before", "after", "target"]
+    assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y >= 1
+    assert fig.layout.xaxis.tickangle == 0 and fig.layout.xaxis2.tickangle == 0
+
+
+def test_backlog_marks_the_tickets_still_open_at_export():
+    frame = pd.DataFrame(
+        {
+            "snapshot_date": [date(2026, 6, 29), date(2026, 6, 30)],
+            "age_bucket": ["0-1", "0-1"],
+            "open_tickets": [4, 7],
+        }
+    )
+    still_open = pd.DataFrame({"snapshot_date": [date(2026, 6, 29), date(2026, 6, 30)], "open_tickets": [1, 3]})
+    fig = figures.backlog_aging(frame, still_open, pd.Timestamp("2026-07-01 00:00", tz="UTC"))
+    line = fig.data[-1]
+    assert line.name == figures.STILL_OPEN_NAME and list(line.y) == [1, 3] and line.stackgroup is None
+    note = fig.layout.title.subtitle.text.replace("<br>", " ")
+    assert note.startswith("3 incidents still open at the export instant (01 Jul 2026 00:00 UTC)")
+    assert "most recent weeks are incomplete" in note
+    # nothing still open: no line and no note
+    plain = figures.backlog_aging(frame, still_open.assign(open_tickets=0))
+    assert [t.name for t in plain.data] == ["0-1 days"] and not plain.layout.title.subtitle.text
+
+
+def test_notes_add_up_under_the_title_and_wrap():
+    fig = figures.with_note(figures.with_note(go.Figure(), "first"), "second " + "word " * 30)
+    lines = fig.layout.title.subtitle.text.split("<br>")
+    assert lines[0] == "first" and len(lines) >= 3
+    assert all(len(line) <= figures.NOTE_WIDTH for line in lines)
+
+
 @pytest.mark.parametrize(
     "builder",
     [
@@ -313,6 +413,8 @@ def test_every_chart_has_title_and_axis_titles_when_drawn(builder, small_frames)
     assert fig.layout.title.text
     assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
     assert all(getattr(t, "hovertemplate", None) for t in fig.data)
+    # the legend sits above the plot area, where no tick label (rotated months, long names) can reach it
+    assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y >= 1
 
 
 @pytest.fixture(scope="module")
@@ -385,3 +487,25 @@ def test_long_kpi_labels_wrap_on_the_wrong_way_axis():
     bar = figures.wrong_way_kpis(frame).data[0]
     assert bar.y == ("Implemented changes<br>linked to an incident or<br>unplanned outage",)
     assert bar.text == ("20.00 vs 0.00 · driver: n/a",)
+
+
+def test_acknowledged_values_are_listed_with_who_and_why():
+    frame = pd.DataFrame(
+        {
+            "acknowledged_at": [pd.Timestamp("2026-11-02 10:30", tz="UTC")],
+            "check_name": ["raw_outages__started_at_before_ended_at"],
+            "key": ["OUT9|4"],
+            "reason": ["end time lost at the source"],
+            "acknowledged_by": ["ops"],
+        }
+    )
+    fig = figures.dq_acknowledgements(frame)
+    cells = fig.data[0].cells.values
+    assert [list(c) for c in cells] == [
+        ["2026-11-02 10:30"],
+        ["raw_outages__started_at_before_ended_at"],
+        ["OUT9|4"],
+        ["end time lost at the source"],
+        ["ops"],
+    ]
+    assert figures.dq_acknowledgements(frame.iloc[0:0]).layout.annotations[0].text == "no acknowledged values"

@@ -181,3 +181,94 @@ def test_itsm_report_without_warehouse_fails_cleanly(tmp_path):
     )
     assert proc.returncode == 1
     assert "No warehouse at" in proc.stderr
+
+
+def test_about_strip_export_instant_period_and_open_incidents(small_wh, tmp_path):
+    with open_warehouse(small_wh) as wh:
+        views = build_views(wh, Filters())
+    # the latest exported_at of a loaded file (the rejected file's later instant does not count)
+    assert views.extent.export_instant == pd.Timestamp("2026-07-01 00:00", tz="UTC")
+    assert dict(views.about()) == {
+        "Period covered": "May 2026 to Jun 2026 (complete months)",
+        "Export instant": "2026-07-01 00:00 UTC",
+        "Incidents open at export": "1",  # T9
+        "Partial months": "none",
+    }
+    text = write_report(small_wh, tmp_path).path.read_text(encoding="utf-8")
+    assert '<div class="about" id="about-data">' in text and "2026-07-01 00:00 UTC" in text
+
+
+def test_dq_table_in_the_report_shows_units(small_wh, tmp_path):
+    text = write_report(small_wh, tmp_path).path.read_text(encoding="utf-8")
+    table = text[text.index('id="dq-checks"') :]
+    # outage_start_before_end: 1 of 8 rows unexpected = 12.5 %; ticket_freshness: 3 hours old
+    assert '<td class="observed">12.50% of rows</td>' in table
+    assert '<td class="observed">3.0 h</td>' in table
+    assert "ticket<wbr>_freshness" not in table and "ticket_<wbr>freshness" in table
+    assert "3 checks, latest result each: 1 failed or errored (1 blocking, 0 warning)." in text
+    assert "3 rows held in raw.quarantine" in text
+
+
+def test_backlog_line_of_incidents_still_open_at_export(small_wh):
+    with open_warehouse(small_wh) as wh:
+        still_open = queries.still_open_daily(wh, Filters())
+        vpn_p1 = queries.still_open_daily(wh, Filters(priorities=(1,)))
+    # T9 (vpn, P3, opened 6 June) is the only incident open at export: in both backlog days
+    assert still_open["open_tickets"].tolist() == [1, 1]
+    assert [str(d)[:10] for d in still_open["snapshot_date"]] == ["2026-06-29", "2026-06-30"]
+    assert vpn_p1["open_tickets"].sum() == 0
+
+
+@pytest.fixture
+def exported_mid_june(small_wh, tmp_path) -> Path:
+    """The small warehouse with its files exported on 20 June at noon: June is a partial month."""
+    path = tmp_path / "mid_june.duckdb"
+    path.write_bytes(small_wh.read_bytes())
+    with duckdb.connect(str(path)) as conn:
+        conn.execute(
+            "update raw.load_log set exported_at = timestamptz '2026-06-20 12:00:00+00' where status = 'loaded'"
+        )
+    return path
+
+
+def test_partial_month_left_out_of_monthly_figures_tiles_and_comparisons(exported_mid_june):
+    with open_warehouse(exported_mid_june) as wh:
+        views = build_views(wh, Filters())
+    assert views.extent.partial_months() == [JUNE]
+    # tiles fall back to May, the latest complete month: SLA 3 met of 4 = 75 %, MTTR median{2, 10, 4, 6} = 5 h
+    tiles = {t.kpi: t for t in views.tiles}
+    assert tiles["sla_resolution_attainment_pct"].value == pytest.approx(75.0)
+    assert tiles["mttr_business_hours_median"].value == pytest.approx(5.0)
+    assert all(t.month in (None, date(2026, 5, 1)) for t in views.tiles)
+    # no month before May: nothing to compare, so nothing moved the wrong way
+    assert len(views.wrong_way) == 0
+    sla = views.figures["sla_attainment"]
+    assert {str(x)[:7] for t in sla.data for x in t.x} == {"2026-05"}
+    note = "Complete months only: Jun 2026 left out (partial at the export instant)"
+    for fid in ("sla_attainment", "mttr", "change_rates", "csat_nps", "top_services", "availability"):
+        assert note in views.figures[fid].layout.title.subtitle.text, fid
+    # May's only breach: T2 (email)
+    top = views.figures["top_services"].data[0]
+    assert list(top.y) == ["email"] and list(top.x) == [1]
+    # the daily backlog is not cut: its days run to the export
+    assert len(views.figures["backlog"].data) > 0
+    about = dict(views.about())
+    assert about["Period covered"] == "May 2026 to May 2026 (complete months)"
+    assert about["Partial months"].startswith("Jun 2026 (not complete at export): left out of monthly charts")
+
+
+def test_tiles_worse_exactly_when_listed_as_moved_the_wrong_way(small_wh):
+    with open_warehouse(small_wh) as wh:
+        views = build_views(wh, Filters())
+    trend = {t.kpi: t.trend for t in views.tiles}
+    # May -> June against amber margins: SLA 75 -> 40 (35 > 3), MTTR 5 -> 8.5 h (3.5 > 2), change success
+    # 100 -> 80 (20 > 3), CSAT 5.0 -> 3.5 (1.5 > 0.3) are worse; availability 100 -> 99.85 (0.15 <= 0.4) is steady
+    assert trend == {
+        "sla_resolution_attainment_pct": "worse",
+        "mttr_business_hours_median": "worse",
+        "availability_pct": "steady",
+        "change_success_pct": "worse",
+        "csat_mean": "worse",
+    }
+    listed = set(views.wrong_way["kpi"])
+    assert {k for k, word in trend.items() if word == "worse"} == listed & set(trend)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboards.improvement import before_after, wrong_way_moves
-from dashboards.status import build_tiles, format_value, rag_status
+from dashboards.status import build_tiles, format_value, movement, rag_status
 
 TARGETS = pd.DataFrame(
     {
@@ -130,6 +130,44 @@ def test_wrong_way_move_within_threshold_is_not_listed():
     )
     # worse by 2.5, threshold 3 -> not a wrong-way move
     assert len(wrong_way_moves(overall, _breakdown_rows(), TARGETS)) == 0
+
+
+@pytest.mark.parametrize(
+    ("delta", "direction", "threshold", "expected"),
+    [
+        (-35.0, "higher_is_better", 3.0, "worse"),
+        (-2.5, "higher_is_better", 3.0, "steady"),  # inside the amber margin: noise, not news
+        (-3.0, "higher_is_better", 3.0, "steady"),  # exactly the margin is not beyond it
+        (3.5, "higher_is_better", 3.0, "better"),
+        (3.5, "lower_is_better", 2.0, "worse"),  # MTTR up 3.5 h with a 2 h margin
+        (-0.15, "higher_is_better", 0.3, "steady"),  # CSAT 3.95 -> 3.80
+        (-0.1, "higher_is_better", None, "worse"),  # no margin in reference data: any move counts
+        (0.0, "higher_is_better", 0.0, "steady"),
+        (None, "higher_is_better", 3.0, "steady"),
+    ],
+)
+def test_movement_counts_only_moves_beyond_the_amber_margin(delta, direction, threshold, expected):
+    assert movement(delta, direction, threshold) == expected
+
+
+def test_tile_says_worse_exactly_for_the_kpis_listed_as_moved_the_wrong_way():
+    overall = pd.DataFrame(
+        {
+            "kpi": ["sla_resolution_attainment_pct"] * 2 + ["mttr_business_hours_median"] * 2 + ["csat_mean"] * 2,
+            "month": [date(2026, 5, 1), date(2026, 6, 1)] * 3,
+            # SLA 96 -> 93.5: worse by 2.5 <= 3 (steady); MTTR 5 -> 8.5 h: worse by 3.5 > 2; CSAT 3.95 -> 3.80:
+            # worse by 0.15 <= 0.3 (steady)
+            "value": [96.0, 93.5, 5.0, 8.5, 3.95, 3.80],
+        }
+    )
+    tiles = {t.kpi: t.trend for t in build_tiles(overall, TARGETS) if t.value is not None}
+    listed = set(wrong_way_moves(overall, _breakdown_rows(), TARGETS)["kpi"])
+    assert tiles == {
+        "sla_resolution_attainment_pct": "steady",
+        "mttr_business_hours_median": "worse",
+        "csat_mean": "steady",
+    }
+    assert listed == {"mttr_business_hours_median"} == {k for k, word in tiles.items() if word == "worse"}
 
 
 def test_wrong_way_needs_the_calendar_previous_month():

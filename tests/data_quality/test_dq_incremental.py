@@ -339,9 +339,9 @@ def _details(tmp_path: Path, run_id: str, check: str) -> str:
         ).fetchall()[0][0]
 
 
-def test_a_failed_check_step_leaves_its_rows_to_be_checked_again(tmp_path: Path):
+def test_a_check_that_errors_in_a_step_is_its_own_error_and_the_others_outcomes_are_kept(tmp_path: Path):
     (tickets,) = [g for g in checks_by_asset() if g.asset_key == ("raw", "tickets")]
-    # the same asset's checks plus one that raises (a filter column that does not exist): the group errors
+    # the same asset's checks plus one that raises (a filter column that does not exist)
     broken = LayerReconciliation(
         "raw_tickets__broken", "raw.tickets", "raw.tickets", "ticket_id", ("raw", "tickets"), Severity.WARNING,
         source_filter=("no_such_column", "x"),
@@ -353,17 +353,19 @@ def test_a_failed_check_step_leaves_its_rows_to_be_checked_again(tmp_path: Path)
     )
     failed = _raw_step(tmp_path, [failing_group], [ticket("INC1"), ticket("INC2", priority=9)], load_id=1)
     evaluations = {e.check_name: e for e in failed.get_asset_check_evaluations()}
-    assert not failed.success
-    assert evaluations["raw_tickets__priority__in_set"].metadata["status"].value == "error"
+    assert not failed.success  # INC2's priority 9 fails a blocking check
+    assert evaluations["raw_tickets__broken"].metadata["status"].value == "error"
+    assert evaluations["raw_tickets__priority__in_set"].metadata["status"].value == "failed"
+    assert evaluations["raw_tickets__state__not_null"].metadata["status"].value == "passed"
     with duckdb.connect(str(tmp_path / "itsm.duckdb"), read_only=True) as conn:
-        stored = conn.execute("select count(*) from duckdb_tables() where table_name = 'check_units'").fetchall()
-    assert stored == [(0,)]  # the step that errored stored nothing
-    # the next run (the broken check fixed, nothing new loaded) validates load 1 again and finds its bad row
+        stored = conn.execute("select count(distinct unit) from dq.check_units").fetchall()
+    assert stored == [(1,)]  # the rules that ran stored their outcome on load 1; the error stored nothing
+    # the next run (nothing new loaded) reuses load 1's outcomes and still finds its bad row
     fixed = _raw_step(tmp_path, [tickets], [], load_id=2)
     priority = {e.check_name: e for e in fixed.get_asset_check_evaluations()}["raw_tickets__priority__in_set"]
     assert priority.metadata["failing_keys_sample"].value == '["INC2|1"]'
     details = _details(tmp_path, fixed.run_id, "raw_tickets__priority__in_set")
-    assert "1 load(s) in raw.tickets: 1 validated now, 0 by earlier runs" in details
+    assert "1 load(s) in raw.tickets: 0 validated now, 1 by earlier runs" in details
 
 
 CRASH_AFTER_CHECKS = """

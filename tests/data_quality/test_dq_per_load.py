@@ -19,7 +19,7 @@ from data_quality.gx_engine import validate_frame
 from data_quality.runner import load_frame, run_table_suite
 from data_quality.specs import Status
 from data_quality.suites import RAW_SUITES, STAGING_SUITES
-from data_quality.units import UNITS_TABLE
+from data_quality.units import UNITS_TABLE, current_filter, superseded_rows
 
 RAW = {s.relation: s for s in RAW_SUITES}
 TICKETS = RAW["raw.tickets"]
@@ -46,14 +46,38 @@ def test_bad_row_in_load_1_keeps_failing_a_run_that_only_adds_a_clean_load_2(con
     first = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
     insert_raw(conn, "tickets", [ticket("INC1"), ticket("INC3")], load_id=2)  # clean re-export + a new ticket
     second = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
-    # INC2's priority 9 in load 1 is the only bad row in raw, before and after load 2 arrived
+    # INC2's priority 9 in load 1 is the only bad row in raw, before and after load 2 arrived (load 2 did not
+    # re-export INC2, so its load-1 row is still the current one)
     for result in (first, second):
         assert (result.status, result.failing_row_count, result.failing_keys_sample) == (Status.FAILED, 1, ["INC2|1"])
         assert result.blocks
-    assert second.observed_value == pytest.approx(25.0)  # 1 of 4 raw rows (2 per load)
+    # current rows: INC2|1 (INC1|1 was replaced by INC1|2), INC1|2, INC3|2 -> 1 of 3 = 33.3 %
+    assert second.observed_value == pytest.approx(100 / 3)
+    # load 1 lost a current row to load 2, so its stored outcome no longer fits: both loads validated now, together
+    assert "2 load(s) in raw.tickets: 2 validated now, 0 by earlier runs" in second.details
+    assert _stored_units(conn, "raw_tickets__priority__in_set") == [("load 1", "failed", 1), ("loads 1,2", "failed", 1)]
+
+
+def test_a_load_that_adds_nothing_to_old_keys_leaves_their_loads_validated_once(conn):
+    insert_raw(conn, "tickets", [ticket("INC1"), ticket("INC2", priority=9)], load_id=1)
+    run_table_suite(conn, TICKETS)
+    insert_raw(conn, "tickets", [ticket("INC3")], load_id=2)  # a new ticket only: load 1's rows stay current
+    second = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
+    assert (second.status, second.failing_keys_sample) == (Status.FAILED, ["INC2|1"])
     assert "2 load(s) in raw.tickets: 1 validated now, 1 by earlier runs" in second.details
-    # load 1 was validated once (by the first run), load 2 once (by the second)
     assert _stored_units(conn, "raw_tickets__priority__in_set") == [("load 1", "failed", 1), ("load 2", "passed", 0)]
+
+
+def test_a_bad_row_corrected_by_a_re_export_no_longer_fails_and_stays_in_raw(conn):
+    insert_raw(conn, "tickets", [ticket("INC1"), ticket("INC2", resolved_at=ts("2025-01-06 08:00"))], load_id=1)
+    before = by_name(run_table_suite(conn, TICKETS))["raw_tickets__opened_at_before_resolved_at"]
+    assert (before.status, before.failing_keys_sample) == (Status.FAILED, ["INC2|1"])  # resolved 1 h before opened
+    insert_raw(conn, "tickets", [ticket("INC2")], load_id=2)  # the corrected re-export: resolved 10:00
+    after = by_name(run_table_suite(conn, TICKETS))["raw_tickets__opened_at_before_resolved_at"]
+    assert (after.status, after.failing_row_count, after.blocks) == (Status.PASSED, 0, False)
+    assert "0 of 2 rows unexpected" in after.details  # the current rows: INC1|1 and INC2|2
+    # the superseded row is history, kept in raw
+    assert conn.execute("select count(*) from raw.tickets where ticket_id = 'INC2'").fetchone()[0] == 2
 
 
 def test_run_with_no_new_load_validates_nothing_again(conn):
@@ -76,14 +100,24 @@ def _comparable(results) -> list[tuple]:
     ]
 
 
+def _current_frame(conn):
+    """Every current raw row (no later load of its key) in one frame: the whole-table reference."""
+    superseded = superseded_rows(conn, TICKETS)
+    try:
+        return load_frame(conn, TICKETS, current_filter(superseded))
+    finally:
+        conn.unregister(superseded)
+
+
 LOADS = {
-    # load 1: INC2 missing state, INC3 resolved before opened, INC4 twice in the file
+    # load 1: INC2 missing state, INC3 resolved before opened, INC4 twice in the file, INC8 with priority 9
     1: [
         ticket("INC1"),
         ticket("INC2", state=None),
         ticket("INC3", resolved_at=ts("2025-01-06 08:00")),
         ticket("INC4"),
         ticket("INC4"),
+        ticket("INC8", priority=9),
     ],
     # load 2: clean re-export of INC2 and INC3 (corrected) plus INC5 with an unknown priority and no response time
     2: [ticket("INC2"), ticket("INC3"), ticket("INC5", priority=0, first_response_at=None)],
@@ -97,19 +131,20 @@ def test_outcomes_added_up_over_loads_equal_a_full_recheck(conn):
         insert_raw(conn, "tickets", rows, load_id=load_id)
         incremental = run_table_suite(conn, TICKETS)
     recheck = run_table_suite(conn, TICKETS, reuse=False)
-    whole_table = validate_frame(TICKETS, load_frame(conn, TICKETS))  # one GX validation of every raw row
+    whole_table = validate_frame(TICKETS, _current_frame(conn))  # one GX validation of every current raw row
     assert _comparable(incremental) == _comparable(recheck) == _comparable(whole_table)
     results = by_name(incremental)
-    # hand count over the 10 raw rows of the three loads:
-    assert results["raw_tickets__state__not_null"].failing_keys_sample == ["INC2|1"]
-    assert results["raw_tickets__opened_at_before_resolved_at"].failing_keys_sample == ["INC3|1"]
+    # hand count over the 9 current raw rows (load 1: INC1, INC4 twice, INC8; load 2: INC2, INC3, INC5; load 3:
+    # INC6, INC7); INC2|1 and INC3|1 were replaced by load 2's corrected rows and are no longer judged
+    assert results["raw_tickets__state__not_null"].status is Status.PASSED
+    assert results["raw_tickets__opened_at_before_resolved_at"].status is Status.PASSED
     dup = results["raw_tickets__key_unique_per_load"]
     assert (dup.failing_row_count, dup.failing_keys_sample) == (2, ["INC4|1"])  # both rows of the repeat
-    assert results["raw_tickets__priority__in_set"].failing_keys_sample == ["INC5|2"]
+    assert results["raw_tickets__priority__in_set"].failing_keys_sample == ["INC8|1", "INC5|2"]
     assert results["raw_tickets__impact__in_range"].failing_keys_sample == ["INC6|3"]
     assert results["raw_tickets__reopen_count__in_range"].failing_keys_sample == ["INC6|3"]
-    # 1 of 10 rows has no state -> 10 %; impact is set on 0 rows besides INC6 -> 1 of 1 judged -> 100 %
-    assert results["raw_tickets__state__not_null"].observed_value == pytest.approx(10.0)
+    # 2 of 9 current rows have a priority outside 1-4 -> 22.2 %; impact is set only on INC6 -> 1 of 1 judged -> 100 %
+    assert results["raw_tickets__priority__in_set"].observed_value == pytest.approx(200 / 9)
     assert results["raw_tickets__impact__in_range"].observed_value == pytest.approx(100.0)
 
 
@@ -127,9 +162,10 @@ def test_load_whose_row_count_changed_is_validated_again(conn):
 
 
 def test_load_no_longer_in_raw_no_longer_counts(conn):
-    insert_raw(conn, "tickets", [ticket("INC2", priority=9)], load_id=1)
-    insert_raw(conn, "tickets", [ticket("INC2")], load_id=2)
-    assert by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"].status is Status.FAILED
+    insert_raw(conn, "tickets", [ticket("INC2", priority=9), ticket("INC8", priority=9)], load_id=1)
+    insert_raw(conn, "tickets", [ticket("INC2")], load_id=2)  # corrects INC2 only
+    before = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
+    assert (before.status, before.failing_keys_sample) == (Status.FAILED, ["INC8|1"])
     conn.execute("delete from raw.tickets where _load_id = 1")  # e.g. a retention purge of old history
     result = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
     assert (result.status, result.failing_row_count) == (Status.PASSED, 0)

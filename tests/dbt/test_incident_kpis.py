@@ -17,6 +17,7 @@ G1, category network, channel phone. as_of = Fri 2026-01-09 17:00 UTC.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -174,6 +175,15 @@ def test_source_sla_flag_reconciliation(kpi_warehouse: Path) -> None:
     assert row["agreement_pct"] == pytest.approx(75)
 
 
+def _rows(text: str) -> list[list[str]]:
+    """The cells of every line (plain output: table cells are 2+ spaces apart)."""
+    return [re.split(r"\s{2,}", ln.strip()) for ln in text.splitlines() if ln.strip()]
+
+
+def _row_from(text: str, from_utc: str) -> list[str]:
+    return next(cells for cells in _rows(text) if cells[0] == from_utc)
+
+
 def test_itsm_explain_prints_every_interval(kpi_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ITSM_WAREHOUSE", str(kpi_warehouse))
     out = io.StringIO()
@@ -182,13 +192,28 @@ def test_itsm_explain_prints_every_interval(kpi_warehouse: Path, monkeypatch: py
     text = out.getvalue()
     assert code == 0
     assert "resolution cycle 2: MET" in text
+    # both of I3's clocks stopped: no as-of applies, and the run's (the as_of var) is named instead of "-"
+    assert (
+        "all clocks stopped, so no as-of applies (the run's as-of is 2026-01-09 17:00:00Z, set by the as_of var)"
+        in text
+    )
     # cycle 1: new 09:00-09:10 and in_progress 09:10-13:00 counted, 4 h in all
-    assert "counted        in_progress           3:50:00    4:00:00" in text
+    assert ["counted", "in_progress", "3:50:00", "4:00:00"] in [cells[2:6] for cells in _rows(text)]
     # cycle 2 starts at the reopen, Thu 09:00, and counts 2 h
-    assert "2026-01-08 09:00:00Z (Thu 09:00 GMT) 2026-01-08 11:00:00Z (Thu 11:00 GMT) counted" in text
+    assert _row_from(text, "2026-01-08 09:00:00Z (Thu 09:00 GMT)")[:3] == [
+        "2026-01-08 09:00:00Z (Thu 09:00 GMT)",
+        "2026-01-08 11:00:00Z (Thu 11:00 GMT)",
+        "counted",
+    ]
     out = io.StringIO()
     with redirect_stdout(out):
         text4 = (cli.main(["explain", "I4"]), out)[1].getvalue()
+    # I4's clocks still run: they are measured to the as_of var's instant
+    assert "as of 2026-01-09 17:00:00Z: a clock is still running" in text4
     # I4's open clock crosses a night: the outside-hours interval Mon 17:30 -> Tue 09:00 is listed
-    assert "2026-01-05 17:30:00Z (Mon 17:30 GMT) 2026-01-06 09:00:00Z (Tue 09:00 GMT) outside hours" in text4
+    assert _row_from(text4, "2026-01-05 17:30:00Z (Mon 17:30 GMT)")[:3] == [
+        "2026-01-05 17:30:00Z (Mon 17:30 GMT)",
+        "2026-01-06 09:00:00Z (Tue 09:00 GMT)",
+        "outside hours",
+    ]
     assert "TARGET PASSED at 2026-01-08 10:00:00 UTC" in text4  # 25.5 h: Mon 7.5 + Tue 8.5 + Wed 8.5 + Thu 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 ITSM = Path(sys.executable).with_name("itsm")
-KEY = "test-key-one"
+KEY = "test-key-one-of-the-audit-tests"
 
 
 def itsm(args: list[str], warehouse: Path, key: str | None = KEY, **extra_env: str) -> subprocess.CompletedProcess:

@@ -8,6 +8,7 @@ snapshot published after each run.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import pytest
 from pipelines.extracts.analyst import analyst_connection, publish_snapshot
 from pipelines.extracts.connection import snapshot_path
 from pipelines.extracts.writer import sha256_file
+from pipelines.warehouse import WRITER_WAIT_ENV, WarehouseBusy
 
 WRITER = """
 import sys, time, duckdb
@@ -83,7 +85,7 @@ def test_sql_without_a_snapshot_says_what_to_do(cli, hand_warehouse: Path):
 
 def test_pipeline_writing_while_analysts_read(cli, hand_warehouse: Path, published: Path, tmp_path: Path):
     flag = tmp_path / "locked"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(hand_warehouse), str(flag), "150"])
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(hand_warehouse), str(flag), "600"])
     try:
         deadline = time.monotonic() + 30
         while not flag.exists() and time.monotonic() < deadline:
@@ -92,19 +94,24 @@ def test_pipeline_writing_while_analysts_read(cli, hand_warehouse: Path, publish
         # 1. DuckDB refuses any second process on the live file, read-only included: nothing can be half-read.
         with pytest.raises(duckdb.IOException, match="lock"):
             duckdb.connect(str(hand_warehouse), read_only=True)
-        # 2. An extract on the live file says why and writes nothing.
+        # 2. An extract meanwhile reads the published analyst snapshot (never the half-written live file) and
+        #    says so; the writer is not disturbed.
         out = tmp_path / "x"
         proc = cli(["extract", "changes", "--from", "2026-10-01", "--to", "2026-10-31", "--out", str(out)],
                    hand_warehouse)  # fmt: skip
-        assert proc.returncode == 1 and "locked by another process" in proc.stderr
-        assert not out.exists()
+        assert proc.returncode == 0, proc.stderr
+        assert "reading the analyst snapshot" in proc.stderr and str(published) in proc.stderr
         # 3. Analysts keep querying the snapshot meanwhile.
         proc = cli(["sql", "-c", "select count(*) as tickets from raw.tickets"], hand_warehouse)
         assert proc.returncode == 0 and "3" in proc.stdout
-        # 4. Publishing a new snapshot must wait for the writer: it fails cleanly, the old snapshot stays.
+        # 4. Publishing a new snapshot must wait for the writer: past its wait it fails cleanly, the old one stays.
         before = sha256_file(published)
-        with pytest.raises(duckdb.IOException, match="lock"):
-            publish_snapshot(hand_warehouse)
+        os.environ[WRITER_WAIT_ENV] = "1"
+        try:
+            with pytest.raises(WarehouseBusy, match="held by another process"):
+                publish_snapshot(hand_warehouse)
+        finally:
+            del os.environ[WRITER_WAIT_ENV]
         assert sha256_file(published) == before
         # 5. A period close needs to write: refused with the reason.
         proc = cli(["close-period", "2026-10"], hand_warehouse)
@@ -113,9 +120,9 @@ def test_pipeline_writing_while_analysts_read(cli, hand_warehouse: Path, publish
     finally:
         assert writer.wait(timeout=60) == 0
     # The writer's work is complete and intact; the next snapshot has it.
-    assert count(hand_warehouse, "raw.writer_probe") == 150
+    assert count(hand_warehouse, "raw.writer_probe") == 600
     publish_snapshot(hand_warehouse)
-    assert count(published, "raw.writer_probe") == 150
+    assert count(published, "raw.writer_probe") == 600
 
 
 def test_open_analyst_session_survives_a_new_snapshot(hand_warehouse: Path, published: Path):

@@ -94,3 +94,63 @@ def test_interactive_sql_shell(hand_warehouse: Path):
     assert "tickets" in proc.stdout and "3" in proc.stdout  # a statement spread over two lines
     assert "read-only mode" in proc.stderr  # the write is refused...
     assert "42" in proc.stdout  # ...and the session goes on
+
+
+def test_statements_end_only_at_a_semicolon_outside_strings_names_and_comments():
+    from pipelines.commands.audit import split_statements
+
+    buffer = "select ';' as semi, 'a;b' as t, \"x;y\" from z; /* ; */ select $$c;d$$; select 'open;"
+    statements, rest = split_statements(buffer)
+    assert statements == ["select ';' as semi, 'a;b' as t, \"x;y\" from z", "/* ; */ select $$c;d$$"]
+    assert rest == " select 'open;"  # an unterminated string keeps the statement open
+    assert split_statements(rest + "';") == (["select 'open;'"], "")
+
+
+def test_interactive_sql_shell_reads_semicolons_in_quotes_and_quits_on_dot_quit(hand_warehouse: Path):
+    publish_snapshot(hand_warehouse)
+    session = "select 'a;b' as quoted,\n'c;' || 'd' as joined;\n.quit\nselect 'after quit' as never;\n"
+    proc = subprocess.run(
+        [str(ITSM), "sql"], input=session, env=env_for(hand_warehouse), capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "a;b" in proc.stdout and "c;d" in proc.stdout  # one statement, its strings whole
+    assert proc.stderr == ""  # no half-statement was sent to DuckDB
+    assert "after quit" not in proc.stdout
+
+
+def get_status(port: int, host_header: str | None) -> int:
+    """GET / from a server on 127.0.0.1:port with this Host header (None: no Host header at all)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.putrequest("GET", "/index.html", skip_host=True)
+        if host_header is not None:
+            conn.putheader("Host", host_header)
+        conn.endheaders()
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_docs_server_answers_only_requests_to_local_host_names(tmp_path: Path):
+    # DNS rebinding: evil.example resolved to 127.0.0.1 reaches the port, but its name is in the Host header.
+    import threading
+
+    from pipelines.local_web import folder_server
+
+    (tmp_path / "index.html").write_text("<html>dbt docs</html>")
+    server = folder_server(tmp_path, "127.0.0.1", 0)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "localhost", "LOCALHOST:1"):
+            assert get_status(port, host) == 200, host
+        for host in (f"evil.example:{port}", "evil.example", f"localhost.evil.example:{port}",
+                     f"127.0.0.1.nip.io:{port}", "localhost:80@evil.example", "[::1]evil", "", None):  # fmt: skip
+            assert get_status(port, host) == 403, host
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

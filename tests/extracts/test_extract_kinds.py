@@ -76,6 +76,20 @@ def test_data_quality_has_period_runs_and_latest_run(hand_warehouse_master: Path
     assert runs == {"r1": (2, 1, 1, 0), "r2": (2, 1, 0, 1)}
 
 
+def test_data_quality_lists_every_acknowledgement(hand_warehouse: Path, tmp_path: Path):
+    import duckdb
+
+    from data_quality.acknowledgements import acknowledge
+
+    with duckdb.connect(str(hand_warehouse)) as conn:
+        acknowledge(conn, "raw_outages__started_at_before_ended_at", "OUT9|4", "end time lost at the source", "ops")
+    out = extract(hand_warehouse, tmp_path / "x", "data-quality")
+    acks = [
+        (r["check_name"], r["key"], r["reason"], r["acknowledged_by"]) for r in rows(out / "acknowledgements.parquet")
+    ]
+    assert acks == [("raw_outages__started_at_before_ended_at", "OUT9|4", "end time lost at the source", "ops")]
+
+
 def test_lineage_names_files_behind_the_period(hand_warehouse_master: Path, tmp_path: Path):
     out = extract(hand_warehouse_master, tmp_path / "x", "lineage")
     files = [(r["load_id"], r["source_file"], r["file_sha256"][:1]) for r in rows(out / "source_files.parquet")]

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from pathlib import Path
 
-from audit_cli import rows
+from audit_cli import KEY, rows
 
 from pipelines.extracts.privacy import PERSON_FIELDS, is_person_column, pseudonym
 
@@ -33,13 +33,13 @@ def test_pseudonym_is_the_keyed_hmac():
 
 
 def test_pseudonyms_stable_for_the_same_key_and_different_for_another(cli, hand_warehouse_master: Path, tmp_path: Path):
-    one = breach_row(cli, hand_warehouse_master, tmp_path / "a", "key-one")
-    again = breach_row(cli, hand_warehouse_master, tmp_path / "b", "key-one")
-    other = breach_row(cli, hand_warehouse_master, tmp_path / "c", "key-two")
+    one = breach_row(cli, hand_warehouse_master, tmp_path / "a", "pseudonym-key-number-one")
+    again = breach_row(cli, hand_warehouse_master, tmp_path / "b", "pseudonym-key-number-one")
+    other = breach_row(cli, hand_warehouse_master, tmp_path / "c", "pseudonym-key-number-two")
     # T1: assignee Alice Smith, caller Bob Jones (audit_rows.TICKETS)
-    assert one["assignee"] == again["assignee"] == pseudonym("Alice Smith", "key-one")
-    assert one["caller"] == pseudonym("Bob Jones", "key-one")
-    assert other["assignee"] == pseudonym("Alice Smith", "key-two") != one["assignee"]
+    assert one["assignee"] == again["assignee"] == pseudonym("Alice Smith", "pseudonym-key-number-one")
+    assert one["caller"] == pseudonym("Bob Jones", "pseudonym-key-number-one")
+    assert other["assignee"] == pseudonym("Alice Smith", "pseudonym-key-number-two") != one["assignee"]
     for path in (tmp_path / "a").iterdir():
         assert b"Alice Smith" not in path.read_bytes() and b"Bob Jones" not in path.read_bytes()
 
@@ -52,6 +52,18 @@ def test_missing_key_is_refused_and_nothing_written(cli, hand_warehouse_master: 
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_a_short_key_is_refused_and_nothing_written(cli, hand_warehouse_master: Path, tmp_path: Path):
+    # 15 characters: one short of the minimum. A guessable key would let anyone recompute the pseudonyms.
+    out = tmp_path / "x"
+    for key in ("k", "fifteen-chars!!"):
+        proc = cli(["extract", "sla-breaches", *OCTOBER, "--out", str(out)], hand_warehouse_master, key=key)
+        assert proc.returncode == 1
+        assert f"ITSM_PSEUDONYM_KEY is {len(key)} character(s) long; it must have at least 16" in proc.stderr
+        assert not out.exists() and list(tmp_path.iterdir()) == []
+    proc = cli(["extract", "sla-breaches", *OCTOBER, "--out", str(out)], hand_warehouse_master, key="sixteen-chars!!!")
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_no_pseudonymize_writes_names_and_says_so_in_the_manifest(cli, hand_warehouse_master: Path, tmp_path: Path):
     import json
 
@@ -62,8 +74,8 @@ def test_no_pseudonymize_writes_names_and_says_so_in_the_manifest(cli, hand_ware
 
 
 def test_comments_excluded_by_default_and_included_on_request(cli, hand_warehouse_master: Path, tmp_path: Path):
-    default = breach_row(cli, hand_warehouse_master, tmp_path / "a", "k")
+    default = breach_row(cli, hand_warehouse_master, tmp_path / "a", KEY)
     assert "survey_comment" not in default
     assert all(b"never called back" not in p.read_bytes() for p in (tmp_path / "a").iterdir())
-    asked = breach_row(cli, hand_warehouse_master, tmp_path / "b", "k", "--include-comments")
+    asked = breach_row(cli, hand_warehouse_master, tmp_path / "b", KEY, "--include-comments")
     assert asked["survey_comment"] == "Alice Smith never called back"  # free text is not pseudonymized

@@ -29,7 +29,7 @@ KINDS = ["sla-breaches", "changes", "availability", "data-quality", "lineage"]
 
 @pytest.fixture(scope="module")
 def env(demo_warehouse: Path, demo_env: dict[str, str]) -> dict[str, str]:
-    return {**demo_env, "ITSM_PSEUDONYM_KEY": "demo-audit-key"}
+    return {**demo_env, "ITSM_PSEUDONYM_KEY": "demo-audit-pseudonym-key"}
 
 
 @pytest.fixture(scope="module")

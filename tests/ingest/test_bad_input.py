@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 from pathlib import Path
 
@@ -265,3 +267,157 @@ def test_line_numbers_stay_physical_when_quoted_fields_span_lines(warehouse, wri
     assert json.loads(warehouse.one("select _extra::varchar from raw.tickets where ticket_id = 'T1'")) == {
         "description": "line one\nline two\nline three"
     }
+
+
+BIG = 11 * 1024 * 1024  # one field of 11 MiB: over the 10,000,000-byte line limit
+
+
+def test_a_line_over_the_size_limit_is_quarantined_and_the_rest_of_the_file_loads(warehouse, write):
+    path = write(
+        "tickets_long.csv",
+        HEADER.rstrip("\n")
+        + ",category\n"
+        + "INC1,incident,2026-01-05 09:00:00,new,2,a\n"  # line 2
+        + f"INC2,incident,2026-01-05 09:00:00,new,2,{'x' * BIG}\n"  # line 3: 11,534,376 bytes with the prefix
+        + "INC3,incident,2026-01-05 09:00:00,new,2,c\n",  # line 4
+    )
+    [result] = warehouse.load(path)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 2, 1)
+    [(line, raw_text, reason, target)] = quarantine(warehouse)
+    # "INC2,incident,2026-01-05 09:00:00,new,2," is 39 bytes, + 11,534,336 x's + the newline = 11,534,376 bytes.
+    assert (line, target) == (3, "tickets")
+    assert reason == (
+        "line too long: 11534376 bytes, over the limit of 10000000 bytes per line; "
+        "raw_text holds only its first 10000 characters"
+    )
+    assert len(raw_text) == 10000 and raw_text.startswith("INC2,incident,2026-01-05 09:00:00,new,2,xxx")
+    assert warehouse.rows("select ticket_id, _row_number from raw.tickets order by 1") == [("INC1", 1), ("INC3", 3)]
+    assert warehouse.rows("select rows_read, rows_loaded, rows_quarantined from raw.load_log") == [(3, 2, 1)]
+
+
+def test_a_json_line_over_the_size_limit_is_quarantined_and_later_lines_keep_their_numbers(warehouse, write):
+    ticket = (
+        '{{"ticket_id":"{}","ticket_type":"incident","opened_at":"2026-01-05 09:00:00","state":"new","priority":2{}}}'
+    )
+    path = write(
+        "tickets_long.jsonl",
+        ticket.format("INC1", "")
+        + "\n"  # line 1
+        + ticket.format("INC2", f',"category":"{"y" * BIG}"')
+        + "\n"  # line 2: too long
+        + "[1, 2]\n"  # line 3: JSON, not an object
+        + ticket.format("INC4", "")
+        + "\n",  # line 4
+    )
+    [result] = warehouse.load(path)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == ("loaded", 4, 2, 2)
+    [(line2, raw2, reason2, _), (line3, raw3, reason3, _)] = quarantine(warehouse)
+    assert (line2, len(raw2)) == (2, 10000) and raw2.startswith('{"ticket_id":"INC2"')
+    assert reason2.startswith("line too long: ") and reason2.endswith("raw_text holds only its first 10000 characters")
+    assert (line3, raw3, reason3) == (3, "[1, 2]", "line is JSON but not an object")
+    assert warehouse.rows("select ticket_id, _row_number from raw.tickets order by 1") == [("INC1", 1), ("INC4", 4)]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            "ticket_id,ticket_type,opened_at,state,priority,priority",
+            "repeated column name in the header (line 1): 'priority' is column 5 and column 6",
+        ),
+        (
+            "ticket_id,State,ticket_type,opened_at,state,priority",  # DuckDB matches names case-insensitively
+            "repeated column name in the header (line 1): 'state' is column 2 and column 5",
+        ),
+    ],
+)
+def test_a_repeated_header_column_rejects_the_file_naming_both_columns(warehouse, write, header, message):
+    path = write("tickets_repeated.csv", header + "\nINC1,incident,2026-01-05 09:00:00,new,2,3\n")
+    [result] = warehouse.load(path)
+    assert result.status == "rejected"
+    assert result.error.startswith(f"tickets_repeated.csv: {message}"), result.error
+    assert warehouse.one("select count(*) from raw.tickets") == 0
+
+
+def test_trailing_delimiters_are_not_repeated_names(warehouse, write):
+    [result] = warehouse.load(write("tickets_trailing.csv", "ticket_id,ticket_type,opened_at,state,priority,,\n"
+                                    "INC1,incident,2026-01-05 09:00:00,new,2,,\n"))  # fmt: skip
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+
+
+def gzipped(text: str) -> bytes:
+    return gzip.compress(text.encode(), mtime=0)
+
+
+def test_a_gzip_csv_loads_like_the_plain_file_with_the_compressed_file_as_lineage(warehouse, write):
+    text = (
+        HEADER
+        + "INC1,incident,2026-01-05 09:00:00,new,2\n"  # line 2
+        + "INC2,incident,2026-02-30 09:00:00,new,2\n"  # line 3: bad date
+        + "INC3,incident,2026-01-05 09:00:00,new,3\n"
+    )
+    path = write("tickets.csv.gz", data=gzipped(text))
+    [result] = warehouse.load(path)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == ("loaded", 3, 2, 1)
+    assert [(line, reason) for line, _, reason, _ in quarantine(warehouse)] == [
+        (3, 'opened_at: bad timestamp "2026-02-30 09:00:00"')
+    ]
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()  # of the file as given, not of its text
+    assert warehouse.rows("select distinct _source_file, _file_sha256 from raw.tickets") == [(str(path), sha)]
+    assert warehouse.rows("select file_sha256 from raw.load_log") == [(sha,)]
+    # The same file loaded again is recognised by its bytes.
+    assert warehouse.load(path)[0].status == "skipped_duplicate"
+
+
+def test_a_gzip_json_lines_file_loads(warehouse, write):
+    line = '{"ticket_id":"INC1","ticket_type":"incident","opened_at":"2026-01-05 09:00:00","state":"new","priority":2}'
+    [result] = warehouse.load(write("tickets.jsonl.gz", data=gzipped(line + "\n")))
+    assert (result.status, result.rows_loaded, result.adapter) == ("loaded", 1, "canonical:tickets")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("export.zip", b"PK\x03\x04" + b"\0" * 40, "export.zip: an archive (ZIP or tar): archives are not read"),
+        ("tickets.csv", b"PK\x03\x04" + b"\0" * 40, "tickets.csv: an archive (ZIP or tar)"),  # a ZIP by its bytes
+        ("exports.tar.gz", gzip.compress(b"\0" * 512, mtime=0), "exports.tar.gz: an archive (ZIP or tar)"),
+        ("tickets.xlsx", b"PK\x03\x04" + b"\0" * 40, "tickets.xlsx: a spreadsheet workbook, not an export"),
+        ("tickets.csv.bz2", b"BZh91AY&SY", "tickets.csv.bz2: compressed as .bz2, which is not read"),
+        ("tickets.csv.gz", gzip.compress(HEADER.encode(), mtime=0)[:-12], "tickets.csv.gz: truncated gzip file"),
+        ("tickets.csv.gz", b"\x1f\x8b" + b"\xff" * 30, "tickets.csv.gz: damaged gzip file"),
+        ("t.parquet.gz", gzip.compress(b"PAR1" + b"\0" * 20, mtime=0), "t.parquet.gz: a gzip-compressed Parquet file"),
+    ],
+    ids=["zip", "zip-named-csv", "tar-gz", "xlsx", "bz2", "truncated-gz", "damaged-gz", "gzip-parquet"],
+)
+def test_archives_and_unread_compressions_are_rejected_by_name(warehouse, write, name, data, message):
+    [result] = warehouse.load(write(name, data=data))
+    assert result.status == "rejected"
+    assert result.error.startswith(message), result.error
+    # Recorded by its bytes, so the inbox does not retry it on every run.
+    assert warehouse.rows("select status, file_sha256 from raw.load_log") == [
+        ("rejected", hashlib.sha256(data).hexdigest())
+    ]
+
+
+def test_the_inbox_skips_nothing_silently(warehouse, tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "october").mkdir(parents=True)
+    (inbox / "october" / "tickets.csv.gz").write_bytes(gzipped(HEADER + "INC1,incident,2026-01-05 09:00:00,new,2\n"))
+    (inbox / "export.zip").write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    (inbox / "notes.md").write_text("# what we exported\n")
+    (inbox / ".defects.json").write_text("{}")  # hidden files are the only ones left alone
+    from pipelines.ingest.loader import ingest_inbox
+    from pipelines.settings import Settings
+
+    results = ingest_inbox(warehouse.conn, Settings(warehouse_path=warehouse.path, inbox_dir=inbox))
+    assert [(r.path.name, r.status) for r in results] == [
+        ("export.zip", "rejected"),
+        ("notes.md", "rejected"),
+        ("tickets.csv.gz", "loaded"),
+    ]
+    assert "Unpack it" in results[0].error
+    assert results[1].error.startswith("notes.md: unknown format")
+    # The next inbox run adds nothing and does not re-log the rejected files.
+    again = ingest_inbox(warehouse.conn, Settings(warehouse_path=warehouse.path, inbox_dir=inbox))
+    assert {r.status for r in again} == {"skipped_duplicate"}
+    assert warehouse.one("select count(*) from raw.load_log") == 3

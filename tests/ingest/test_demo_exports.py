@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from pipelines.demo.generator import generate_demo_data
+from pipelines.demo.window import WINDOW_END
 from pipelines.ingest.loader import ingest_inbox
 from pipelines.settings import Settings
 
@@ -36,3 +37,12 @@ def test_demo_exports_load_and_their_seeded_defects_are_quarantined(warehouse, t
     # Every seeded defect, the repeated row included, is quarantined at its line, and nothing else is.
     expected = {(d["file"], d["line_number"]) for d in manifest["defects"]}
     assert quarantined == expected
+
+
+def test_demo_exports_are_stamped_with_the_window_end_so_the_demo_now_is_fixed(warehouse, tmp_path):
+    inbox = tmp_path / "inbox"
+    generate_demo_data(inbox, seed=7, n_tickets=600)
+    assert (inbox / "tickets.csv.export.yml").read_text() == "exported_at: 2026-11-01T00:00:00+00:00\n"
+    ingest_inbox(warehouse.conn, Settings(warehouse_path=warehouse.path, inbox_dir=inbox))
+    # Every file of the demo, whatever day it is loaded on, says it was exported at the window's end.
+    assert warehouse.rows("select distinct exported_at from raw.load_log") == [(WINDOW_END,)]

@@ -1,0 +1,118 @@
+"""Acknowledged values: a rejected row that cannot be corrected at the source, accepted by a person, with why.
+
+`itsm dq acknowledge CHECK KEY --reason TEXT` appends one row to dq.acknowledgements (append-only: nothing is ever
+updated or deleted; who = the OS user or --by, when = now, UTC). From then on the row rule CHECK no longer judges
+the rows of KEY: they are left out of its counts (element, missing, unexpected) and of its failing-keys sample, and
+its result says how many keys were acknowledged. KEY is written as the check's failing-keys sample shows it: for a
+raw table `INC0001|7` (the key and the load that brought the row: only that version is acknowledged, a later
+export of the key is judged again) or `INC0001` (every version of the key); for a staging table the key itself.
+Compound keys are joined by '|'.
+
+Only row rules (the suites of data_quality/suites.py) can be acknowledged: their outcome is a sum over rows, so
+leaving rows out is exact. Aggregate checks (volume, freshness, reconciliation) cannot.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from data_quality.check_state import table_exists
+from data_quality.frames import quote
+from data_quality.results import RESULTS_SCHEMA, insert_rows
+from data_quality.specs import RowExpectation, TableSuite
+
+ACK_TABLE = f"{RESULTS_SCHEMA}.acknowledgements"
+ACK_COLUMNS = (
+    ("check_name", "VARCHAR NOT NULL"),
+    ("key", "VARCHAR NOT NULL"),  # as the failing-keys sample shows it ('INC0001|7' or 'INC0001' on raw)
+    ("reason", "VARCHAR NOT NULL"),
+    ("acknowledged_by", "VARCHAR NOT NULL"),
+    ("acknowledged_at", "TIMESTAMPTZ NOT NULL"),
+)
+
+
+class AcknowledgeError(ValueError):
+    """A request that cannot be recorded, with a message that says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    check_name: str
+    key: str
+    reason: str
+    acknowledged_by: str
+    acknowledged_at: datetime
+
+
+def ensure_ack_table(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
+    cols = ",\n    ".join(f"{name} {ddl}" for name, ddl in ACK_COLUMNS)
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {ACK_TABLE} (\n    {cols}\n)")
+
+
+def row_rules() -> dict[str, tuple[TableSuite, RowExpectation]]:
+    """Every row rule of the project, by check name: the checks an acknowledgement can apply to."""
+    from data_quality.suites import TABLE_SUITES
+
+    return {e.name: (s, e) for s in TABLE_SUITES for e in s.expectations}
+
+
+def acknowledge(
+    conn: duckdb.DuckDBPyConnection, check_name: str, key: str, reason: str, by: str | None = None
+) -> Acknowledgement:
+    """Append one acknowledgement; refuse an unknown check, an aggregate check, an empty key or reason."""
+    rules = row_rules()
+    if check_name not in rules:
+        from data_quality.runner import checks_by_asset
+
+        known = {name for group in checks_by_asset() for name, _, _ in group.check_specs}
+        if check_name in known:
+            raise AcknowledgeError(
+                f"{check_name} is not a row rule: only checks that judge single rows (the GX suites) can have a "
+                "value acknowledged; fix the data or the reference instead"
+            )
+        raise AcknowledgeError(f"unknown check {check_name!r}: `itsm check` lists every check by name")
+    if not key.strip():
+        raise AcknowledgeError("KEY is empty: give the key as the check's failing keys show it, e.g. INC0001|7")
+    if not reason.strip():
+        raise AcknowledgeError("--reason is empty: say why the value is accepted (it is kept for auditors)")
+    ack = Acknowledgement(check_name, key.strip(), reason.strip(), by or getpass.getuser(), datetime.now(UTC))
+    ensure_ack_table(conn)
+    insert_rows(conn, ACK_TABLE, len(ACK_COLUMNS), [tuple(ack.__dict__.values())])
+    return ack
+
+
+def acknowledged_keys(conn: duckdb.DuckDBPyConnection, check_names: list[str]) -> dict[str, list[str]]:
+    """The acknowledged keys of each of `check_names` (only those that have any)."""
+    if not check_names or not table_exists(conn, ACK_TABLE):
+        return {}
+    rows = conn.execute(
+        f"""select check_name, list(distinct key order by key) from {ACK_TABLE}
+            where check_name in (select unnest(?::varchar[])) group by check_name""",
+        [check_names],
+    ).fetchall()
+    return {name: list(keys) for name, keys in rows}
+
+
+def key_filter(suite: TableSuite, keys: list[str]) -> tuple[str, list[object]]:
+    """SQL condition (and its parameter) selecting the rows of `suite.relation` whose key is one of `keys`, written
+    as the failing-keys sample writes it (gx_engine.format_key); on raw also the key without its load id."""
+
+    def text(columns: list[str]) -> str:
+        return "concat_ws('|', " + ", ".join(f"coalesce({quote(c)}::varchar, '<null>')" for c in columns) + ")"
+
+    forms = [text(list(suite.key_columns))]
+    business = [c for c in suite.key_columns if c != "_load_id"]
+    if business and len(business) < len(suite.key_columns):
+        forms.append(text(business))
+    condition = " or ".join(f"{form} in (select unnest(?::varchar[]))" for form in forms)
+    return f"({condition})", [keys] * len(forms)
+
+
+def matches(sample_key: str, keys: list[str]) -> bool:
+    """Whether a failing-keys sample entry ('INC1|7') is acknowledged by one of `keys` ('INC1|7' or 'INC1')."""
+    return sample_key in keys or sample_key.rsplit("|", 1)[0] in keys

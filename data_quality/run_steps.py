@@ -1,0 +1,68 @@
+"""Which check steps of a check run finished: the publishing gate's proof that a check run is complete.
+
+A check run (a Dagster run of the refresh job, or one `itsm check`) has two steps: the raw checks after ingestion
+and the staging / mart checks after dbt. Each step appends one row to dq.check_steps once its results are in
+dq.check_results. A run that was killed between them (during dbt, say) has results but not every step: its data
+was never checked whole, and `publish_problem` says so, as it says when a blocking check failed or errored.
+Nothing is published on a missing check: no check run at all, or a run with a step missing, is a refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+from data_quality.check_state import table_exists
+from data_quality.results import RESULTS_SCHEMA, RESULTS_TABLE, insert_rows
+
+STEPS_TABLE = f"{RESULTS_SCHEMA}.check_steps"
+STEPS_COLUMNS = (
+    ("run_id", "VARCHAR NOT NULL"),
+    ("step", "VARCHAR NOT NULL"),  # one of STEPS
+    ("checks", "BIGINT NOT NULL"),  # results the step recorded
+    ("finished_at", "TIMESTAMPTZ NOT NULL"),
+)
+RAW_STEP, DBT_STEP = "dq_raw_tables", "dq_staging_and_marts"
+STEPS = (RAW_STEP, DBT_STEP)
+
+
+def record_step(conn: duckdb.DuckDBPyConnection, run_id: str, step: str, checks: int) -> None:
+    """Append that `step` of `run_id` finished with `checks` results recorded."""
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
+    cols = ", ".join(f"{name} {ddl}" for name, ddl in STEPS_COLUMNS)
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {STEPS_TABLE} ({cols})")
+    insert_rows(conn, STEPS_TABLE, len(STEPS_COLUMNS), [(run_id, step, checks, datetime.now(UTC))])
+
+
+def publish_problem(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the warehouse's numbers must not be published, or None: its latest check run must exist, have finished
+    every step, and have no blocking check failed or errored."""
+    if not table_exists(conn, RESULTS_TABLE):
+        return "no data-quality check run is recorded in the warehouse (dq.check_results): run `itsm run` first"
+    rows = conn.execute(
+        f"""with latest as (select run_id from {RESULTS_TABLE} order by checked_at desc, run_id desc limit 1)
+            select l.run_id,
+                   (select count(*) from {RESULTS_TABLE} r
+                     where r.run_id = l.run_id and r.severity = 'blocking'
+                       and (r.passed is false or r.status = 'error')),
+                   (select string_agg(distinct check_name, ', ' order by check_name) from {RESULTS_TABLE} r
+                     where r.run_id = l.run_id and r.severity = 'blocking'
+                       and (r.passed is false or r.status = 'error'))
+            from latest l"""
+    ).fetchall()
+    if not rows:
+        return "no data-quality check run is recorded in the warehouse (dq.check_results): run `itsm run` first"
+    run_id, failed, names = rows[0]
+    if failed:
+        return f"the latest data-quality run ({run_id}) failed {failed} blocking check(s): {names}"
+    # Warehouses whose checks predate the step record (no dq.check_steps yet) are judged on their results alone.
+    if table_exists(conn, STEPS_TABLE):
+        done = {s for (s,) in conn.execute(f"select step from {STEPS_TABLE} where run_id = ?", [run_id]).fetchall()}
+        missing = [s for s in STEPS if s not in done]
+        if missing:
+            return (
+                f"the latest data-quality run ({run_id}) did not finish: step {', '.join(missing)} never completed "
+                "(the run was interrupted or failed before it), so part of the data was never checked"
+            )
+    return None
