@@ -653,8 +653,13 @@ def unclassified_tickets(frame: pd.DataFrame | None) -> go.Figure:
             cells={"values": [[f"{int(n):,}" for n in frame["tickets"]], list(frame["line"])], "align": "left"},
         )
     )
-    fig = _layout(fig, title, None, None)
-    fig.update_layout(height=min(140 + 40 * len(frame), 600))
+    # a table has no legend: its own layout, not _layout (which sizes the legend of traces that have one)
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        template="plotly_white",
+        margin={"l": 20, "r": 20, "t": TITLE_PX, "b": 10},
+        height=min(TITLE_PX + 60 + 40 * len(frame), 600),
+    )
     return fig
 
 

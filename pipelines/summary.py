@@ -15,25 +15,13 @@ from pathlib import Path
 
 import duckdb
 
+from data_quality.unclassified import unclassified_block
+
 # Extra lines for the run summary: each provider gets a read-only connection to the warehouse after the run and
 # returns lines to print (none when it has nothing to say). Register with `SUMMARY_LINE_PROVIDERS.append(f)`;
 # a provider that raises a duckdb.Error (e.g. its mart is not built yet) is skipped with a note.
 SummaryLineProvider = Callable[[duckdb.DuckDBPyConnection], list[str]]
-
-
-def unclassified_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Tickets the run could not fully classify (no service, no SLA policy, no calendar, a mid-life history)."""
-    from data_quality.unclassified import unclassified_summary
-
-    lines = unclassified_summary(conn)
-    if not lines:
-        return []
-    return ["Could not classify (counted, not dropped; also in the report's data-quality section):"] + [
-        f"  {line}" for line in lines
-    ]
-
-
-SUMMARY_LINE_PROVIDERS: list[SummaryLineProvider] = [unclassified_lines]
+SUMMARY_LINE_PROVIDERS: list[SummaryLineProvider] = [unclassified_block]
 
 # Failed check names listed per severity before "... and N more".
 MAX_CHECK_NAMES = 10

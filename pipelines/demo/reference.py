@@ -92,7 +92,7 @@ def load_reference(seed_dir: Path = REFERENCE_DIR) -> Reference:
         )
         for r in services_df.iter_rows(named=True)
         # `unassigned` (no tier) is where exports without a service land; the demo names a service on every ticket.
-        if r["tier"]
+        if r["tier"] is not None
     )
     # The policy in force when the demo window opens (open-ended defaults start long before it).
     first_policy = (
