@@ -12,8 +12,10 @@ import importlib
 import os
 import sys
 
+import duckdb
+
 from pipelines.settings import PROJECT_ROOT
-from pipelines.warehouse import WarehouseBusy, WarehouseDamaged
+from pipelines.warehouse import DAMAGED, WarehouseBusy, WarehouseDamaged, is_damage
 
 # Order here is the order in `itsm --help`.
 COMMAND_MODULES = [
@@ -54,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (WarehouseBusy, WarehouseDamaged) as err:  # a one-line message that says what to do, no traceback
         print(err, file=sys.stderr)
+        return 1
+    except duckdb.Error as err:
+        if not is_damage(err):  # a damaged block met while reading: the same message as on opening
+            raise
+        print(f"{DAMAGED} ({err})", file=sys.stderr)
         return 1
 
 
