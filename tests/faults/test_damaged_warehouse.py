@@ -93,4 +93,3 @@ def test_full_refresh_sets_a_damaged_warehouse_aside_and_keeps_it(tmp_path: Path
     intact = _warehouse(tmp_path / "other" / "itsm.duckdb")
     set_aside_if_damaged(intact)  # an intact warehouse is left where it is
     assert intact.exists() and not list(intact.parent.glob("*.damaged-*"))
-
