@@ -71,6 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     except (WarehouseBusy, WarehouseDamaged) as err:  # a one-line message that says what to do, no traceback
         print(err, file=sys.stderr)
         return 1
+    except Exception as err:
+        import duckdb
+
+        from pipelines.warehouse import DAMAGED, is_damage
+
+        if not isinstance(err, duckdb.Error) or not is_damage(err):
+            raise
+        print(f"{DAMAGED} ({err})", file=sys.stderr)  # a damaged block met while reading: as on opening
+        return 1
     return 0
 
 

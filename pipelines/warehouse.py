@@ -13,8 +13,9 @@ process dies, however it dies):
 
 A process holding the writer lock (a run) opens the file for reading and writing without taking it again.
 
-Opening for writing also checks the file: DuckDB reports a damaged header or truncated blocks when it opens, and
-a file shorter than its own block count says is truncated; either stops the command with WarehouseDamaged.
+Opening also checks the file: DuckDB reports a damaged header, a bad checksum or truncated blocks when it opens the
+file (it reads its headers and metadata), and that stops the command with WarehouseDamaged. Damage DuckDB only
+meets later, reading a block, is recognised by `is_damage` (the CLI reports it the same way).
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ READER_WAIT_ENV = "ITSM_READER_WAIT_SECONDS"
 DEFAULT_WRITER_WAIT = 60.0
 DEFAULT_READER_WAIT = 30.0
 RETRY_SECONDS = 0.5
-# DuckDB's file header and its two database headers, before the first block (storage format of DuckDB 1.x / 2.x).
-HEADER_BYTES = 3 * 4096
 DAMAGED = "warehouse damaged: restore from the snapshot or rebuild with `itsm run --full-refresh`"
 
 # Set by `itsm run` for the process that executes the run: the warehouse whose writer lock its parent holds for it
@@ -150,7 +149,8 @@ def _is_lock_error(err: duckdb.Error) -> bool:
     return "could not set lock" in text or "conflicting lock" in text
 
 
-def _is_damage(err: duckdb.Error) -> bool:
+def is_damage(err: duckdb.Error) -> bool:
+    """Whether a DuckDB error says the file is damaged (not a lock, not a query error)."""
     text = str(err).lower()
     return any(
         sign in text
@@ -177,25 +177,9 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
                     said = True
                 time.sleep(RETRY_SECONDS)
                 continue
-            if _is_damage(err):
+            if is_damage(err):
                 raise WarehouseDamaged(f"{DAMAGED} ({path}: {err})") from None
             raise
-
-
-def verify_file(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Raise WarehouseDamaged when the file is shorter than the blocks DuckDB says it holds (a truncated copy)."""
-    try:
-        ((block_size, total_blocks),) = conn.execute(
-            "select block_size, total_blocks from pragma_database_size() where database_name = current_database()"
-        ).fetchall()
-    except duckdb.Error as err:
-        if _is_damage(err):
-            raise WarehouseDamaged(f"{DAMAGED} ({path}: {err})") from None
-        raise
-    expected = HEADER_BYTES + int(block_size) * int(total_blocks)
-    size = path.stat().st_size
-    if size < expected:
-        raise WarehouseDamaged(f"{DAMAGED} ({path}: {size} bytes, its blocks need {expected}: truncated)")
 
 
 def open_warehouse(
@@ -214,7 +198,6 @@ def open_warehouse(
     with writer_lock(path, wait):
         conn = _connect(path, read_only=False, wait=writer_wait() if wait is None else wait)
         try:
-            verify_file(conn, path)
             _set_session(conn)
             yield conn
         finally:
@@ -243,7 +226,7 @@ def _try_live(path: Path) -> duckdb.DuckDBPyConnection | None:
     except duckdb.Error as err:
         if _is_lock_error(err):
             return None
-        if _is_damage(err):
+        if is_damage(err):
             raise WarehouseDamaged(f"{DAMAGED} ({path}: {err})") from None
         raise
 
