@@ -65,8 +65,9 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
 def _legend_rows(fig: go.Figure) -> int:
     """How many rows the horizontal legend takes in a half-width card (about LEGEND_ROW_PX_WIDE px per row): each
     entry is its text (about 6.5 px a character) plus the symbol."""
-    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
-    if len(names) < 2 and not any(t.showlegend for t in fig.data):
+    # Tables have no legend (and no showlegend attribute).
+    names = [t.name for t in fig.data if t.name and getattr(t, "showlegend", False) is not False]
+    if len(names) < 2 and not any(getattr(t, "showlegend", False) for t in fig.data):
         return 0  # plotly shows no legend for a single trace
     width = sum(45 + 6.5 * len(str(n)) for n in names)
     return max(1, math.ceil(width / LEGEND_ROW_PX_WIDE))

@@ -43,7 +43,9 @@ ORDERED_PAIRS: dict[str, tuple[tuple[str, str, bool, Severity], ...]] = {
         ("actual_start", "actual_end", False, B),
         ("requested_at", "approved_at", False, W),
     ),
-    OUTAGES.name: (("started_at", "ended_at", True, B),),
+    # A zero-length window (status pages publish them) adds no downtime and is kept; only an end before the start is
+    # wrong enough to block.
+    OUTAGES.name: (("started_at", "ended_at", False, B),),
     SURVEYS.name: (("sent_at", "responded_at", False, W),),
 }
 

@@ -509,3 +509,11 @@ def test_acknowledged_values_are_listed_with_who_and_why():
         ["ops"],
     ]
     assert figures.dq_acknowledgements(frame.iloc[0:0]).layout.annotations[0].text == "no acknowledged values"
+
+
+def test_a_note_on_a_table_figure_reserves_no_legend_row():
+    # A plotly Table has no legend (and no showlegend attribute): the top margin holds the title and note only.
+    table = go.Figure(go.Table(header={"values": ["reason"]}, cells={"values": [["no service"]]}))
+    fig = figures.with_note(table, "counted, not dropped")
+    assert figures._legend_rows(fig) == 0
+    assert fig.layout.margin.t == figures.TITLE_PX + figures.NOTE_FIRST_PX + 6
