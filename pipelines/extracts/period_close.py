@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import getpass
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from pipelines.extracts.connection import first_row, relation_exists, set_session
+from pipelines.extracts.connection import first_row, relation_exists
 from pipelines.extracts.destination import protected_folders
 from pipelines.extracts.manifest import code_version_label, run_ids
 from pipelines.extracts.request import ExtractError, parse_month
 from pipelines.extracts.runner import ExtractResult, materialize
 from pipelines.extracts.spec import Dataset
+from pipelines.warehouse import WarehouseBusy, warehouse_connection
 
 SNAPSHOT_TABLE = "audit.kpi_snapshots"
 KPI_SOURCE = "marts.kpi_monthly_long"
@@ -56,20 +59,20 @@ def ensure_snapshot_table(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS {SNAPSHOT_TABLE} (\n    {cols}\n)")
 
 
-def _connect_writable(warehouse: Path) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def _writable(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The live warehouse under the writer lock (a close writes audit.kpi_snapshots), so a run that starts
+    meanwhile waits for the close instead of failing on DuckDB's file lock."""
     if not warehouse.exists():
         raise ExtractError(f"no warehouse at {warehouse}: run `make demo` or `itsm run` first")
     try:
-        conn = duckdb.connect(str(warehouse))
-    except duckdb.IOException as err:
-        if "lock" in str(err).lower():
-            raise ExtractError(
-                f"the warehouse {warehouse} is locked by another process (a pipeline run is writing). A close "
-                "writes audit.kpi_snapshots, so it needs the live warehouse: retry when the run has finished"
-            ) from err
-        raise
-    set_session(conn)
-    return conn
+        with warehouse_connection(warehouse) as conn:
+            yield conn
+    except WarehouseBusy as err:
+        raise ExtractError(
+            f"{err}. A close writes audit.kpi_snapshots, so it needs the live warehouse: retry when the run has "
+            "finished"
+        ) from err
 
 
 def previous_close(conn: duckdb.DuckDBPyConnection, month: date) -> tuple[int, datetime, str] | None:
@@ -94,8 +97,7 @@ def close_period(
     Afterwards the analyst snapshot is republished (unless `publish` is false) so `itsm sql` sees the close.
     """
     month, _ = parse_month(period)
-    conn = _connect_writable(warehouse)
-    try:
+    with _writable(warehouse) as conn:
         if not relation_exists(conn, KPI_SOURCE):
             raise ExtractError(f"{KPI_SOURCE} does not exist: build the marts first (`itsm run`); nothing written")
         ensure_snapshot_table(conn)
@@ -161,8 +163,6 @@ def close_period(
             shutil.rmtree(extract.out_dir, ignore_errors=True)
             raise
         result = CloseResult(period, snapshot_id, table.num_rows, bool(earlier), extract)
-    finally:
-        conn.close()
     # Analysts read the snapshot: republish it so the close (and kpi_restatements) shows there at once.
     if publish:
         from pipelines.extracts.analyst import publish_snapshot
