@@ -113,9 +113,18 @@ def test_pipeline_writing_while_analysts_read(cli, hand_warehouse: Path, publish
         finally:
             del os.environ[WRITER_WAIT_ENV]
         assert sha256_file(published) == before
-        # 5. A period close needs to write: refused with the reason.
-        proc = cli(["close-period", "2026-10"], hand_warehouse)
-        assert proc.returncode == 1 and "locked by another process" in proc.stderr
+        # 5. A period close needs to write: it waits for the writer like any writer, and past its wait it is
+        # refused with the reason, writing nothing.
+        from pipelines.extracts.period_close import close_period
+        from pipelines.extracts.request import ExtractError
+
+        os.environ[WRITER_WAIT_ENV] = "1"
+        try:
+            with pytest.raises(ExtractError, match="retry when the run has finished"):
+                close_period("2026-10", hand_warehouse, hand_warehouse.parent / "build", publish=False)
+        finally:
+            os.environ.pop(WRITER_WAIT_ENV, None)
+        assert not (hand_warehouse.parent / "build" / "period-close").exists()
         assert writer.poll() is None, "the writer finished too early for this test to prove anything"
     finally:
         assert writer.wait(timeout=60) == 0
