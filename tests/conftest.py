@@ -65,11 +65,9 @@ def run_itsm(args: list[str], env: dict[str, str], check: bool = True) -> subpro
     return proc
 
 
-@pytest.fixture(scope="session")
-def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment of an isolated pipeline: its own warehouse, inbox, outputs and Dagster instance."""
-    root = tmp_path_factory.mktemp("demo")
-    (root / "dagster_home").mkdir()
+def pipeline_env(root: Path, **extra: str) -> dict[str, str]:
+    """Environment of a pipeline of its own under `root`: warehouse, inbox, outputs and Dagster instance."""
+    (root / "dagster_home").mkdir(parents=True, exist_ok=True)
     return {
         **os.environ,
         "ITSM_WAREHOUSE": str(root / "warehouse" / "itsm.duckdb"),
@@ -79,7 +77,14 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # As `make demo` declares them: the demo ServiceNow export is in UK local time, Jira in UTC.
         "ITSM_SOURCE_TIMEZONES": "servicenow=Europe/London,jira=UTC",
+        **extra,
     }
+
+
+@pytest.fixture(scope="session")
+def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment of an isolated pipeline: its own warehouse, inbox, outputs and Dagster instance."""
+    return pipeline_env(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Hand-built raw rows for the change / availability / satisfaction dbt tests.
+"""Hand-built raw rows for the dbt tests (tickets, events, changes, outages, surveys).
 
 Tests describe only the contract columns they care about; lineage columns get harmless defaults so each row
 is a valid `raw.<table>` row, exactly as the loader would write it.
@@ -80,3 +80,22 @@ def dbt_build_output(args: list[str], warehouse: Path, work_dir: Path) -> tuple[
     cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     return proc.returncode, proc.stdout + proc.stderr
+
+
+def ticket_row(ticket_id: str, opened_at: str, **fields: object) -> dict[str, object]:
+    """A P3 email incident, resolved when `resolved_at` is given, else in progress; `fields` override any column."""
+    row: dict[str, object] = {
+        "ticket_id": ticket_id,
+        "ticket_type": "incident",
+        "opened_at": opened_at,
+        "state": "resolved" if fields.get("resolved_at") else "in_progress",
+        "priority": 3,
+        "service": "email",
+    }
+    row.update(fields)
+    return row
+
+
+def state_event(ticket_id: str, at: str, from_value: str | None, to_value: str) -> dict[str, object]:
+    """A state change of the ticket's event log."""
+    return {"ticket_id": ticket_id, "event_at": at, "field": "state", "from_value": from_value, "to_value": to_value}

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from kpi_raw_rows import insert_rows, new_warehouse, query
+from kpi_raw_rows import insert_rows, new_warehouse, query, state_event, ticket_row
 
 AS_OF = "2026-03-06 12:00:00+00"
 H = 3600
@@ -23,42 +23,25 @@ H = 3600
 MARTS = "+fct_ticket_sla +fct_incident +kpi_ticket_counter_reconciliation +dq_unclassified_tickets"
 
 
-def _ticket(ticket_id: str, opened_at: str, **fields: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "ticket_id": ticket_id,
-        "ticket_type": "incident",
-        "opened_at": opened_at,
-        "state": "resolved" if fields.get("resolved_at") else "in_progress",
-        "priority": 3,
-        "service": "email",
-    }
-    row.update(fields)
-    return row
-
-
-def _state(ticket_id: str, at: str, from_value: str | None, to_value: str) -> dict[str, object]:
-    return {"ticket_id": ticket_id, "event_at": at, "field": "state", "from_value": from_value, "to_value": to_value}
-
-
 TICKETS = [
     # Opened in 2016, long before the 2025 versions: Tue 2016-03-01 10:00 -> 14:00 (GMT), all inside 09:00-17:30.
-    _ticket("OLD_2016", "2016-03-01 10:00Z", resolved_at="2016-03-01 14:00Z", first_response_at="2016-03-01 10:30Z"),
+    ticket_row("OLD_2016", "2016-03-01 10:00Z", resolved_at="2016-03-01 14:00Z", first_response_at="2016-03-01 10:30Z"),
     # Opened in the demo's period: the 2025 version still wins.
-    _ticket("NEW_2026", "2026-01-14 10:00Z", resolved_at="2026-01-14 14:30Z"),
+    ticket_row("NEW_2026", "2026-01-14 10:00Z", resolved_at="2026-01-14 14:30Z"),
     # P2 opened after 2026-05-01: version 2 (360 min) wins over version 1 and the default.
-    _ticket("P2_V2", "2026-05-05 10:00Z", resolved_at="2026-05-05 11:00Z", priority=2),
+    ticket_row("P2_V2", "2026-05-05 10:00Z", resolved_at="2026-05-05 11:00Z", priority=2),
 ]
 
 # February 2026: reopens and reassignments from the ticket's own history against the export's counters.
 COUNTER_TICKETS = [
     # A priority no policy covers (a user's own policies may leave any out): its reopen still counts.
-    _ticket("H_REOPEN_NO_POLICY", "2026-02-02 09:00Z", resolved_at="2026-02-03 10:00Z", priority=5),
+    ticket_row("H_REOPEN_NO_POLICY", "2026-02-02 09:00Z", resolved_at="2026-02-03 10:00Z", priority=5),
     # The export counts a reopen and two reassignments the snapshot log never saw.
-    _ticket("SRC_MORE", "2026-02-04 09:00Z", resolved_at="2026-02-04 12:00Z", reopen_count=1, reassignment_count=2),
+    ticket_row("SRC_MORE", "2026-02-04 09:00Z", resolved_at="2026-02-04 12:00Z", reopen_count=1, reassignment_count=2),
     # The log shows a move G1 -> G2 the export's counter does not.
-    _ticket("HIST_MORE", "2026-02-05 09:00Z", resolved_at="2026-02-05 12:00Z", reopen_count=0, reassignment_count=0),
+    ticket_row("HIST_MORE", "2026-02-05 09:00Z", resolved_at="2026-02-05 12:00Z", reopen_count=0, reassignment_count=0),
     # Neither shows anything: first-contact resolution.
-    _ticket("FCR_CLEAN", "2026-02-06 09:00Z", resolved_at="2026-02-06 10:00Z", reopen_count=0, reassignment_count=0),
+    ticket_row("FCR_CLEAN", "2026-02-06 09:00Z", resolved_at="2026-02-06 10:00Z", reopen_count=0, reassignment_count=0),
 ]
 TICKETS += COUNTER_TICKETS
 
@@ -66,11 +49,11 @@ TICKETS += COUNTER_TICKETS
 # a snapshot log yields no event for its first snapshot).
 MID_LIFE_TICKETS = [
     # First seen resolved; reopened Mon 01-26 10:00, resolved again 12:00 (the export's resolved_at).
-    _ticket("FIRST_RESOLVED_REOPENED", "2026-01-19 09:00Z", resolved_at="2026-01-26 12:00Z"),
+    ticket_row("FIRST_RESOLVED_REOPENED", "2026-01-19 09:00Z", resolved_at="2026-01-26 12:00Z"),
     # First seen on hold; back in progress 14:00, resolved 15:00.
-    _ticket("FIRST_ON_HOLD", "2026-01-12 09:00Z", resolved_at="2026-01-12 15:00Z"),
+    ticket_row("FIRST_ON_HOLD", "2026-01-12 09:00Z", resolved_at="2026-01-12 15:00Z"),
     # First (and only) snapshot closed: no state event at all.
-    _ticket(
+    ticket_row(
         "FIRST_CLOSED_UNCHANGED",
         "2026-01-13 09:00Z",
         resolved_at="2026-01-13 11:00Z",
@@ -82,25 +65,25 @@ TICKETS += MID_LIFE_TICKETS
 
 # December 2025: tickets that cannot be fully classified (marts.dq_unclassified_tickets).
 UNCLASSIFIED_TICKETS = [
-    _ticket("NO_SERVICE", "2025-12-01 10:00Z", resolved_at="2025-12-01 11:00Z", service=None),
-    _ticket("UNKNOWN_SVC", "2025-12-02 10:00Z", resolved_at="2025-12-02 11:00Z", service="legacy_billing"),
+    ticket_row("NO_SERVICE", "2025-12-01 10:00Z", resolved_at="2025-12-01 11:00Z", service=None),
+    ticket_row("UNKNOWN_SVC", "2025-12-02 10:00Z", resolved_at="2025-12-02 11:00Z", service="legacy_billing"),
     # before var calendar_start_date (1990-01-01; ingest quarantines such dates, a hand-written raw row does not):
     # no business time, so no SLA clock rather than null business seconds
-    _ticket("BEFORE_CALENDARS", "1985-05-02 10:00Z", resolved_at="1985-05-02 12:00Z"),
+    ticket_row("BEFORE_CALENDARS", "1985-05-02 10:00Z", resolved_at="1985-05-02 12:00Z"),
 ]
 TICKETS += UNCLASSIFIED_TICKETS
 
 EVENTS: list[dict[str, object]] = [
-    _state("H_REOPEN_NO_POLICY", "2026-02-02 09:30Z", "new", "in_progress"),
-    _state("H_REOPEN_NO_POLICY", "2026-02-02 12:00Z", "in_progress", "resolved"),
-    _state("H_REOPEN_NO_POLICY", "2026-02-03 09:00Z", "resolved", "in_progress"),
-    _state("H_REOPEN_NO_POLICY", "2026-02-03 10:00Z", "in_progress", "resolved"),
-    _state("FIRST_RESOLVED_REOPENED", "2026-01-26 10:00Z", "resolved", "in_progress"),
-    _state("FIRST_RESOLVED_REOPENED", "2026-01-26 12:00Z", "in_progress", "resolved"),
-    _state("FIRST_ON_HOLD", "2026-01-12 14:00Z", "on_hold", "in_progress"),
-    _state("FIRST_ON_HOLD", "2026-01-12 15:00Z", "in_progress", "resolved"),
-    _state("SRC_MORE", "2026-02-04 09:30Z", "new", "in_progress"),
-    _state("SRC_MORE", "2026-02-04 12:00Z", "in_progress", "resolved"),
+    state_event("H_REOPEN_NO_POLICY", "2026-02-02 09:30Z", "new", "in_progress"),
+    state_event("H_REOPEN_NO_POLICY", "2026-02-02 12:00Z", "in_progress", "resolved"),
+    state_event("H_REOPEN_NO_POLICY", "2026-02-03 09:00Z", "resolved", "in_progress"),
+    state_event("H_REOPEN_NO_POLICY", "2026-02-03 10:00Z", "in_progress", "resolved"),
+    state_event("FIRST_RESOLVED_REOPENED", "2026-01-26 10:00Z", "resolved", "in_progress"),
+    state_event("FIRST_RESOLVED_REOPENED", "2026-01-26 12:00Z", "in_progress", "resolved"),
+    state_event("FIRST_ON_HOLD", "2026-01-12 14:00Z", "on_hold", "in_progress"),
+    state_event("FIRST_ON_HOLD", "2026-01-12 15:00Z", "in_progress", "resolved"),
+    state_event("SRC_MORE", "2026-02-04 09:30Z", "new", "in_progress"),
+    state_event("SRC_MORE", "2026-02-04 12:00Z", "in_progress", "resolved"),
     {"ticket_id": "HIST_MORE", "event_at": "2026-02-05 09:10Z", "field": "assignment_group", "to_value": "G1"},
     {
         "ticket_id": "HIST_MORE",

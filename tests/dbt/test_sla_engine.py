@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from kpi_raw_rows import insert_rows, new_warehouse, query
+from kpi_raw_rows import insert_rows, new_warehouse, query, state_event, ticket_row
 
 AS_OF = "2026-03-06 12:00:00+00"
 H = 3600  # seconds in an hour
@@ -30,79 +30,64 @@ H = 3600  # seconds in an hour
 SLA_MARTS = "+fct_ticket_sla +fct_sla_explain +fct_incident"
 
 
-def _ticket(ticket_id: str, opened_at: str, **fields: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "ticket_id": ticket_id,
-        "ticket_type": "incident",
-        "opened_at": opened_at,
-        "state": "resolved" if fields.get("resolved_at") else "in_progress",
-        "priority": 3,
-        "service": "email",
-    }
-    row.update(fields)
-    return row
-
-
-def _state(ticket_id: str, at: str, from_value: str | None, to_value: str) -> dict[str, object]:
-    return {"ticket_id": ticket_id, "event_at": at, "field": "state", "from_value": from_value, "to_value": to_value}
-
-
 TICKETS = [
     # One business day: Wed 2026-01-14 10:00 -> 14:30 (GMT = UTC).
-    _ticket("T_ONE_DAY", "2026-01-14 10:00Z", resolved_at="2026-01-14 14:30Z", first_response_at="2026-01-14 10:20Z"),
+    ticket_row(
+        "T_ONE_DAY", "2026-01-14 10:00Z", resolved_at="2026-01-14 14:30Z", first_response_at="2026-01-14 10:20Z"
+    ),
     # Weekend: Fri 2026-01-16 16:00 -> Mon 2026-01-19 10:00.
-    _ticket("T_WEEKEND", "2026-01-16 16:00Z", resolved_at="2026-01-19 10:00Z"),
+    ticket_row("T_WEEKEND", "2026-01-16 16:00Z", resolved_at="2026-01-19 10:00Z"),
     # Opened before hours: Tue 2026-01-20 07:00 -> 11:00; no first_response_at, assigned 09:20, moved 09:45.
-    _ticket("T_EARLY", "2026-01-20 07:00Z", resolved_at="2026-01-20 11:00Z"),
+    ticket_row("T_EARLY", "2026-01-20 07:00Z", resolved_at="2026-01-20 11:00Z"),
     # Easter: Thu 2026-04-02 16:00 BST (15:00 UTC) -> Tue 2026-04-07 10:00 BST (09:00 UTC).
-    _ticket("T_HOLIDAY", "2026-04-02 15:00Z", resolved_at="2026-04-07 09:00Z"),
+    ticket_row("T_HOLIDAY", "2026-04-02 15:00Z", resolved_at="2026-04-07 09:00Z"),
     # UK spring forward: Fri 2026-03-27 16:00 GMT -> Mon 2026-03-30 10:00 BST (09:00 UTC).
-    _ticket("T_UK_SPRING", "2026-03-27 16:00Z", resolved_at="2026-03-30 09:00Z"),
+    ticket_row("T_UK_SPRING", "2026-03-27 16:00Z", resolved_at="2026-03-30 09:00Z"),
     # UK fall back: Fri 2026-10-23 16:00 BST (15:00 UTC) -> Mon 2026-10-26 10:00 GMT (10:00 UTC).
-    _ticket("T_UK_AUTUMN", "2026-10-23 15:00Z", resolved_at="2026-10-26 10:00Z"),
+    ticket_row("T_UK_AUTUMN", "2026-10-23 15:00Z", resolved_at="2026-10-26 10:00Z"),
     # US spring forward: Fri 2026-03-06 17:00 EST (22:00 UTC) -> Mon 2026-03-09 09:00 EDT (13:00 UTC).
-    _ticket("T_US_SPRING", "2026-03-06 22:00Z", resolved_at="2026-03-09 13:00Z", service="vpn"),
+    ticket_row("T_US_SPRING", "2026-03-06 22:00Z", resolved_at="2026-03-09 13:00Z", service="vpn"),
     # US fall back: Fri 2026-10-30 17:00 EDT (21:00 UTC) -> Mon 2026-11-02 09:00 EST (14:00 UTC).
-    _ticket("T_US_AUTUMN", "2026-10-30 21:00Z", resolved_at="2026-11-02 14:00Z", service="vpn"),
+    ticket_row("T_US_AUTUMN", "2026-10-30 21:00Z", resolved_at="2026-11-02 14:00Z", service="vpn"),
     # On hold from Fri 12:00 to Mon 11:00 across the weekend.
-    _ticket("T_PAUSE_WEEKEND", "2026-01-22 10:00Z", resolved_at="2026-01-26 15:00Z"),
+    ticket_row("T_PAUSE_WEEKEND", "2026-01-22 10:00Z", resolved_at="2026-01-26 15:00Z"),
     # P2, two pauses in one day.
-    _ticket("T_TWO_PAUSES", "2026-02-10 09:00Z", resolved_at="2026-02-10 16:00Z", priority=2),
+    ticket_row("T_TWO_PAUSES", "2026-02-10 09:00Z", resolved_at="2026-02-10 16:00Z", priority=2),
     # Bad data: resolved at 14:00 while the log says on hold 12:00-16:00.
-    _ticket("T_PAUSE_AFTER_RESOLVE", "2026-02-11 09:00Z", resolved_at="2026-02-11 14:00Z"),
+    ticket_row("T_PAUSE_AFTER_RESOLVE", "2026-02-11 09:00Z", resolved_at="2026-02-11 14:00Z"),
     # P3 raised to P1 at 11:00.
-    _ticket(
+    ticket_row(
         "T_PRIORITY_UP", "2026-02-16 09:00Z", resolved_at="2026-02-16 16:00Z", first_response_at="2026-02-16 09:10Z"
     ),
     # Reopened twice, closed at the end.
-    _ticket(
+    ticket_row(
         "T_REOPEN", "2026-03-03 09:00Z", resolved_at="2026-03-05 09:45Z", closed_at="2026-03-06 10:00Z", state="closed"
     ),
     # P2 whose naive breach instant (Tue 17:00) falls inside an on-hold stretch.
-    _ticket("T_BREACH_IN_PAUSE", "2026-02-17 09:00Z", resolved_at="2026-02-18 17:00Z", priority=2),
+    ticket_row("T_BREACH_IN_PAUSE", "2026-02-17 09:00Z", resolved_at="2026-02-18 17:00Z", priority=2),
     # Still open at as_of, long past its P3 target.
-    _ticket("T_OPEN_BREACHED", "2026-03-02 09:00Z"),
+    ticket_row("T_OPEN_BREACHED", "2026-03-02 09:00Z"),
     # Still open at as_of, P4, within target.
-    _ticket("T_OPEN_RUNNING", "2026-03-05 09:00Z", priority=4),
+    ticket_row("T_OPEN_RUNNING", "2026-03-05 09:00Z", priority=4),
 ]
 
 EVENTS = [
     {"ticket_id": "T_EARLY", "event_at": "2026-01-20 09:20Z", "field": "assignment_group", "to_value": "Messaging"},
-    _state("T_EARLY", "2026-01-20 09:45Z", "new", "in_progress"),
-    _state("T_PAUSE_WEEKEND", "2026-01-22 10:05Z", "new", "in_progress"),
-    _state("T_PAUSE_WEEKEND", "2026-01-23 12:00Z", "in_progress", "on_hold"),
-    _state("T_PAUSE_WEEKEND", "2026-01-26 11:00Z", "on_hold", "in_progress"),
-    _state("T_PAUSE_WEEKEND", "2026-01-26 15:00Z", "in_progress", "resolved"),
-    _state("T_TWO_PAUSES", "2026-02-10 09:00Z", "new", "in_progress"),
-    _state("T_TWO_PAUSES", "2026-02-10 10:00Z", "in_progress", "awaiting_customer"),
-    _state("T_TWO_PAUSES", "2026-02-10 11:00Z", "awaiting_customer", "in_progress"),
-    _state("T_TWO_PAUSES", "2026-02-10 13:00Z", "in_progress", "on_hold"),
-    _state("T_TWO_PAUSES", "2026-02-10 14:30Z", "on_hold", "in_progress"),
-    _state("T_TWO_PAUSES", "2026-02-10 16:00Z", "in_progress", "resolved"),
-    _state("T_PAUSE_AFTER_RESOLVE", "2026-02-11 09:30Z", "new", "in_progress"),
-    _state("T_PAUSE_AFTER_RESOLVE", "2026-02-11 12:00Z", "in_progress", "on_hold"),
-    _state("T_PAUSE_AFTER_RESOLVE", "2026-02-11 16:00Z", "on_hold", "in_progress"),
-    _state("T_PAUSE_AFTER_RESOLVE", "2026-02-11 16:30Z", "in_progress", "resolved"),
+    state_event("T_EARLY", "2026-01-20 09:45Z", "new", "in_progress"),
+    state_event("T_PAUSE_WEEKEND", "2026-01-22 10:05Z", "new", "in_progress"),
+    state_event("T_PAUSE_WEEKEND", "2026-01-23 12:00Z", "in_progress", "on_hold"),
+    state_event("T_PAUSE_WEEKEND", "2026-01-26 11:00Z", "on_hold", "in_progress"),
+    state_event("T_PAUSE_WEEKEND", "2026-01-26 15:00Z", "in_progress", "resolved"),
+    state_event("T_TWO_PAUSES", "2026-02-10 09:00Z", "new", "in_progress"),
+    state_event("T_TWO_PAUSES", "2026-02-10 10:00Z", "in_progress", "awaiting_customer"),
+    state_event("T_TWO_PAUSES", "2026-02-10 11:00Z", "awaiting_customer", "in_progress"),
+    state_event("T_TWO_PAUSES", "2026-02-10 13:00Z", "in_progress", "on_hold"),
+    state_event("T_TWO_PAUSES", "2026-02-10 14:30Z", "on_hold", "in_progress"),
+    state_event("T_TWO_PAUSES", "2026-02-10 16:00Z", "in_progress", "resolved"),
+    state_event("T_PAUSE_AFTER_RESOLVE", "2026-02-11 09:30Z", "new", "in_progress"),
+    state_event("T_PAUSE_AFTER_RESOLVE", "2026-02-11 12:00Z", "in_progress", "on_hold"),
+    state_event("T_PAUSE_AFTER_RESOLVE", "2026-02-11 16:00Z", "on_hold", "in_progress"),
+    state_event("T_PAUSE_AFTER_RESOLVE", "2026-02-11 16:30Z", "in_progress", "resolved"),
     {
         "ticket_id": "T_PRIORITY_UP",
         "event_at": "2026-02-16 11:00Z",
@@ -110,17 +95,17 @@ EVENTS = [
         "from_value": "3",
         "to_value": "1",
     },
-    _state("T_REOPEN", "2026-03-03 09:30Z", "new", "in_progress"),
-    _state("T_REOPEN", "2026-03-03 11:00Z", "in_progress", "resolved"),
-    _state("T_REOPEN", "2026-03-04 10:00Z", "resolved", "in_progress"),
-    _state("T_REOPEN", "2026-03-04 12:00Z", "in_progress", "resolved"),
-    _state("T_REOPEN", "2026-03-05 09:00Z", "resolved", "in_progress"),
-    _state("T_REOPEN", "2026-03-05 09:45Z", "in_progress", "resolved"),
-    _state("T_REOPEN", "2026-03-06 10:00Z", "resolved", "closed"),
-    _state("T_BREACH_IN_PAUSE", "2026-02-17 09:00Z", "new", "in_progress"),
-    _state("T_BREACH_IN_PAUSE", "2026-02-17 15:00Z", "in_progress", "on_hold"),
-    _state("T_BREACH_IN_PAUSE", "2026-02-18 13:00Z", "on_hold", "in_progress"),
-    _state("T_BREACH_IN_PAUSE", "2026-02-18 17:00Z", "in_progress", "resolved"),
+    state_event("T_REOPEN", "2026-03-03 09:30Z", "new", "in_progress"),
+    state_event("T_REOPEN", "2026-03-03 11:00Z", "in_progress", "resolved"),
+    state_event("T_REOPEN", "2026-03-04 10:00Z", "resolved", "in_progress"),
+    state_event("T_REOPEN", "2026-03-04 12:00Z", "in_progress", "resolved"),
+    state_event("T_REOPEN", "2026-03-05 09:00Z", "resolved", "in_progress"),
+    state_event("T_REOPEN", "2026-03-05 09:45Z", "in_progress", "resolved"),
+    state_event("T_REOPEN", "2026-03-06 10:00Z", "resolved", "closed"),
+    state_event("T_BREACH_IN_PAUSE", "2026-02-17 09:00Z", "new", "in_progress"),
+    state_event("T_BREACH_IN_PAUSE", "2026-02-17 15:00Z", "in_progress", "on_hold"),
+    state_event("T_BREACH_IN_PAUSE", "2026-02-18 13:00Z", "on_hold", "in_progress"),
+    state_event("T_BREACH_IN_PAUSE", "2026-02-18 17:00Z", "in_progress", "resolved"),
 ]
 
 
@@ -136,12 +121,14 @@ def _random_24x7_tickets(count: int, seed: int) -> tuple[list[dict[str, object]]
         resolved = opened + timedelta(seconds=rng.randrange(1, 40 * 86400))
         ticket_id = f"R{n:04d}"
         tickets.append(
-            _ticket(ticket_id, opened.isoformat(), resolved_at=resolved.isoformat(), priority=1, service="vpn")
+            ticket_row(ticket_id, opened.isoformat(), resolved_at=resolved.isoformat(), priority=1, service="vpn")
         )
         if n % 2:
             hold = opened + (resolved - opened) / 3
-            events.append(_state(ticket_id, hold.isoformat(), "in_progress", "on_hold"))
-            events.append(_state(ticket_id, (hold + (resolved - opened) / 3).isoformat(), "on_hold", "in_progress"))
+            events.append(state_event(ticket_id, hold.isoformat(), "in_progress", "on_hold"))
+            events.append(
+                state_event(ticket_id, (hold + (resolved - opened) / 3).isoformat(), "on_hold", "in_progress")
+            )
     return tickets, events
 
 

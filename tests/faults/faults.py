@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.conftest import pipeline_env
+
+__all__ = ["pipeline_env"]  # re-exported: the fault tests import every helper from here
+
 ITSM = Path(sys.executable).with_name("itsm")
-
-
-def pipeline_env(root: Path, **extra: str) -> dict[str, str]:
-    """Environment of a pipeline of its own under `root`: warehouse, inbox, outputs and Dagster instance."""
-    (root / "dagster_home").mkdir(parents=True, exist_ok=True)
-    return {
-        **os.environ,
-        "ITSM_WAREHOUSE": str(root / "warehouse" / "itsm.duckdb"),
-        "ITSM_INBOX": str(root / "inbox"),
-        "ITSM_OUTPUT_DIR": str(root / "build"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "ITSM_SOURCE_TIMEZONES": "servicenow=Europe/London,jira=UTC",
-        **extra,
-    }
 
 
 def itsm(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
