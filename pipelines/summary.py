@@ -133,18 +133,17 @@ def check_outcome_of_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> CheckO
 
 
 def check_lines(outcome: CheckOutcome | None) -> list[str]:
+    """Blocking failures are "failed" (they stop extracts and make the exit code 1); warnings are counted apart, so
+    a seeded defect shown as a warning never reads as a failed run."""
     if outcome is None:
         return ["checks: none recorded (dq.check_results does not exist)"]
     failed = outcome.failed
-    count = sum(len(names) for names in failed.values())
+    blocking = len(failed.get("blocking", []))
+    warnings = sum(len(names) for severity, names in failed.items() if severity != "blocking")
     unverified = f"; {outcome.not_applicable} not applicable yet" if outcome.not_applicable else ""
-    if count == 0:
-        return [f"checks: none of {outcome.total} failed{unverified}"]
-    # blocking first: those stop extracts and make the exit code 1
-    order = sorted(failed, key=lambda s: (s != "blocking", s))
-    by_severity = ", ".join(f"{len(failed[s])} {s}" for s in order)
-    lines = [f"checks: {count} of {outcome.total} failed ({by_severity}){unverified}"]
-    for severity in order:
+    warned = f", {warnings} warning{'' if warnings == 1 else 's'}" if warnings else ""
+    lines = [f"checks: {blocking or 'none'} of {outcome.total} failed{warned}{unverified}"]
+    for severity in sorted(failed, key=lambda s: (s != "blocking", s)):  # blocking first
         names = list(failed[severity])
         shown = ", ".join(names[:MAX_CHECK_NAMES])
         more = f" and {len(names) - MAX_CHECK_NAMES} more" if len(names) > MAX_CHECK_NAMES else ""

@@ -70,11 +70,16 @@ def test_failed_checks_are_listed_by_severity_blocking_first():
         not_applicable=3,
     )
     assert check_lines(outcome) == [
-        "checks: 13 of 40 failed (1 blocking, 12 warning); 3 not applicable yet",
+        "checks: 1 of 40 failed, 12 warnings; 3 not applicable yet",
         "  blocking: raw_tickets__priority__in_set",
         "  warning: w00, w01, w02, w03, w04, w05, w06, w07, w08, w09 and 2 more",
     ]
     assert check_lines(CheckOutcome(total=7, failed={})) == ["checks: none of 7 failed"]
+    # a seeded defect shown as a warning: nothing failed
+    assert check_lines(CheckOutcome(total=9, failed={"warning": ["raw_quarantine__rejected_rows"]})) == [
+        "checks: none of 9 failed, 1 warning",
+        "  warning: raw_quarantine__rejected_rows",
+    ]
 
 
 def test_run_loads_are_counted_from_the_load_log(tmp_path: Path):
