@@ -32,10 +32,10 @@ def test_year_10000_opened_at_does_not_make_freshness_raise(conn):
     insert_raw(conn, "tickets", [ticket("INC1")])
     conn.execute("update raw.tickets set opened_at = '10000-01-01 00:00+00'")  # Python's datetime stops at 9999
     result = check_freshness(conn, FRESHNESS["raw.tickets"], as_of=AS_OF)
-    # newest opened_at is in the future: its age is negative, so within the 48 h limit
-    assert result.status is Status.PASSED
+    # newest opened_at is in the future: judged (a failure saying so), never a negative age that passes
+    assert result.status is Status.FAILED
     assert result.observed_value < 0
-    assert "10000-01-01" in result.details
+    assert "10000-01-01" in result.details and "a timestamp from the future" in result.details
 
 
 def test_bc_opened_at_is_judged_stale_not_raised(conn):
