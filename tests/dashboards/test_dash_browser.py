@@ -93,7 +93,8 @@ def app_url(warehouse: Path, tmp_path: Path) -> Iterator[str]:
     # Started exactly as a user would (`itsm dashboard`), in its own session so the whole group can be stopped.
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("itsm")), "dashboard", "--port", str(port)],
-        env={**os.environ, "ITSM_WAREHOUSE": str(warehouse)},
+        # A reader waits this long for a writer before it says so (the default, 30 s, outlasts a page's wait).
+        env={**os.environ, "ITSM_WAREHOUSE": str(warehouse), "ITSM_READER_WAIT_SECONDS": "2"},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
