@@ -24,6 +24,7 @@ from dashboards.queries import Filters, filter_options, open_warehouse
 from dashboards.report import CSS, PLOTLY_CONFIG
 from dashboards.status import STATUS_LABELS, Tile, format_value
 from dashboards.views import FIGURE_IDS, REGISTER_HEADERS, SECTIONS, Views, build_views, register_rows
+from pipelines.errors import WarehouseBusy, WarehouseDamaged
 from pipelines.local_web import FORBIDDEN_MESSAGE, allowed_names, host_allowed
 
 log = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ def create_app(warehouse_path: Path, bind_host: str = "127.0.0.1") -> Dash:
         try:
             with open_warehouse(warehouse_path) as wh:
                 views = build_views(wh, selection)
-        except (FileNotFoundError, duckdb.IOException) as err:
+        except (FileNotFoundError, duckdb.IOException, WarehouseBusy, WarehouseDamaged) as err:
             message = f"Warehouse not readable right now ({err}); retry in a moment."
             figs = [empty_figure(f, message) for f in FIGURE_IDS]
             return [], html.Div(message, className="banner note"), [], [], [], *figs
