@@ -99,3 +99,14 @@ def ticket_row(ticket_id: str, opened_at: str, **fields: object) -> dict[str, ob
 def state_event(ticket_id: str, at: str, from_value: str | None, to_value: str) -> dict[str, object]:
     """A state change of the ticket's event log."""
     return {"ticket_id": ticket_id, "event_at": at, "field": "state", "from_value": from_value, "to_value": to_value}
+
+
+def sla_row(warehouse: Path, ticket_id: str, metric: str = "resolution", cycle_no: int = 1) -> dict[str, object]:
+    """The one fct_ticket_sla row of a ticket's clock (metric, cycle)."""
+    rows = query(
+        warehouse,
+        f"select * from marts.fct_ticket_sla where ticket_id = '{ticket_id}' and metric = '{metric}' "
+        f"and cycle_no = {cycle_no}",
+    )
+    assert len(rows) == 1, rows
+    return rows[0]

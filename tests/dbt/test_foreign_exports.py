@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from kpi_raw_rows import insert_rows, new_warehouse, query, state_event, ticket_row
+from kpi_raw_rows import insert_rows, new_warehouse, query, sla_row, state_event, ticket_row
 
 AS_OF = "2026-03-06 12:00:00+00"
 H = 3600
@@ -105,30 +105,20 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str])
     return path
 
 
-def _sla(warehouse: Path, ticket_id: str, metric: str = "resolution", cycle_no: int = 1) -> dict[str, object]:
-    rows = query(
-        warehouse,
-        f"select * from marts.fct_ticket_sla where ticket_id = '{ticket_id}' and metric = '{metric}' "
-        f"and cycle_no = {cycle_no}",
-    )
-    assert len(rows) == 1, rows
-    return rows[0]
-
-
 def test_ticket_opened_before_the_versions_gets_the_default_policy(warehouse: Path) -> None:
-    resolution = _sla(warehouse, "OLD_2016")
+    resolution = sla_row(warehouse, "OLD_2016")
     assert resolution["policy_id"] == "INC-P3-RES-default"
     assert resolution["elapsed_business_seconds"] == 4 * H  # 10:00 -> 14:00 on a Tuesday
     assert resolution["sla_state"] == "met"  # 4 h < 1530 min
-    response = _sla(warehouse, "OLD_2016", "response")
+    response = sla_row(warehouse, "OLD_2016", "response")
     assert response["policy_id"] == "INC-P3-RESP-default"
     assert response["elapsed_business_seconds"] == 30 * 60  # 10:00 -> 10:30
 
 
 def test_versions_still_win_inside_their_period(warehouse: Path) -> None:
-    assert _sla(warehouse, "NEW_2026")["policy_id"] == "INC-P3-RES-v1"
-    assert _sla(warehouse, "NEW_2026", "response")["policy_id"] == "INC-P3-RESP-v1"
-    p2 = _sla(warehouse, "P2_V2")
+    assert sla_row(warehouse, "NEW_2026")["policy_id"] == "INC-P3-RES-v1"
+    assert sla_row(warehouse, "NEW_2026", "response")["policy_id"] == "INC-P3-RESP-v1"
+    p2 = sla_row(warehouse, "P2_V2")
     assert p2["policy_id"] == "INC-P2-RES-v2"
     assert p2["target_seconds"] == 360 * 60
 
@@ -182,25 +172,25 @@ def _utc(text: str) -> datetime:
 
 
 def test_first_seen_resolved_then_reopened_stops_cycle_one_where_it_was_first_seen(warehouse: Path) -> None:
-    cycle_1 = _sla(warehouse, "FIRST_RESOLVED_REOPENED")
+    cycle_1 = sla_row(warehouse, "FIRST_RESOLVED_REOPENED")
     # resolved before anything else is known: cycle 1 stops at the start of that first stretch (the opening),
     # not at the as_of 2026-03-06 (which would be ~33 UK business days, breached)
     assert cycle_1["stopped_at"] == _utc("2026-01-19 09:00")
     assert cycle_1["elapsed_business_seconds"] == 0 and cycle_1["sla_state"] == "met"
-    cycle_2 = _sla(warehouse, "FIRST_RESOLVED_REOPENED", cycle_no=2)
+    cycle_2 = sla_row(warehouse, "FIRST_RESOLVED_REOPENED", cycle_no=2)
     assert cycle_2["started_at"] == _utc("2026-01-26 10:00")
     assert cycle_2["elapsed_business_seconds"] == 2 * H  # Mon 10:00 -> 12:00
     # already picked up when first seen: the response clock stops there, not at the reopen a week later
-    assert _sla(warehouse, "FIRST_RESOLVED_REOPENED", "response")["stopped_at"] == _utc("2026-01-19 09:00")
+    assert sla_row(warehouse, "FIRST_RESOLVED_REOPENED", "response")["stopped_at"] == _utc("2026-01-19 09:00")
     assert _incident(warehouse, "FIRST_RESOLVED_REOPENED")["reopens"] == 1
 
 
 def test_first_seen_on_hold_is_paused_from_the_opening(warehouse: Path) -> None:
-    resolution = _sla(warehouse, "FIRST_ON_HOLD")
+    resolution = sla_row(warehouse, "FIRST_ON_HOLD")
     # on hold 09:00-14:00 (paused), in progress 14:00-15:00: 1 h counted, 5 h paused
     assert resolution["elapsed_business_seconds"] == 1 * H
     assert resolution["paused_business_seconds"] == 5 * H
-    response = _sla(warehouse, "FIRST_ON_HOLD", "response")
+    response = sla_row(warehouse, "FIRST_ON_HOLD", "response")
     # on hold when first seen: someone had it already; the response stops at the opening, not at 14:00
     assert response["stopped_at"] == _utc("2026-01-12 09:00")
     assert response["elapsed_business_seconds"] == 0

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from kpi_raw_rows import insert_rows, new_warehouse, query, state_event, ticket_row
+from kpi_raw_rows import insert_rows, new_warehouse, query, sla_row, state_event, ticket_row
 
 AS_OF = "2026-03-06 12:00:00+00"
 H = 3600  # seconds in an hour
@@ -151,46 +151,36 @@ def sla_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., s
     return warehouse
 
 
-def _sla(warehouse: Path, ticket_id: str, metric: str = "resolution", cycle_no: int = 1) -> dict[str, object]:
-    rows = query(
-        warehouse,
-        f"select * from marts.fct_ticket_sla where ticket_id = '{ticket_id}' and metric = '{metric}' "
-        f"and cycle_no = {cycle_no}",
-    )
-    assert len(rows) == 1, rows
-    return rows[0]
-
-
 def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def test_inside_one_business_day(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_ONE_DAY")
+    row = sla_row(sla_warehouse, "T_ONE_DAY")
     assert row["elapsed_business_seconds"] == 4.5 * H  # 10:00 -> 14:30, all inside 09:00-17:30
     assert row["sla_state"] == "met" and row["breach_at"] is None
-    response = _sla(sla_warehouse, "T_ONE_DAY", "response")
+    response = sla_row(sla_warehouse, "T_ONE_DAY", "response")
     assert response["elapsed_business_seconds"] == 20 * 60  # 10:00 -> 10:20 first response
     assert response["policy_id"] == "INC-P3-RESP-v1"
 
 
 def test_weekend_is_not_counted(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_WEEKEND")
+    row = sla_row(sla_warehouse, "T_WEEKEND")
     assert row["elapsed_business_seconds"] == 2.5 * H  # Fri 16:00-17:30 (1.5 h) + Mon 09:00-10:00 (1 h)
     assert row["elapsed_calendar_seconds"] == 66 * H  # Fri 16:00 -> Mon 10:00
 
 
 def test_opened_outside_hours_starts_at_opening_time(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_EARLY")
+    row = sla_row(sla_warehouse, "T_EARLY")
     assert row["elapsed_business_seconds"] == 2 * H  # 07:00-09:00 closed, 09:00-11:00 counted
-    response = _sla(sla_warehouse, "T_EARLY", "response")
+    response = sla_row(sla_warehouse, "T_EARLY", "response")
     # no first_response_at: first assignment 09:20 beats the move out of 'new' at 09:45; 09:00-09:20 = 20 min
     assert response["stopped_at"] == _utc("2026-01-20 09:20")
     assert response["elapsed_business_seconds"] == 20 * 60
 
 
 def test_holidays_are_not_counted(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_HOLIDAY")
+    row = sla_row(sla_warehouse, "T_HOLIDAY")
     # Thu 16:00-17:30 BST (1.5 h); Good Friday, weekend, Easter Monday closed; Tue 09:00-10:00 BST (1 h)
     assert row["elapsed_business_seconds"] == 2.5 * H
 
@@ -211,13 +201,13 @@ def test_holidays_are_not_counted(sla_warehouse: Path) -> None:
 def test_dst_changes_are_exact(
     sla_warehouse: Path, ticket_id: str, expected_seconds: float, calendar_seconds: int
 ) -> None:
-    row = _sla(sla_warehouse, ticket_id)
+    row = sla_row(sla_warehouse, ticket_id)
     assert row["elapsed_business_seconds"] == expected_seconds
     assert row["elapsed_calendar_seconds"] == calendar_seconds
 
 
 def test_pause_over_weekend_is_not_counted(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_PAUSE_WEEKEND")
+    row = sla_row(sla_warehouse, "T_PAUSE_WEEKEND")
     # counted: Thu 10:00-17:30 (7.5 h) + Fri 09:00-12:00 (3 h) + Mon 11:00-15:00 (4 h) = 14.5 h
     assert row["elapsed_business_seconds"] == 14.5 * H
     # paused: Fri 12:00-17:30 (5.5 h) + Mon 09:00-11:00 (2 h) = 7.5 h; the weekend is neither
@@ -226,7 +216,7 @@ def test_pause_over_weekend_is_not_counted(sla_warehouse: Path) -> None:
 
 
 def test_two_pauses_are_both_subtracted(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_TWO_PAUSES")
+    row = sla_row(sla_warehouse, "T_TWO_PAUSES")
     assert row["policy_id"] == "INC-P2-RES-v1"  # opened before v2's valid_from 2026-05-01
     # counted 09:00-10:00 (1 h) + 11:00-13:00 (2 h) + 14:30-16:00 (1.5 h) = 4.5 h
     assert row["elapsed_business_seconds"] == 4.5 * H
@@ -235,16 +225,16 @@ def test_two_pauses_are_both_subtracted(sla_warehouse: Path) -> None:
 
 
 def test_pause_ending_after_resolution_is_clamped_and_flagged(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_PAUSE_AFTER_RESOLVE")
+    row = sla_row(sla_warehouse, "T_PAUSE_AFTER_RESOLVE")
     assert row["stopped_at"] == _utc("2026-02-11 14:00")  # tickets.resolved_at wins for the last stop
     assert row["elapsed_business_seconds"] == 3 * H  # 09:00-12:00 counted
     assert row["paused_business_seconds"] == 2 * H  # on hold 12:00-16:00 cut at 14:00 -> 2 h
     assert row["pause_clamped"] is True
-    assert _sla(sla_warehouse, "T_TWO_PAUSES")["pause_clamped"] is False
+    assert sla_row(sla_warehouse, "T_TWO_PAUSES")["pause_clamped"] is False
 
 
 def test_priority_raised_mid_flight_reselects_policy(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_PRIORITY_UP")
+    row = sla_row(sla_warehouse, "T_PRIORITY_UP")
     assert (row["initial_policy_id"], row["policy_id"], row["policy_changed"]) == (
         "INC-P3-RES-v1",
         "INC-P1-RES-v1",
@@ -256,7 +246,7 @@ def test_priority_raised_mid_flight_reselects_policy(sla_warehouse: Path) -> Non
     assert row["breach_at"] == _utc("2026-02-16 13:00")
     assert row["sla_state"] == "breached" and row["target_minutes"] == 240
     # the response clock stopped at 09:10, before the change: still the P3 response policy
-    assert _sla(sla_warehouse, "T_PRIORITY_UP", "response")["policy_id"] == "INC-P3-RESP-v1"
+    assert sla_row(sla_warehouse, "T_PRIORITY_UP", "response")["policy_id"] == "INC-P3-RESP-v1"
 
 
 def test_reopened_twice_gives_three_resolution_cycles(sla_warehouse: Path) -> None:
@@ -275,7 +265,7 @@ def test_reopened_twice_gives_three_resolution_cycles(sla_warehouse: Path) -> No
 
 
 def test_breach_inside_a_pause_moves_past_the_pause(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_BREACH_IN_PAUSE")
+    row = sla_row(sla_warehouse, "T_BREACH_IN_PAUSE")
     # P2 target 480 min = 8 h. Without the pause it would breach Tue 17:00 (09:00 + 8 h), inside on hold.
     # Counted Tue 09:00-15:00 = 6 h; on hold until Wed 13:00; 2 h more -> Wed 15:00.
     assert row["breach_at"] == _utc("2026-02-18 15:00")
@@ -286,7 +276,7 @@ def test_breach_inside_a_pause_moves_past_the_pause(sla_warehouse: Path) -> None
 
 
 def test_open_ticket_past_target_counts_as_breached(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_OPEN_BREACHED")
+    row = sla_row(sla_warehouse, "T_OPEN_BREACHED")
     # Mon-Thu 4 x 8.5 h + Fri 09:00-12:00 (as_of) 3 h = 37 h counted
     assert row["elapsed_business_seconds"] == 37 * H
     # target 25.5 h is reached exactly at Wed 17:30 close; the clock passes it when Thu opens at 09:00
@@ -296,7 +286,7 @@ def test_open_ticket_past_target_counts_as_breached(sla_warehouse: Path) -> None
 
 
 def test_open_ticket_within_target_shows_time_left(sla_warehouse: Path) -> None:
-    row = _sla(sla_warehouse, "T_OPEN_RUNNING")
+    row = sla_row(sla_warehouse, "T_OPEN_RUNNING")
     # P4 target 2550 min = 42.5 h; counted Thu 8.5 h + Fri 09:00-12:00 3 h = 11.5 h
     assert row["elapsed_business_seconds"] == 11.5 * H
     assert row["time_left_business_seconds"] == 31 * H  # 42.5 - 11.5
