@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from audit_cli import ITSM
 
 from pipelines.extracts.analyst import publish_snapshot
@@ -39,6 +40,7 @@ def env_for(warehouse: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # `dbt docs generate` on the project
 def test_docs_are_built_and_served_on_localhost(hand_warehouse: Path):
     port = free_port()
     server = subprocess.Popen(

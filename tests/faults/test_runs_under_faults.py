@@ -24,6 +24,8 @@ import duckdb
 import pytest
 from faults import command_line, descendants, itsm, pipeline_env, processes_using, start_itsm, wait_for
 
+pytestmark = pytest.mark.slow  # whole `itsm run`s, killed and repeated: minutes, left out of `make test-fast`
+
 READER_COMMANDS = (["status", "--limit", "3"], ["report"], ["check", "--no-record", "--failures-only"])
 EXTRACT = ["extract", "sla-breaches", "--from", "2025-11-01", "--to", "2026-10-31", "--no-pseudonymize"]
 COUNTED = (
