@@ -6,7 +6,7 @@
     instant in the data. -#}
 with instants as (
     select greatest(max(opened_at), max(first_response_at), max(resolved_at), max(closed_at)) as at_
-    from {{ ref('int_latest_tickets') }}
+    from {{ ref('stg_raw__tickets') }}
     union all
     select max(event_at) from {{ ref('int_ticket_events') }}
 ),

@@ -6,22 +6,19 @@
     pause is cut at the stop). Kept apart from the clock lookups of int_ticket_sla_pieces: as one query
     DuckDB plans the range joins and the clock joins together about 10x slower. Pieces are numbered in
     fct_sla_explain, in the same window pass as its running totals (one sort of the pieces instead of two). -#}
-{{ per_ticket_model('touched') }}
-with cycles as {{ materialized_when_refreshing() }} (
-    select * from {{ ref('int_ticket_sla_cycles') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
+with cycles as (
+    select * from {{ refreshed_rows(ref('int_ticket_sla_cycles')) }}
 ),
 
-stretches as {{ materialized_when_refreshing() }} (
-    select * from {{ ref('int_ticket_state_intervals') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
+stretches as (
+    select * from {{ refreshed_rows(ref('int_ticket_state_intervals')) }}
 ),
 
 -- Periods without business time (unknown calendar, opened outside the calendars' range) give no clock; the
 -- ticket is counted in marts.dq_unclassified_tickets instead.
-periods as {{ materialized_when_refreshing() }} (
-    select * from {{ ref('int_ticket_sla_policy_periods') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }} and has_business_time
+periods as (
+    select * from {{ refreshed_rows(ref('int_ticket_sla_policy_periods')) }}
+    where has_business_time
 ),
 
 pieces as (

@@ -1,7 +1,7 @@
 {#- One row per build of the per-ticket models: the raw loads they now include. Appended only after all of
     them are built (the depends_on refs below), so a failed run leaves the watermark where it was. -#}
 {{ config(materialized='incremental', incremental_strategy='append') }}
-{% for model_name in ticket_refresh_models() -%}
+{% for model_name in per_ticket_models() -%}
 -- depends_on: {{ ref(model_name) }}
 {% endfor -%}
 select

@@ -1,9 +1,9 @@
 {#- One row: which loads this run refreshes tickets for (macros/ticket_refresh.sql explains the scheme).
     refresh_after_load_id null = recompute every ticket. -#}
-{%- set watermark = existing_model_relation('int_ticket_refresh_watermark') -%}
+{%- set watermark = previous_build_of('int_ticket_refresh_watermark') -%}
 {%- set missing = [] -%}
-{%- for model_name in ticket_refresh_models() -%}
-    {%- if existing_model_relation(model_name) is none -%}{%- do missing.append(model_name) -%}{%- endif -%}
+{%- for model_name in per_ticket_models() -%}
+    {%- if previous_build_of(model_name) is none -%}{%- do missing.append(model_name) -%}{%- endif -%}
 {%- endfor -%}
 -- Each seed row as text: the alias stands for the whole row (hence the AL05 exemptions).
 with reference_lines as (

@@ -7,7 +7,6 @@
     calendar is not in seeds/calendars.csv or the ticket opened outside the calendars' date range (vars
     calendar_start_date .. calendar_end_date): such periods give no SLA clock (int_ticket_sla_spans) and the
     ticket is counted in marts.dq_unclassified_tickets (no_calendar), instead of null business times. -#}
-{{ per_ticket_model('touched') }}
 with tickets as (
     select
         ticket_id,
@@ -15,8 +14,7 @@ with tickets as (
         opened_at,
         priority,
         service
-    from {{ ref('int_latest_tickets') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
+    from {{ refreshed_rows(ref('stg_raw__tickets')) }}
 ),
 
 priority_events as (
@@ -26,8 +24,8 @@ priority_events as (
         from_value,
         to_value,
         event_no
-    from {{ ref('int_ticket_events') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }} and field = 'priority'
+    from {{ refreshed_rows(ref('int_ticket_events')) }}
+    where field = 'priority'
 ),
 
 stretches as (

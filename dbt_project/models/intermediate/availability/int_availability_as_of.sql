@@ -18,7 +18,7 @@ with instants as (
     select
         min(opened_at) as first_at,
         greatest(max(opened_at), max(resolved_at), max(closed_at)) as last_at
-    from {{ ref('int_latest_tickets') }}
+    from {{ ref('stg_raw__tickets') }}
     union all
     select
         min(sent_at) as first_at,

@@ -11,7 +11,6 @@
     the time before it), so a later reopen never leaves cycle 1 running; the response clock stops where the
     first stretch starts (the ticket was already picked up when first seen); a paused first state pauses the
     clock from the start (int_ticket_sla_spans). -#}
-{{ per_ticket_model('touched') }}
 with tickets as (
     select
         ticket_id,
@@ -20,13 +19,11 @@ with tickets as (
         resolved_at,
         closed_at,
         state
-    from {{ ref('int_latest_tickets') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
+    from {{ refreshed_rows(ref('stg_raw__tickets')) }}
 ),
 
 stretches as (
-    select * from {{ ref('int_ticket_state_intervals') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
+    select * from {{ refreshed_rows(ref('int_ticket_state_intervals')) }}
 ),
 
 -- Resolution clock: starts (opened, reopens) and stops (active -> terminal), in time order.
@@ -137,8 +134,7 @@ first_pickup as (
         min(case when field = 'state' and to_value != 'new' then event_at end) as first_out_of_new_at,
         min(case when field = 'assignment_group' and to_value is not null then event_at end)
             as first_assignment_at
-    from {{ ref('int_ticket_events') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
+    from {{ refreshed_rows(ref('int_ticket_events')) }}
     group by ticket_id
 ),
 

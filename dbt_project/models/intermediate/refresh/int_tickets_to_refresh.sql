@@ -1,7 +1,7 @@
 {#- The tickets the per-ticket models recompute in this run (macros/ticket_refresh.sql): every ticket when
     int_ticket_refresh_bounds says so, else those with raw rows from newer loads (is_touched) plus those whose
     SLA clock was still running in the previous build (their elapsed time and state move with as_of). -#}
-{%- set previous_sla = existing_model_relation('fct_ticket_sla') -%}
+{%- set previous_sla = previous_build_of('fct_ticket_sla') -%}
 with bounds as (
     select refresh_after_load_id from {{ ref('int_ticket_refresh_bounds') }}
 ),

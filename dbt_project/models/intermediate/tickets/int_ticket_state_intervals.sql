@@ -2,13 +2,11 @@
     The first stretch starts at opened_at in the first event's from_value ('new' when unknown); each event
     starts a stretch in its to_value; the last stretch is open (valid_to null). Events stamped before
     opened_at were moved to opened_at (int_ticket_events) so stretches never start before the ticket. -#}
-{{ per_ticket_model('touched') }}
 with tickets as (
     select
         ticket_id,
         opened_at
-    from {{ ref('int_latest_tickets') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }}
+    from {{ refreshed_rows(ref('stg_raw__tickets')) }}
 ),
 
 events as (
@@ -18,8 +16,8 @@ events as (
         from_value,
         to_value,
         event_no
-    from {{ ref('int_ticket_events') }}
-    where {{ is_refreshed_ticket('ticket_id', 'touched') }} and field = 'state'
+    from {{ refreshed_rows(ref('int_ticket_events')) }}
+    where field = 'state'
 ),
 
 stretches as (

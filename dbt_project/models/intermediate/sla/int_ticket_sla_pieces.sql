@@ -2,11 +2,9 @@
     for a still-running piece), with the policy calendar's business clock at both ends: business seconds of a
     piece = b_end - b_start, one clock lookup per endpoint (never a per-day explosion).
     Ephemeral: inlined into fct_sla_explain, which saves writing and re-reading millions of rows. -#}
-{{ config(materialized='ephemeral') }}
 -- Only the tickets refreshed in this run; filtered here, before the clock lookups, not in fct_sla_explain.
-with spans as {{ materialized_when_refreshing() }} (
-    select * from {{ ref('int_ticket_sla_spans') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+with spans as (
+    select * from {{ refreshed_rows(ref('int_ticket_sla_spans')) }}
 ),
 
 measured as (

@@ -1,10 +1,8 @@
 {#- One row per ticket with an SLA: the response clock and the resolution clock summed over its cycles.
     Resolution is breached when any cycle breached; in_progress while the last cycle runs; cancelled when
     every cycle was cancelled; met otherwise. -#}
-{{ per_ticket_model() }}
 with sla as (
-    select * from {{ ref('fct_ticket_sla') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+    select * from {{ refreshed_rows(ref('fct_ticket_sla')) }}
 ),
 
 response as (

@@ -5,7 +5,7 @@ with incidents as (
         caused_by_change as change_id,
         ticket_id,
         priority
-    from {{ ref('int_latest_tickets') }}
+    from {{ ref('stg_raw__tickets') }}
     where ticket_type = 'incident' and caused_by_change is not null
 ),
 
