@@ -5,7 +5,7 @@
     from int_availability_calendar_days (the service-day spine without the services). An outage is keyed by
     (service, cluster_no) as in int_outage_segments.
     Ephemeral: a CTE of fct_outage (sums per outage) and kpi_availability_daily (sums per service and day);
-    computing the cut twice costs less than writing ~90k rows to disk and reading them back on every run. -#}
+    computing the cut twice is cheaper than writing it as a table and reading it back (DECISIONLOG.md). -#}
 {{ config(materialized='ephemeral') }}
 
 with segments as (

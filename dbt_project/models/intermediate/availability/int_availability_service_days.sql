@@ -2,8 +2,7 @@
     agreed service time of that day from the service-hours calendar (services.service_calendar_id; blank =
     24/7) read off the shared business clock (int_availability_calendar_days), and the availability target
     (int_availability_services).
-    Ephemeral: a CTE of kpi_availability_daily, which tests its grain; computing ~113k rows there costs less
-    than writing them to disk and the dbt node it took. -#}
+    Ephemeral: a CTE of kpi_availability_daily, which tests its grain (no table of its own to write). -#}
 {{ config(materialized='ephemeral') }}
 
 select

@@ -1,7 +1,7 @@
 {#- The business clock bucketed by UTC hour: one row per calendar x hour of the calendar's range, holding B at the
     start of the hour and which of its 60 minutes are business time. B(t) is then one equi-join on
-    (calendar_id, hour of t) plus bit arithmetic, instead of an ASOF join per timestamp: about 4x faster for
-    millions of lookups (bench/sla.py). Exact because every segment boundary is a whole minute (calendar times
+    (calendar_id, hour of t) plus bit arithmetic, instead of an ASOF join per timestamp (measured by
+    bench/sla.py; DECISIONLOG.md). Exact because every segment boundary is a whole minute (calendar times
     are HH:MM, IANA offsets are whole minutes; the minute-aligned test on int_calendar_business_segments
     enforces it). DuckDB-only, like the macros that read it (macros/business_clock.sql). -#}
 with segments as (
@@ -62,7 +62,7 @@ minute_masks as (
 )
 
 -- B at an hour's start = business seconds of all earlier hours (the range starts at B = 0). A running sum
--- rather than an ASOF join into the segments: DuckDB plans that ASOF join badly here (25 s instead of 0.1 s).
+-- rather than an ASOF join into the segments, which DuckDB plans badly here.
 select
     h.calendar_id,
     h.hour_bucket,

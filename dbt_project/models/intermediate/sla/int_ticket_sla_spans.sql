@@ -3,8 +3,8 @@
     state is one of the policy's pause states. A still-running span has no end (piece_end null):
     int_ticket_sla_pieces measures it up to int_sla_as_of, so spans do not change while a clock runs.
     pause_clamped flags a paused stretch that the data says continued past the cycle's stop (bad data: the
-    pause is cut at the stop). Kept apart from the clock lookups of int_ticket_sla_pieces: as one query
-    DuckDB plans the range joins and the clock joins together about 10x slower. Pieces are numbered in
+    pause is cut at the stop). Kept apart from the clock lookups of int_ticket_sla_pieces: DuckDB plans
+    the range joins and the clock joins badly as one query (DECISIONLOG.md). Pieces are numbered in
     fct_sla_explain, in the same window pass as its running totals (one sort of the pieces instead of two). -#}
 with cycles as (
     select * from {{ refreshed_rows(ref('int_ticket_sla_cycles')) }}
