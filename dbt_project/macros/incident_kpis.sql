@@ -1,5 +1,17 @@
-{#- The incident KPI measures over a group of fct_incident rows: kpi_incident_daily and kpi_incident_monthly
-    aggregate the same measures per UTC day and per month (medians cannot be rolled up from days to months). -#}
+{#- kpi_incident_daily and kpi_incident_monthly: the same measures over the incidents opened in a UTC day or
+    month (medians cannot be rolled up from days to months), grouped by period and the five dimensions. -#}
+
+{#- The group columns of a fct_incident row for `period` (a dbt.date_trunc datepart). -#}
+{% macro incident_kpi_group(period) -%}
+    cast({{ dbt.date_trunc(period, 'opened_at') }} as date) as period_start,
+    service,
+    priority,
+    assignment_group,
+    category,
+    channel
+{%- endmacro %}
+
+{#- The KPI measures over a group of fct_incident rows. -#}
 {% macro incident_kpi_measures() -%}
     count(*) as incidents_opened,
     cast(sum(case when is_resolved then 1 else 0 end) as bigint) as incidents_resolved,

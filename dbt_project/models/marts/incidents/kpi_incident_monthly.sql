@@ -1,12 +1,7 @@
 {#- Incident KPIs per UTC month for the incidents opened in it (each incident counts once, in the month it was
-    opened), by service, priority, assignment group, category and channel. -#}
+    opened), by service, priority, assignment group, category and channel (macros/incident_kpis.sql). -#}
 select
-    cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as period_start,
-    service,
-    priority,
-    assignment_group,
-    category,
-    channel,
+    {{ incident_kpi_group('month') }},
     {{ incident_kpi_measures() }}
 from {{ ref('fct_incident') }}
-group by 1, 2, 3, 4, 5, 6
+group by all
