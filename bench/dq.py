@@ -17,7 +17,7 @@ the Dagster job's two steps do), the time per asset group and whether great_expe
   recheck  every row and key checked again, nothing reused (ITSM_FULL_REFRESH); results must equal the delta's
 With --rounds N the four passes run N times, each round on a fresh copy of the warehouse, and the medians are
 printed. With --definitions each pass loads the Dagster definitions first (untimed), as the job's process has:
-GX's import then costs what it costs in the job (0.8 CPU-s instead of 1.4 s in a bare process).
+GX's import then costs what it costs in the job's process, not what it costs in a bare one.
 The GX layer's own cost (import + context) is timed alone in one more process, through the project's import
 (data_quality/gx_import.py) and as a plain `import great_expectations`. Target: all checks under 30 s.
 """
