@@ -9,5 +9,5 @@ select
     reference_hash,
     (select count(*) from {{ ref('int_tickets_to_refresh') }}) as tickets_refreshed,
     current_timestamp as refreshed_at,
-    '{{ invocation_id }}' as dbt_invocation_id  -- noqa: TMP
+    '{{ invocation_id }}' as dbt_invocation_id
 from {{ ref('int_ticket_refresh_bounds') }}

@@ -1,5 +1,3 @@
--- noqa: disable=LT02
--- (sqlfluff renders the jinja branches below as SQL variants and misreads their indentation.)
 {#- Every monthly KPI mart in one long table: one row per month x source mart x dimension values x KPI.
     Period close snapshots these rows and kpi_restatements compares them later, so both read one definition.
     Columns of each mart are classified from the built relation (macros/kpi_long.sql): the month column; numeric
@@ -13,7 +11,7 @@
 
 {%- set sources = [] -%}
 {%- set branches = [] -%}
-{%- for mart in (kpi_long_marts() if execute is defined and execute else []) -%}
+{%- for mart in (kpi_long_marts() if execute else []) -%}
     {%- set layout = kpi_long_layout(mart) -%}
     {%- if layout is mapping and layout.measures -%}
         {%- set cte = 'source_' ~ loop.index -%}

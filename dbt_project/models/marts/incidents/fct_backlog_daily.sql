@@ -69,7 +69,7 @@ days_of as (
         on coalesce(s.support_calendar_id, '{{ var("default_support_calendar") }}') = z.calendar_id
 ),
 
--- Age buckets of the backlog KPI (DESIGN.md), in whole days since the opening day.
+-- Age buckets of the backlog KPI, in whole days since the opening day.
 buckets as (
     select
         '0_1' as bucket,
