@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import pytest
@@ -84,7 +84,7 @@ def test_the_refresh_job_accepts_the_full_refresh_run_config():
 class _FakeWorker:
     """Stands in for the run's child process: records how it was started and succeeds at once."""
 
-    started: list[tuple[list[str], dict[str, str]]] = []
+    started: ClassVar[list[tuple[list[str], dict[str, str]]]] = []
 
     def __init__(self, command: list[str], env: dict[str, str], **_kwargs: Any) -> None:
         self.pid = os.getpid()
