@@ -5,7 +5,6 @@ TOOLS := .tools
 PY := $(VENV)/bin/python
 UV := $(TOOLS)/bin/uv
 export DAGSTER_HOME := $(CURDIR)
-export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Time zone of naive timestamps per source; the demo ServiceNow export is written in UK local time.
 export ITSM_SOURCE_TIMEZONES ?= servicenow=Europe/London,jira=UTC
