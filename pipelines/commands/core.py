@@ -172,7 +172,7 @@ def quiet_refresh(run_id: str, log_path: Path, full_refresh: bool = False) -> tu
     with output_to_file(log_path) as screen, StepDisplay(console(screen)) as display:
         try:
             with display.phase("loading the pipeline definitions"):
-                import pipelines.definitions  # noqa: F401  (dbt manifest check and Dagster imports: seconds, no events)
+                import pipelines.definitions  # noqa: F401  (dbt manifest check and Dagster imports: long, and they emit no events)
             ok = run_refresh(run_id, display, full_refresh=full_refresh)
         except Exception:
             traceback.print_exc()  # into the log, beside the output of whatever failed (e.g. `dbt parse`)
