@@ -117,7 +117,7 @@
         {%- set backup_relation = none -%}
     {%- else -%}
         {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
-        {%- set backup_relation = make_backup_relation(target_relation, 'table') -%}
+        {%- set backup_relation = make_backup_relation(target_relation, existing_relation.type if existing_relation else 'table') -%}
         {{ drop_relation_if_exists(intermediate_relation) }}
         {{ drop_relation_if_exists(backup_relation) }}
         {% call statement('main') -%}

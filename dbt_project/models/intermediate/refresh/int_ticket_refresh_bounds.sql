@@ -3,7 +3,8 @@
 {%- set watermark = previous_build_of('int_ticket_refresh_watermark') -%}
 {%- set missing = [] -%}
 {%- for model_name in per_ticket_models() -%}
-    {%- if previous_build_of(model_name) is none -%}{%- do missing.append(model_name) -%}{%- endif -%}
+    {%- set built = previous_build_of(model_name) -%}
+    {%- if built is none or not built.is_table -%}{%- do missing.append(model_name) -%}{%- endif -%}
 {%- endfor -%}
 -- Each seed row as text: the alias stands for the whole row (hence the AL05 exemptions).
 with reference_lines as (
