@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
-from data_quality import sql_checks, suites
-from data_quality.check_state import PendingWrites
-from data_quality.frames import load_frame, quote
-from data_quality.keyed_reconciliation import check_reconciliation
+from data_quality import incremental, sql_checks, suites
+from data_quality.acknowledgements import acknowledged_keys
+from data_quality.frames import quote
+from data_quality.gx_engine import to_check_result
+from data_quality.rules import validate_rows
 from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite, UnclassifiedCheck
 from data_quality.unclassified import check_unclassified
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-__all__ = ["AssetChecks", "checks_by_asset", "load_frame", "run_all", "run_table_suite"]
+__all__ = ["AssetChecks", "checks_by_asset", "run_all", "run_table_suite"]
 
 
 def load_reference_values(conn: duckdb.DuckDBPyConnection, references: Iterable[str]) -> dict[str, list[object]]:
@@ -48,28 +45,35 @@ def run_table_suite(
     conn: duckdb.DuckDBPyConnection,
     suite: TableSuite,
     reuse: bool = True,
-    pulled: dict[str, pa.Table] | None = None,
-    pending: PendingWrites | None = None,
+    pending: incremental.PendingOutcomes | None = None,
 ) -> list[CheckResult]:
-    """Every expectation of `suite`, validated by GX on the rows not validated before (units.py) unless `reuse`
-    is False, in which case every row is validated now (the full re-check the reuse must equal). The rows pulled
-    from a whole relation are left in `pulled` for the reconciliations of the same run. What was validated goes to
-    `pending` (check_state.py), or is stored at once without one."""
-    from data_quality.units import run_suite
-
+    """Every expectation of `suite`. A raw table's loads are validated once each (data_quality/incremental/;
+    `reuse=False` validates every load again, the full re-check the reuse must equal), any other relation whole.
+    What was validated goes to `pending`, or is stored at once without one."""
     if not sql_checks.relation_exists(conn, suite.relation):
         why = f"{suite.relation} does not exist (not loaded or not built yet)"
         return [_not_applicable(suite, exp, why) for exp in suite.expectations]
     references = load_reference_values(conn, [e.reference for e in suite.expectations if e.reference])
-    runnable = [e for e in suite.expectations if not e.reference or e.reference in references]
-    skipped = [
+    runnable = tuple(e for e in suite.expectations if not e.reference or e.reference in references)
+    results = [
         _not_applicable(suite, e, f"reference {e.reference} not in the warehouse (run dbt seed)")
         for e in suite.expectations
         if e not in runnable
     ]
-    results = skipped
     if runnable:
-        results += run_suite(conn, replace(suite, expectations=tuple(runnable)), references, reuse, pulled, pending)
+        suite_now = replace(suite, expectations=runnable)
+        acks = acknowledged_keys(conn, [e.name for e in runnable])
+        if suite.per_load:
+            own = pending if pending is not None else incremental.PendingOutcomes()
+            pieces, note = incremental.run_per_load(conn, suite_now, references, acks, reuse, own)
+            if pending is None:
+                own.commit(conn)
+        else:
+            outcomes = validate_rows(conn, suite_now, runnable, references, acknowledged=acks)
+            pieces, note = {name: [o] for name, o in outcomes.items()}, "every row validated now"
+        for exp in runnable:
+            acked = f"; {len(acks.get(exp.name, []))} acknowledged key(s) not judged (dq.acknowledgements)"
+            results.append(to_check_result(suite, exp, pieces[exp.name], note + (acked if exp.name in acks else "")))
     order = {e.name: i for i, e in enumerate(suite.expectations)}
     return sorted(results, key=lambda r: order[r.check_name])
 
@@ -119,19 +123,15 @@ class AssetChecks:
         conn: duckdb.DuckDBPyConnection,
         as_of: datetime,
         reuse: bool = True,
-        pulled: dict[str, pa.Table] | None = None,
-        pending: PendingWrites | None = None,
+        pending: incremental.PendingOutcomes | None = None,
     ) -> list[CheckResult]:
-        """Every check of this asset. `pulled` carries the rows of whole relations pulled by the suites to the
-        reconciliations, across the assets checked in one run (pass the same dict to each); `pending` collects
-        what was checked, for the caller to store once every check of its step has run (check_state.py); without
-        one it is stored at once."""
-        pulled = {} if pulled is None else pulled
-        own = pending if pending is not None else PendingWrites()
+        """Every check of this asset. `pending` collects the outcomes validated now, for the caller to store once
+        every check of its step has run; without one they are stored at once."""
+        own = pending if pending is not None else incremental.PendingOutcomes()
         results: list[CheckResult] = []
         for suite in self.table_suites:
             results += guarded(
-                lambda s=suite: run_table_suite(conn, s, reuse, pulled, own),
+                lambda s=suite: run_table_suite(conn, s, reuse, own),
                 [(e.name, suite.relation, e.severity, e.kind) for e in suite.expectations],
             )
         checks = (
@@ -139,10 +139,7 @@ class AssetChecks:
             *((c, "freshness", lambda c: sql_checks.check_freshness(conn, c, as_of)) for c in self.freshness),
             *((c, "load_balance", lambda c: sql_checks.check_load_balance(conn, c)) for c in self.load_balance),
             *((c, "quarantine", lambda c: sql_checks.check_quarantine(conn, c)) for c in self.quarantine),
-            *(
-                (c, "reconciliation", lambda c: check_reconciliation(conn, c, pulled, reuse, own))
-                for c in self.reconciliations
-            ),
+            *((c, "reconciliation", lambda c: sql_checks.check_layers(conn, c)) for c in self.reconciliations),
             *((c, "unclassified", lambda c: check_unclassified(conn, c)) for c in self.unclassified),
         )
         for check, kind, evaluate in checks:
@@ -183,13 +180,10 @@ def checks_by_asset(
 
 
 def run_all(conn: duckdb.DuckDBPyConnection, as_of: datetime | None = None, reuse: bool = True) -> list[CheckResult]:
-    """Every check in the project, in a stable order; `reuse=False` re-validates every row. What was checked is
-    stored once every check has run."""
+    """Every check in the project, in a stable order; `reuse=False` validates every raw load again. The outcomes
+    validated now are stored once every check has run."""
     as_of = as_of or datetime.now(UTC)
-    results: list[CheckResult] = []
-    pulled: dict[str, pa.Table] = {}
-    pending = PendingWrites()
-    for group in checks_by_asset():
-        results += group.run(conn, as_of, reuse=reuse, pulled=pulled, pending=pending)
+    pending = incremental.PendingOutcomes()
+    results = [r for group in checks_by_asset() for r in group.run(conn, as_of, reuse=reuse, pending=pending)]
     pending.commit(conn)
     return results

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -22,9 +21,6 @@ from data_quality.specs import (
     Status,
     VolumeCheck,
 )
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 SAMPLE_SIZE = 10
 
@@ -45,7 +41,7 @@ def has_column(conn: duckdb.DuckDBPyConnection, relation: str, column: str) -> b
     row = conn.execute(
         "select count(*) from duckdb_columns() where schema_name = $1 and table_name = $2 and column_name = $3",
         [schema, name, column],
-    ).fetchall()[0]  # fetched to the end: a pending result would block registering pulled rows afterwards
+    ).fetchall()[0]
     return bool(row and row[0])
 
 
@@ -224,80 +220,42 @@ def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> 
     )
 
 
-def pulled_or(
-    conn: duckdb.DuckDBPyConnection,
-    pulled: dict[str, pa.Table] | None,
-    relation: str,
-    columns: list[str],
-    registered: list[str],
-) -> str:
-    """The name to query `relation` by: its pulled rows, registered with DuckDB, when they hold `columns`."""
-    rows = (pulled or {}).get(relation)
-    if rows is None or not set(columns) <= set(rows.column_names):
-        return relation
-    name = f"dq_pulled_{len(registered)}_{id(rows)}"
-    conn.register(name, rows)
-    registered.append(name)
-    return name
-
-
-def per_key_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
-    """One row per key of either side: whether a source row of it passes the documented filter (`kept`), its source
-    rows and its target rows. Both sides go through one grouping (a scan per question was 2x slower at 1M keys, one
-    grouping per side plus a full join another 15%)."""
-    return f"""
-        select k, coalesce(bool_or(kept), false) as kept, count(*) filter (where side = 's') as n_source,
-               count(*) filter (where side = 't') as n
-        from (select {key} as k, ({kept}) as kept, 's' as side from {source}
-              union all
-              select {key} as k, false as kept, 't' as side from {target} {target_where})
-        group by k
-    """
-
-
-def summary_sql(per_key: str, extra: str = "") -> str:
-    """Missing, phantom and duplicated keys, totals and samples over a per-key relation (`per_key_sql`'s columns).
+def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
+    """Missing, phantom and duplicated keys, totals and samples of a reconciliation, in one query over one grouping
+    of both sides' keys.
 
     A source key is `kept` when any of its rows passes the documented filter: those must reach the target; any
     source key (kept or not) explains a target key. A NULL key is never missing nor phantom, so it shows in the
-    totals only (and as duplicated when the target holds it more than once). `extra` adds columns after those nine
-    (each preceded by a comma)."""
+    totals only (and as duplicated when the target holds it more than once)."""
     missing = "kept and k is not null and n = 0"
     phantom = "k is not null and n > 0 and n_source = 0"
     return f"""
+        with per_key as (
+            select k, coalesce(bool_or(kept), false) as kept, count(*) filter (where side = 's') as n_source,
+                   count(*) filter (where side = 't') as n
+            from (select {key} as k, ({kept}) as kept, 's' as side from {source}
+                  union all
+                  select {key} as k, false as kept, 't' as side from {target} {target_where})
+            group by k
+        )
         select count(*) filter (where {missing}), count(*) filter (where {phantom}), count(*) filter (where n > 1),
                count(*) filter (where kept), count(*) filter (where k is not null and n > 0), coalesce(sum(n), 0),
                list_slice(list(k order by k) filter (where {missing}), 1, {SAMPLE_SIZE}),
                list_slice(list(k order by k) filter (where {phantom}), 1, {SAMPLE_SIZE}),
-               list_slice(list(k order by k) filter (where n > 1), 1, {SAMPLE_SIZE}){extra}
-        from {per_key}
+               list_slice(list(k order by k) filter (where n > 1), 1, {SAMPLE_SIZE})
+        from per_key
     """
 
 
-def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
-    """Missing, phantom and duplicated keys, totals and samples of a reconciliation, in one query."""
-    return f"with per_key as ({per_key_sql(source, target, key, kept, target_where)}) {summary_sql('per_key')}"
+def check_layers(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> CheckResult:
+    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals, over every key.
 
-
-def layers_filter(
-    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation
-) -> tuple[str, str, list[object], list[str]]:
-    """The documented filter as SQL: (`kept` on the source, WHERE on the target or '', parameters, the filter
-    column). The target is filtered too when it has the column."""
-    if not spec.source_filter:
-        return "true", "", [], []
-    column, value = spec.source_filter
-    target_where = f"where {column} = $1" if has_column(conn, spec.target, column) else ""
-    return f"{column} = $1", target_where, [value], [column]
-
-
-def layers_precondition(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> CheckResult | None:
-    """The result when the reconciliation cannot run (a side not built yet, the target lacking the key)."""
+    The documented filter (`source_filter`) selects the source keys that must reach the target; the target is
+    filtered the same way when it has the column."""
     for relation in (spec.source, spec.target):
         if not relation_exists(conn, relation):
-            return _not_applicable(
-                spec.name, spec.target, spec.severity, "reconciliation", f"{relation} does not exist (not built yet)"
-            )
+            why = f"{relation} does not exist (not built yet)"
+            return _not_applicable(spec.name, spec.target, spec.severity, "reconciliation", why)
     if not has_column(conn, spec.target, spec.key):
         return CheckResult(
             spec.name,
@@ -308,12 +266,15 @@ def layers_precondition(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliati
             engine="sql",
             details=f"{spec.target} has no column {spec.key}",
         )
-    return None
-
-
-def layers_result(spec: LayerReconciliation, summary: tuple, note: str = "") -> CheckResult:
-    """The CheckResult of a reconciliation from the row `summary_sql` returns."""
-    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = summary[:9]
+    kept, target_where, params = "true", "", []
+    if spec.source_filter:
+        column, value = spec.source_filter
+        kept, params = f"{column} = $1", [value]
+        target_where = f"where {column} = $1" if has_column(conn, spec.target, column) else ""
+    sql = reconciliation_sql(spec.source, spec.target, spec.key, kept, target_where)
+    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = conn.execute(
+        sql, params
+    ).fetchall()[0]
     failing = missing + phantom + dup
     totals_match = n_src == n_tgt_distinct == n_tgt_rows
     sample = [f"missing:{k}" for k in s_missing or []] + [f"phantom:{k}" for k in s_phantom or []]
@@ -331,29 +292,5 @@ def layers_result(spec: LayerReconciliation, summary: tuple, note: str = "") -> 
         check_type="reconciliation",
         engine="sql",
         details=f"{spec.source}{where}: {n_src} distinct {spec.key}; {spec.target}: {n_tgt_distinct} distinct in "
-        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}" + (f"; {note}" if note else ""),
+        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}",
     )
-
-
-def check_layers(
-    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, pulled: dict[str, pa.Table] | None = None
-) -> CheckResult:
-    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals, over every key
-    (keyed_reconciliation.py keeps the same answer per key between runs; this is the reference it is tested
-    against).
-
-    A side whose rows a suite pulled earlier in the same run (`pulled`, by relation, with the columns needed here)
-    is read from those rows: the same rows, without evaluating a staging view again."""
-    not_run = layers_precondition(conn, spec)
-    if not_run is not None:
-        return not_run
-    kept, target_where, params, filter_column = layers_filter(conn, spec)
-    registered: list[str] = []
-    try:
-        source = pulled_or(conn, pulled, spec.source, [spec.key, *filter_column], registered)
-        target = pulled_or(conn, pulled, spec.target, [spec.key, *(filter_column if target_where else [])], registered)
-        summary = conn.execute(reconciliation_sql(source, target, spec.key, kept, target_where), params).fetchall()[0]
-    finally:
-        for name in registered:
-            conn.unregister(name)
-    return layers_result(spec, summary)
