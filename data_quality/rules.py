@@ -21,10 +21,11 @@ def validate_rows(
     references: dict[str, list[object]],
     where: str = "true",
     acknowledged: dict[str, list[str]] | None = None,
+    source: str | None = None,
 ) -> dict[str, Outcome]:
     """The outcome of each of `exps` on the rows `where` selects, without the rows of the rule's acknowledged keys
     (acknowledgements.py): GX for the great_expectations rules (one frame per set of acknowledged keys), DuckDB for
-    the sql rules."""
+    the sql rules. The rows are read from `source` when given (a snapshot of the relation)."""
     acknowledged = acknowledged or {}
     by_keys: dict[tuple[str, ...], list[RowExpectation]] = {}
     for exp in exps:
@@ -35,13 +36,13 @@ def validate_rows(
         selected = f"({where}) and not {condition}"
         for exp in group:
             if exp.engine == "sql" and exp.kind == "unique":
-                outcomes[exp.name] = unique_outcome(conn, suite, exp, selected, params)
+                outcomes[exp.name] = unique_outcome(conn, suite, exp, selected, params, source)
             elif exp.engine == "sql" and exp.kind == "in_reference":
-                outcomes[exp.name] = reference_outcome(conn, suite, exp, selected, params)
+                outcomes[exp.name] = reference_outcome(conn, suite, exp, selected, params, source)
             elif exp.engine == "sql":
                 raise ValueError(f"{exp.name}: the sql engine counts unique and in_reference rules only")
         with_gx = tuple(e for e in group if e.engine == "great_expectations")
         if with_gx:
             narrowed = replace(suite, expectations=with_gx)
-            outcomes |= validate_outcomes(narrowed, load_frame(conn, narrowed, selected, params), references)
+            outcomes |= validate_outcomes(narrowed, load_frame(conn, narrowed, selected, params, source), references)
     return outcomes

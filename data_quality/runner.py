@@ -10,7 +10,7 @@ import duckdb
 
 from data_quality import incremental, sql_checks, suites
 from data_quality.acknowledgements import acknowledged_keys
-from data_quality.frames import quote
+from data_quality.frames import column_types, quote
 from data_quality.gx_engine import to_check_result
 from data_quality.rules import validate_rows
 from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite, UnclassifiedCheck
@@ -46,10 +46,12 @@ def run_table_suite(
     suite: TableSuite,
     reuse: bool = True,
     pending: incremental.PendingOutcomes | None = None,
+    snapshots: dict[str, str] | None = None,
 ) -> list[CheckResult]:
     """Every expectation of `suite`. A raw table's loads are validated once each (data_quality/incremental/;
-    `reuse=False` validates every load again, the full re-check the reuse must equal), any other relation whole.
-    What was validated goes to `pending`, or is stored at once without one."""
+    `reuse=False` validates every load again, the full re-check the reuse must equal), any other relation whole
+    (from its snapshot when `snapshots` has one). What was validated goes to `pending`, or is stored at once
+    without one."""
     if not sql_checks.relation_exists(conn, suite.relation):
         why = f"{suite.relation} does not exist (not loaded or not built yet)"
         return [_not_applicable(suite, exp, why) for exp in suite.expectations]
@@ -69,7 +71,8 @@ def run_table_suite(
             if pending is None:
                 own.commit(conn)
         else:
-            outcomes = validate_rows(conn, suite_now, runnable, references, acknowledged=acks)
+            source = (snapshots or {}).get(suite.relation)
+            outcomes = validate_rows(conn, suite_now, runnable, references, acknowledged=acks, source=source)
             pieces, note = {name: [o] for name, o in outcomes.items()}, "every row validated now"
         for exp in runnable:
             acked = f"; {len(acks.get(exp.name, []))} acknowledged key(s) not judged (dq.acknowledgements)"
@@ -124,14 +127,15 @@ class AssetChecks:
         as_of: datetime,
         reuse: bool = True,
         pending: incremental.PendingOutcomes | None = None,
+        snapshots: dict[str, str] | None = None,
     ) -> list[CheckResult]:
         """Every check of this asset. `pending` collects the outcomes validated now, for the caller to store once
-        every check of its step has run; without one they are stored at once."""
+        every check of its step has run; without one they are stored at once. `snapshots`: snapshot_views."""
         own = pending if pending is not None else incremental.PendingOutcomes()
         results: list[CheckResult] = []
         for suite in self.table_suites:
             results += guarded(
-                lambda s=suite: run_table_suite(conn, s, reuse, own),
+                lambda s=suite: run_table_suite(conn, s, reuse, own, snapshots),
                 [(e.name, suite.relation, e.severity, e.kind) for e in suite.expectations],
             )
         checks = (
@@ -139,7 +143,10 @@ class AssetChecks:
             *((c, "freshness", lambda c: sql_checks.check_freshness(conn, c, as_of)) for c in self.freshness),
             *((c, "load_balance", lambda c: sql_checks.check_load_balance(conn, c)) for c in self.load_balance),
             *((c, "quarantine", lambda c: sql_checks.check_quarantine(conn, c)) for c in self.quarantine),
-            *((c, "reconciliation", lambda c: sql_checks.check_layers(conn, c)) for c in self.reconciliations),
+            *(
+                (c, "reconciliation", lambda c: sql_checks.check_layers(conn, c, snapshots))
+                for c in self.reconciliations
+            ),
             *((c, "unclassified", lambda c: check_unclassified(conn, c)) for c in self.unclassified),
         )
         for check, kind, evaluate in checks:
@@ -179,11 +186,77 @@ def checks_by_asset(
     ]
 
 
+def snapshot_views(conn: duckdb.DuckDBPyConnection, groups: Sequence[AssetChecks]) -> dict[str, str]:
+    """Each view that the whole-relation checks of `groups` read, evaluated once: relation -> the name of its rows
+    (registered with DuckDB, just the columns those checks read). A staging view is a window over all of raw that
+    a suite and two reconciliations read; the checks of one step then read it once. Unregister with
+    `drop_snapshots`."""
+    needed: dict[str, list[str]] = {}
+    for group in groups:
+        for suite in (s for s in group.table_suites if not s.per_load):
+            needed.setdefault(suite.relation, []).extend([*suite.key_columns, *suite.rule_columns])
+        for spec in group.reconciliations:
+            columns = [spec.key, *(spec.source_filter[:1] if spec.source_filter else ())]
+            needed.setdefault(spec.source, []).extend(columns)
+            needed.setdefault(spec.target, []).extend(columns)
+    snapshots: dict[str, str] = {}
+    for relation, columns in needed.items():
+        if not sql_checks.is_view(conn, relation):
+            continue
+        types = column_types(conn, relation)
+        selected = ", ".join(quote(c) for c in dict.fromkeys(columns) if c in types)
+        rows = conn.sql(f"select {selected or 'null as no_columns'} from {relation}").to_arrow_table()
+        snapshots[relation] = f"dq_snapshot_{len(snapshots)}_{id(rows)}"
+        conn.register(snapshots[relation], rows)
+    return snapshots
+
+
+def drop_snapshots(conn: duckdb.DuckDBPyConnection, snapshots: dict[str, str]) -> None:
+    for name in snapshots.values():
+        conn.unregister(name)
+
+
+def run_step(
+    conn: duckdb.DuckDBPyConnection,
+    groups: Sequence[AssetChecks],
+    as_of: datetime,
+    reuse: bool = True,
+    pending: incremental.PendingOutcomes | None = None,
+) -> list[list[CheckResult]]:
+    """The results of each of `groups`, as one check step runs them: the views they read evaluated once. If a
+    group raises, every check of it is recorded as an ERROR (an error blocks like a failure) and the other groups
+    are still checked. `pending` collects the outcomes validated now (nothing of a group that raised)."""
+    snapshots = snapshot_views(conn, groups)
+    evaluated = []
+    try:
+        for group in groups:
+            own = incremental.PendingOutcomes()
+            try:
+                results = group.run(conn, as_of, reuse, own, snapshots)
+            except (duckdb.FatalException, duckdb.ConnectionException):
+                raise
+            except Exception as err:  # any failure of a check is reported as that check's error
+                asset = ".".join(group.asset_key)
+                message = f"the checks of {asset} raised {type(err).__name__}: {err}"
+                results = [
+                    CheckResult(name, asset, severity, Status.ERROR, engine="runner", details=message)
+                    for name, severity, _ in group.check_specs
+                ]
+                own.rows = []
+            if pending is not None:
+                pending.rows += own.rows
+            else:
+                own.commit(conn)
+            evaluated.append(results)
+    finally:
+        drop_snapshots(conn, snapshots)
+    return evaluated
+
+
 def run_all(conn: duckdb.DuckDBPyConnection, as_of: datetime | None = None, reuse: bool = True) -> list[CheckResult]:
     """Every check in the project, in a stable order; `reuse=False` validates every raw load again. The outcomes
     validated now are stored once every check has run."""
-    as_of = as_of or datetime.now(UTC)
     pending = incremental.PendingOutcomes()
-    results = [r for group in checks_by_asset() for r in group.run(conn, as_of, reuse=reuse, pending=pending)]
+    results = run_step(conn, checks_by_asset(), as_of or datetime.now(UTC), reuse, pending)
     pending.commit(conn)
-    return results
+    return [r for group_results in results for r in group_results]

@@ -66,6 +66,11 @@ class TableSuite:
     per_load: bool = False
 
     @property
+    def rule_columns(self) -> list[str]:
+        """Every column a rule reads, whichever engine checks it."""
+        return list(dict.fromkeys(c for exp in self.expectations for c in exp.columns))
+
+    @property
     def columns(self) -> list[str]:
         """Only the columns the GX expectations and the key sample need, so 1M-row tables stay cheap to pull."""
         needed: list[str] = list(self.key_columns)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import duckdb
 
+from data_quality.frames import quote
 from data_quality.specs import (
     CheckResult,
     FreshnessCheck,
@@ -34,6 +35,12 @@ def relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
         [schema, name],
     ).fetchall()
     return sum(r[0] for r in row) > 0
+
+
+def is_view(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, name = relation.split(".", 1)
+    query = "select count(*) from duckdb_views() where schema_name = ? and view_name = ?"
+    return conn.execute(query, [schema, name]).fetchall()[0][0] > 0
 
 
 def has_column(conn: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
@@ -247,11 +254,37 @@ def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", t
     """
 
 
-def check_layers(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> CheckResult:
+def _matching_sides(
+    conn: duckdb.DuckDBPyConnection, source: str, target: str, key: str, kept: str, target_where: str, params: list
+) -> tuple | None:
+    """reconciliation_sql's row when the target holds each kept source key exactly once and nothing else, None
+    otherwise. Each side is aggregated on its own (its key count and the sum of its keys' 64-bit hashes, as exact
+    integers), which is cheaper than grouping both sides' keys together; equal sums of distinct keys' hashes mean
+    equal key sets but for a hash collision."""
+    k = quote(key)
+    n_src, n_src_null, src_hash = conn.execute(
+        f"""select count(*), count(*) filter (where k is null), coalesce(sum(hash(k)::hugeint), 0)
+            from (select {k} as k from {source} group by {k} having bool_or({kept}))""",
+        params,
+    ).fetchall()[0]
+    n_rows, n_distinct, n_null, tgt_hash = conn.execute(
+        f"""select count(*), count(distinct {k}), count(*) filter (where {k} is null),
+                   coalesce(sum(hash({k})::hugeint), 0)
+            from {target} {target_where}""",
+        params if target_where else [],
+    ).fetchall()[0]
+    if n_src_null or n_null or not (n_src == n_distinct == n_rows) or src_hash != tgt_hash:
+        return None
+    return (0, 0, 0, n_src, n_distinct, n_rows, [], [], [])
+
+
+def check_layers(
+    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, snapshots: dict[str, str] | None = None
+) -> CheckResult:
     """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals, over every key.
 
     The documented filter (`source_filter`) selects the source keys that must reach the target; the target is
-    filtered the same way when it has the column."""
+    filtered the same way when it has the column. A side in `snapshots` is read from its snapshot."""
     for relation in (spec.source, spec.target):
         if not relation_exists(conn, relation):
             why = f"{relation} does not exist (not built yet)"
@@ -271,10 +304,12 @@ def check_layers(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> 
         column, value = spec.source_filter
         kept, params = f"{column} = $1", [value]
         target_where = f"where {column} = $1" if has_column(conn, spec.target, column) else ""
-    sql = reconciliation_sql(spec.source, spec.target, spec.key, kept, target_where)
-    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = conn.execute(
-        sql, params
-    ).fetchall()[0]
+    snapshots = snapshots or {}
+    source, target = (snapshots.get(side, side) for side in (spec.source, spec.target))
+    summary = _matching_sides(conn, source, target, spec.key, kept, target_where, params)
+    if summary is None:  # something differs: every key compared, for the counts and samples of what
+        summary = conn.execute(reconciliation_sql(source, target, spec.key, kept, target_where), params).fetchall()[0]
+    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = summary
     failing = missing + phantom + dup
     totals_match = n_src == n_tgt_distinct == n_tgt_rows
     sample = [f"missing:{k}" for k in s_missing or []] + [f"phantom:{k}" for k in s_phantom or []]

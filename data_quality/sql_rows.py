@@ -28,8 +28,10 @@ def unique_outcome(
     exp: RowExpectation,
     where: str = "true",
     params: Sequence[object] = (),
+    source: str | None = None,
 ) -> Outcome:
-    """Rows of `suite.relation` selected by `where` whose `exp.columns` values occur more than once."""
+    """Rows of `suite.relation` (read from `source` when given: a snapshot of it) selected by `where` whose
+    `exp.columns` values occur more than once."""
     present = column_types(conn, suite.relation)
     missing = [c for c in (*exp.columns, *suite.key_columns) if c not in present]
     if missing:
@@ -41,7 +43,7 @@ def unique_outcome(
     ).fetchone()[0]
     row_id = "rowid" if is_table else "null"
     order = ("_row",) if is_table else tuple(quote(c) for c in exp.columns)
-    unit = f"(select *, {row_id} as _row from {suite.relation} where {where})"
+    unit = f"(select *, {row_id} as _row from {source or suite.relation} where {where})"
     return _unique(conn, unit, list(params), exp.columns, suite.key_columns, order)
 
 
@@ -103,9 +105,10 @@ def reference_outcome(
     exp: RowExpectation,
     where: str = "true",
     params: Sequence[object] = (),
+    source: str | None = None,
 ) -> Outcome:
-    """Rows of `suite.relation` selected by `where` whose `exp.columns[0]` is set but absent from `exp.reference`
-    ("schema.table.column")."""
+    """Rows of `suite.relation` (read from `source` when given: a snapshot of it) selected by `where` whose
+    `exp.columns[0]` is set but absent from `exp.reference` ("schema.table.column")."""
     present = column_types(conn, suite.relation)
     missing = [c for c in (exp.columns[0], *suite.key_columns) if c not in present]
     if missing:
@@ -116,7 +119,7 @@ def reference_outcome(
     element, skipped, unexpected, sample = conn.execute(
         f"""select count(*), count(*) filter (where {column} is null), count(*) filter (where {unknown}),
                    list_slice(list(({keys}) order by {keys}) filter (where {unknown}), 1, {SAMPLE_SIZE})
-            from {suite.relation} where {where}""",
+            from {source or suite.relation} where {where}""",
         list(params),
     ).fetchall()[0]
     rows = [row.values() if isinstance(row, dict) else (row,) for row in sample or []]

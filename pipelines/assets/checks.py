@@ -17,7 +17,6 @@ import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -33,7 +32,7 @@ from data_quality.dbt_results import record_dbt_tests_of_run
 from data_quality.incremental import PendingOutcomes
 from data_quality.results import write_results
 from data_quality.run_steps import record_step
-from data_quality.runner import AssetChecks, checks_by_asset
+from data_quality.runner import AssetChecks, checks_by_asset, run_step
 from data_quality.specs import CheckResult, Severity, Status
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
@@ -76,33 +75,6 @@ def _specs(group: AssetChecks) -> list[AssetCheckSpec]:
     ]
 
 
-def run_guarded(
-    group: AssetChecks,
-    conn: duckdb.DuckDBPyConnection,
-    checked_at: datetime,
-    pending: PendingOutcomes | None = None,
-    reuse: bool = True,
-) -> list[CheckResult]:
-    """The group's results; if a check raises, every check of this group is recorded as an ERROR (an error blocks
-    like a failure) and the other assets sharing the step are still checked and recorded. `pending` collects what
-    the step validated (stored when the step is done; nothing of a group that raised)."""
-    own = PendingOutcomes()
-    try:
-        results = group.run(conn, as_of=checked_at, reuse=reuse, pending=own)
-    except Exception as err:  # any failure of a check is reported as that check's error
-        asset = ".".join(group.asset_key)
-        message = f"the checks of {asset} raised {type(err).__name__}: {err}"
-        return [
-            CheckResult(name, asset, severity, Status.ERROR, engine="runner", details=message)
-            for name, severity, _ in group.check_specs
-        ]
-    if pending is not None:
-        pending.rows += own.rows
-    else:
-        own.commit(conn)
-    return results
-
-
 def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str) -> AssetChecksDefinition:
     """One multi-asset check (one step) running the checks of several assets, each result on its own asset."""
     groups = list(groups)
@@ -115,7 +87,7 @@ def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str
         reuse = not warehouse.settings.full_refresh
         with warehouse.connect() as conn:
             pending = PendingOutcomes()
-            evaluated = [(group, run_guarded(group, conn, checked_at, pending, reuse)) for group in groups]
+            evaluated = list(zip(groups, run_step(conn, groups, checked_at, reuse, pending), strict=True))
             write_results(conn, context.run.run_id, [r for _, results in evaluated for r in results], checked_at)
             if any(group.asset_key[0] in DBT_SCHEMAS for group in groups):
                 # These checks ran after the dbt build: put its dbt tests in the same history, under this run.

@@ -145,6 +145,17 @@ def test_lost_phantom_and_duplicated_incidents_fail(conn):
     assert "marts.fct_incident: 3 distinct in 4 rows" in r.details
 
 
+def test_a_lost_key_balanced_by_a_phantom_one_still_fails(conn):
+    # the totals agree (2 staging incidents, 2 distinct in 2 mart rows): only the keys themselves differ
+    _stg_and_mart(conn, [("INC1", "incident"), ("INC2", "incident")], [("INC1", "incident"), ("INC9", "incident")])
+    r = check_layers(conn, LAYERS["staging_to_fct_incident__tickets"])
+    assert (r.status, r.failing_row_count, r.failing_keys_sample) == (
+        Status.FAILED,
+        2,
+        ["missing:INC2", "phantom:INC9"],
+    )
+
+
 def test_raw_ticket_lost_before_staging_fails(conn):
     insert_raw(conn, "tickets", [ticket("INC1"), ticket("INC2")])
     conn.execute("create schema staging")
