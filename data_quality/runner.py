@@ -99,27 +99,56 @@ def guarded(
         ]
 
 
+AggregateCheck = (
+    suites.VolumeCheck
+    | suites.FreshnessCheck
+    | suites.LoadBalanceCheck
+    | suites.QuarantineCheck
+    | suites.LayerReconciliation
+    | UnclassifiedCheck
+)
+
+
+CHECK_TYPES = {
+    suites.VolumeCheck: "volume",
+    suites.FreshnessCheck: "freshness",
+    suites.LoadBalanceCheck: "load_balance",
+    suites.QuarantineCheck: "quarantine",
+    suites.LayerReconciliation: "reconciliation",
+    UnclassifiedCheck: "unclassified",
+}
+
+
+def _evaluate(
+    conn: duckdb.DuckDBPyConnection, check: AggregateCheck, as_of: datetime, snapshots: dict[str, str] | None
+) -> CheckResult:
+    """One aggregate check, by its kind (sql_checks.py, unclassified.py)."""
+    if isinstance(check, suites.VolumeCheck):
+        return sql_checks.check_volume(conn, check)
+    if isinstance(check, suites.FreshnessCheck):
+        return sql_checks.check_freshness(conn, check, as_of)
+    if isinstance(check, suites.LoadBalanceCheck):
+        return sql_checks.check_load_balance(conn, check)
+    if isinstance(check, suites.QuarantineCheck):
+        return sql_checks.check_quarantine(conn, check)
+    if isinstance(check, suites.LayerReconciliation):
+        return sql_checks.check_layers(conn, check, snapshots)
+    return check_unclassified(conn, check)
+
+
 @dataclass(frozen=True)
 class AssetChecks:
-    """Everything checked on one Dagster asset."""
+    """Everything checked on one Dagster asset: row rules (table suites), then aggregate checks."""
 
     asset_key: tuple[str, ...]
     table_suites: tuple[TableSuite, ...] = ()
-    volume: tuple[suites.VolumeCheck, ...] = ()
-    freshness: tuple[suites.FreshnessCheck, ...] = ()
-    load_balance: tuple[suites.LoadBalanceCheck, ...] = ()
-    quarantine: tuple[suites.QuarantineCheck, ...] = ()
-    reconciliations: tuple[suites.LayerReconciliation, ...] = ()
-    unclassified: tuple[UnclassifiedCheck, ...] = ()
+    checks: tuple[AggregateCheck, ...] = ()
 
     @property
     def check_specs(self) -> list[tuple[str, Severity, str]]:
         """(name, severity, description) of every check on this asset, in run order."""
         specs = [(e.name, e.severity, e.description) for s in self.table_suites for e in s.expectations]
-        groups = (self.volume, self.freshness, self.load_balance, self.quarantine, self.reconciliations)
-        for group in (*groups, self.unclassified):
-            specs += [(c.name, c.severity, c.description) for c in group]
-        return specs
+        return specs + [(c.name, c.severity, c.description) for c in self.checks]
 
     def run(
         self,
@@ -138,49 +167,33 @@ class AssetChecks:
                 lambda s=suite: run_table_suite(conn, s, reuse, own, snapshots),
                 [(e.name, suite.relation, e.severity, e.kind) for e in suite.expectations],
             )
-        checks = (
-            *((c, "volume", lambda c: sql_checks.check_volume(conn, c)) for c in self.volume),
-            *((c, "freshness", lambda c: sql_checks.check_freshness(conn, c, as_of)) for c in self.freshness),
-            *((c, "load_balance", lambda c: sql_checks.check_load_balance(conn, c)) for c in self.load_balance),
-            *((c, "quarantine", lambda c: sql_checks.check_quarantine(conn, c)) for c in self.quarantine),
-            *(
-                (c, "reconciliation", lambda c: sql_checks.check_layers(conn, c, snapshots))
-                for c in self.reconciliations
-            ),
-            *((c, "unclassified", lambda c: check_unclassified(conn, c)) for c in self.unclassified),
-        )
-        for check, kind, evaluate in checks:
+        for check in self.checks:
             asset = getattr(check, "relation", None) or getattr(check, "target", None) or ".".join(self.asset_key)
-            results += guarded(lambda c=check, f=evaluate: [f(c)], [(check.name, asset, check.severity, kind)])
+            kind = CHECK_TYPES[type(check)]
+            results += guarded(
+                lambda c=check: [_evaluate(conn, c, as_of, snapshots)], [(check.name, asset, check.severity, kind)]
+            )
         if pending is None:
             own.commit(conn)
         return results
 
 
-def checks_by_asset(
-    table_suites: Sequence[TableSuite] = suites.TABLE_SUITES,
-    volume: Sequence[suites.VolumeCheck] = suites.VOLUME_CHECKS,
-    freshness: Sequence[suites.FreshnessCheck] = suites.FRESHNESS_CHECKS,
-    load_balance: Sequence[suites.LoadBalanceCheck] = (suites.LOAD_BALANCE,),
-    quarantine: Sequence[suites.QuarantineCheck] = (suites.QUARANTINE,),
-    reconciliations: Sequence[suites.LayerReconciliation] = suites.RECONCILIATIONS,
-    unclassified: Sequence[UnclassifiedCheck] = (suites.UNCLASSIFIED,),
-) -> list[AssetChecks]:
-    """Group every defined check under the asset it guards (one Dagster multi-check per asset)."""
-    keys: list[tuple[str, ...]] = []
-    for item in (*table_suites, *volume, *freshness, *load_balance, *quarantine, *reconciliations, *unclassified):
-        if item.asset_key not in keys:
-            keys.append(item.asset_key)
+def checks_by_asset() -> list[AssetChecks]:
+    """Group every check of data_quality/suites.py under the asset it guards (one Dagster multi-check per asset)."""
+    aggregates = (
+        *suites.VOLUME_CHECKS,
+        *suites.FRESHNESS_CHECKS,
+        suites.LOAD_BALANCE,
+        suites.QUARANTINE,
+        *suites.RECONCILIATIONS,
+        suites.UNCLASSIFIED,
+    )
+    keys = list(dict.fromkeys(item.asset_key for item in (*suites.TABLE_SUITES, *aggregates)))
     return [
         AssetChecks(
             asset_key=key,
-            table_suites=tuple(s for s in table_suites if s.asset_key == key),
-            volume=tuple(c for c in volume if c.asset_key == key),
-            freshness=tuple(c for c in freshness if c.asset_key == key),
-            load_balance=tuple(c for c in load_balance if c.asset_key == key),
-            quarantine=tuple(c for c in quarantine if c.asset_key == key),
-            reconciliations=tuple(c for c in reconciliations if c.asset_key == key),
-            unclassified=tuple(c for c in unclassified if c.asset_key == key),
+            table_suites=tuple(s for s in suites.TABLE_SUITES if s.asset_key == key),
+            checks=tuple(c for c in aggregates if c.asset_key == key),
         )
         for key in keys
     ]
@@ -195,7 +208,7 @@ def snapshot_views(conn: duckdb.DuckDBPyConnection, groups: Sequence[AssetChecks
     for group in groups:
         for suite in (s for s in group.table_suites if not s.per_load):
             needed.setdefault(suite.relation, []).extend([*suite.key_columns, *suite.rule_columns])
-        for spec in group.reconciliations:
+        for spec in (c for c in group.checks if isinstance(c, suites.LayerReconciliation)):
             columns = [spec.key, *(spec.source_filter[:1] if spec.source_filter else ())]
             needed.setdefault(spec.source, []).extend(columns)
             needed.setdefault(spec.target, []).extend(columns)

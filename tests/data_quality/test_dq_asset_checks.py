@@ -208,7 +208,7 @@ def test_a_check_that_raises_is_an_error_and_the_others_in_its_step_still_run(tm
         Severity.WARNING,
         source_filter=("no_such_column", "x"),
     )
-    (layer,) = build_checks([tickets, AssetChecks(asset_key=("raw", "surveys"), reconciliations=(broken,))])
+    (layer,) = build_checks([tickets, AssetChecks(asset_key=("raw", "surveys"), checks=(broken,))])
     warehouse = WarehouseResource(
         warehouse_path=str(tmp_path / "itsm.duckdb"), inbox_dir=str(tmp_path), output_dir=str(tmp_path)
     )

@@ -271,7 +271,7 @@ def test_a_check_that_errors_in_a_step_is_its_own_error_and_the_others_outcomes_
     failing_group = AssetChecks(
         asset_key=tickets.asset_key,
         table_suites=tickets.table_suites,
-        reconciliations=(broken,),
+        checks=(broken,),
     )
     failed = _raw_step(tmp_path, [failing_group], [ticket("INC1"), ticket("INC2", priority=9)], load_id=1)
     evaluations = {e.check_name: e for e in failed.get_asset_check_evaluations()}
