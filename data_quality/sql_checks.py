@@ -25,6 +25,8 @@ from data_quality.specs import (
 
 SAMPLE_SIZE = 10
 
+Check = VolumeCheck | FreshnessCheck | LoadBalanceCheck | QuarantineCheck | LayerReconciliation
+
 
 def relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
     schema, name = relation.split(".", 1)
@@ -54,6 +56,14 @@ def has_column(conn: duckdb.DuckDBPyConnection, relation: str, column: str) -> b
 
 def _not_applicable(name: str, asset: str, severity: Severity, check_type: str, why: str) -> CheckResult:
     return CheckResult(name, asset, severity, Status.NOT_APPLICABLE, check_type=check_type, engine="sql", details=why)
+
+
+def _result(
+    spec: Check, asset: str, kind: str, ok: bool, observed: float | None, failing: int, sample: list[str], details: str
+) -> CheckResult:
+    """A passed or failed result of an aggregate check."""
+    status = Status.PASSED if ok else Status.FAILED
+    return CheckResult(spec.name, asset, spec.severity, status, observed, failing, sample, kind, "sql", details)
 
 
 def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckResult:
@@ -87,19 +97,12 @@ def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckRes
     median = statistics.median(history)
     low, high = spec.low_ratio * median, spec.high_ratio * median
     ok = low <= latest_n <= high
-    return CheckResult(
-        spec.name,
-        relation,
-        spec.severity,
-        Status.PASSED if ok else Status.FAILED,
-        observed_value=float(latest_n),
-        failing_row_count=0 if ok else int(latest_n),
-        failing_keys_sample=[] if ok else [f"load {latest_id}"],
-        check_type="volume",
-        engine="sql",
-        details=f"load {latest_id} wrote {latest_n} rows; band [{low:g}, {high:g}] = "
-        f"[{spec.low_ratio:g}, {spec.high_ratio:g}] x median {median:g} of {len(history)} earlier loads",
+    details = (
+        f"load {latest_id} wrote {latest_n} rows; band [{low:g}, {high:g}] = "
+        f"[{spec.low_ratio:g}, {spec.high_ratio:g}] x median {median:g} of {len(history)} earlier loads"
     )
+    sample = [] if ok else [f"load {latest_id}"]
+    return _result(spec, relation, "volume", ok, float(latest_n), 0 if ok else int(latest_n), sample, details)
 
 
 def export_instant(conn: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -128,42 +131,20 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
         [at],
     ).fetchall()[0]
     if newest is None:
-        return CheckResult(
-            spec.name,
-            spec.relation,
-            spec.severity,
-            Status.FAILED,
-            check_type="freshness",
-            engine="sql",
-            failing_row_count=0,
-            details=f"{spec.relation} holds no {spec.column}: nothing loaded",
-        )
+        details = f"{spec.relation} holds no {spec.column}: nothing loaded"
+        return _result(spec, spec.relation, "freshness", False, None, 0, [], details)
     if age_hours < 0:
-        return CheckResult(
-            spec.name,
-            spec.relation,
-            spec.severity,
-            Status.FAILED,
-            observed_value=round(float(age_hours), 3),
-            failing_row_count=0,
-            check_type="freshness",
-            engine="sql",
-            details=f"newest {spec.column} {newest} is {-age_hours:.1f} h after {at_label} "
-            f"{at.isoformat()}: a timestamp from the future (observed_value = age in hours)",
+        details = (
+            f"newest {spec.column} {newest} is {-age_hours:.1f} h after {at_label} "
+            f"{at.isoformat()}: a timestamp from the future (observed_value = age in hours)"
         )
-    ok = age_hours <= spec.max_age_hours
-    return CheckResult(
-        spec.name,
-        spec.relation,
-        spec.severity,
-        Status.PASSED if ok else Status.FAILED,
-        observed_value=round(float(age_hours), 3),
-        failing_row_count=0,
-        check_type="freshness",
-        engine="sql",
-        details=f"newest {spec.column} {newest} is {age_hours:.1f} h old at {at_label} "
-        f"{at.isoformat()}; limit {spec.max_age_hours:g} h (observed_value = age in hours)",
+        return _result(spec, spec.relation, "freshness", False, round(float(age_hours), 3), 0, [], details)
+    details = (
+        f"newest {spec.column} {newest} is {age_hours:.1f} h old at {at_label} "
+        f"{at.isoformat()}; limit {spec.max_age_hours:g} h (observed_value = age in hours)"
     )
+    ok = age_hours <= spec.max_age_hours
+    return _result(spec, spec.relation, "freshness", ok, round(float(age_hours), 3), 0, [], details)
 
 
 def check_load_balance(conn: duckdb.DuckDBPyConnection, spec: LoadBalanceCheck) -> CheckResult:
@@ -185,18 +166,9 @@ def check_load_balance(conn: duckdb.DuckDBPyConnection, spec: LoadBalanceCheck) 
     ).fetchall()
     if total == 0:
         return _not_applicable(spec.name, asset, spec.severity, "reconciliation", "no load has recorded counts yet")
-    return CheckResult(
-        spec.name,
-        asset,
-        spec.severity,
-        Status.PASSED if bad == 0 else Status.FAILED,
-        observed_value=float(bad),
-        failing_row_count=int(bad),
-        failing_keys_sample=[f"load {lid} ({src}): read {r} != {lo} + {q}" for lid, src, r, lo, q in sample],
-        check_type="reconciliation",
-        engine="sql",
-        details=f"{bad} of {total} loads where rows_read != rows_loaded + rows_quarantined",
-    )
+    keys = [f"load {lid} ({src}): read {r} != {lo} + {q}" for lid, src, r, lo, q in sample]
+    details = f"{bad} of {total} loads where rows_read != rows_loaded + rows_quarantined"
+    return _result(spec, asset, "reconciliation", bad == 0, float(bad), int(bad), keys, details)
 
 
 def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> CheckResult:
@@ -213,18 +185,9 @@ def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> 
         "select reason, count(*) as n from raw.quarantine group by reason order by n desc, reason limit 10"
     ).fetchall()
     breakdown = "; ".join(f"{n} x {reason}" for reason, n in reasons)
-    return CheckResult(
-        spec.name,
-        asset,
-        spec.severity,
-        Status.PASSED if total == 0 else Status.FAILED,
-        observed_value=float(total),
-        failing_row_count=int(total),
-        failing_keys_sample=[f"{src.rsplit('/', 1)[-1]}:{line} {reason}" for src, line, reason in sample],
-        check_type="quarantine",
-        engine="sql",
-        details=f"{total} rows quarantined" + (f": {breakdown}" if breakdown else ""),
-    )
+    keys = [f"{src.rsplit('/', 1)[-1]}:{line} {reason}" for src, line, reason in sample]
+    details = f"{total} rows quarantined" + (f": {breakdown}" if breakdown else "")
+    return _result(spec, asset, "quarantine", total == 0, float(total), int(total), keys, details)
 
 
 def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
@@ -316,16 +279,10 @@ def check_layers(
     sample += [f"duplicated:{k}" for k in s_dup or []]
     ok = failing == 0 and totals_match
     where = f" ({spec.source_filter[0]} = {spec.source_filter[1]!r})" if spec.source_filter else ""
-    return CheckResult(
-        spec.name,
-        spec.target,
-        spec.severity,
-        Status.PASSED if ok else Status.FAILED,
-        observed_value=float(n_tgt_distinct),
-        failing_row_count=int(failing),
-        failing_keys_sample=sample[:SAMPLE_SIZE],
-        check_type="reconciliation",
-        engine="sql",
-        details=f"{spec.source}{where}: {n_src} distinct {spec.key}; {spec.target}: {n_tgt_distinct} distinct in "
-        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}",
+    details = (
+        f"{spec.source}{where}: {n_src} distinct {spec.key}; {spec.target}: {n_tgt_distinct} distinct in "
+        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}"
+    )
+    return _result(
+        spec, spec.target, "reconciliation", ok, float(n_tgt_distinct), int(failing), sample[:SAMPLE_SIZE], details
     )
