@@ -20,10 +20,6 @@ from data_quality.specs import RowExpectation, Status, TableSuite
 # Bump when the way an outcome is computed changes (frame types, sample rules): stored outcomes then expire.
 OUTCOME_VERSION = 3
 
-# New loads of a table are validated together, in one frame, up to this many rows: GX's cost per validation is
-# mostly fixed, so the small loads of a daily run are validated once instead of once each.
-MERGE_ROWS = 200_000
-
 
 @lru_cache(maxsize=1)
 def _engine_versions() -> str:
@@ -94,51 +90,12 @@ def present_loads(conn: duckdb.DuckDBPyConnection, relation: str, superseded: st
     return dict(rows)
 
 
-def _unit(loads: Sequence[int | None], present: dict[int | None, int], superseded: str) -> tuple[str, str, str]:
-    """(label, fingerprint, SQL filter) of the current rows of one or more loads."""
-    fingerprint = "rows=" + ",".join(str(present[lid]) for lid in loads)
-    if list(loads) == [None]:
+def _unit(load_id: int | None, present: dict[int | None, int], superseded: str) -> tuple[str, str, str]:
+    """(label, fingerprint, SQL filter) of the current rows of one load; the fingerprint is their count."""
+    fingerprint = f"rows={present[load_id]}"
+    if load_id is None:
         return "load <null>", fingerprint, f"_load_id is null and {current_filter(superseded)}"
-    ids = ",".join(str(int(lid)) for lid in loads if lid is not None)
-    label = f"load {ids}" if len(loads) == 1 else f"loads {ids}"
-    return label, fingerprint, f"_load_id in ({ids}) and {current_filter(superseded)}"
-
-
-def _unit_loads(label: str, fingerprint: str) -> dict[int | None, int]:
-    """The loads and row counts a stored unit covered ('load 3' / 'loads 3,4' with 'rows=10' / 'rows=10,7')."""
-    ids = label.partition(" ")[2].split(",")
-    counts = [int(n) for n in fingerprint.removeprefix("rows=").split(",")]
-    return dict(zip([None if lid == "<null>" else int(lid) for lid in ids], counts, strict=True))
-
-
-def _chunks(loads: Sequence[int | None], present: dict[int | None, int]) -> list[list[int | None]]:
-    """Consecutive loads grouped up to MERGE_ROWS rows; rows without a load id are a unit of their own."""
-    chunks: list[list[int | None]] = []
-    chunk: list[int | None] = []
-    rows = 0
-    for lid in loads:
-        if lid is None:
-            chunks.append([None])
-            continue
-        if chunk and rows + present[lid] > MERGE_ROWS:
-            chunks.append(chunk)
-            chunk, rows = [], 0
-        chunk.append(lid)
-        rows += present[lid]
-    return chunks + ([chunk] if chunk else [])
-
-
-def _cover(stored: list[tuple[str, str, Outcome]], present: dict[int | None, int]) -> list[tuple[tuple, Outcome]]:
-    """Stored outcomes whose loads are all present with the same row counts, no load counted twice (newest first):
-    each is the exact outcome of its rows, so their sum is the outcome of the loads they cover."""
-    taken: set[int | None] = set()
-    pieces: list[tuple[tuple, Outcome]] = []
-    for label, fingerprint, outcome in stored:
-        loads = _unit_loads(label, fingerprint)
-        if taken.isdisjoint(loads) and all(lid in present and present[lid] == n for lid, n in loads.items()):
-            taken |= loads.keys()
-            pieces.append((tuple(loads), outcome))
-    return pieces
+    return f"load {int(load_id)}", fingerprint, f"_load_id = {int(load_id)} and {current_filter(superseded)}"
 
 
 def run_per_load(
@@ -149,48 +106,39 @@ def run_per_load(
     reuse: bool,
     pending: PendingOutcomes,
 ) -> tuple[dict[str, list[Outcome]], str]:
-    """Per rule, the outcomes over the current rows of every load present, in load order: stored ones for loads
-    validated before (unless `reuse` is False), fresh ones for the rest; and a note on what was validated now.
-    The fresh outcomes go to `pending`."""
+    """Per rule, its outcome on the current rows of each load present, in load order: stored for loads validated
+    before (unless `reuse` is False), validated now for the others; and a note on what was validated now. The
+    outcomes validated now go to `pending`."""
     hashes = {e.name: spec_hash(suite, e, references, acknowledged.get(e.name, ())) for e in suite.expectations}
     stored = stored_outcomes(conn, suite.relation, list(hashes.values())) if reuse else {}
     superseded = superseded_rows(conn, suite)
     try:
         present = present_loads(conn, suite.relation, superseded)
-        pieces: dict[str, list[tuple[tuple, Outcome]]] = {}
-        by_uncovered: dict[tuple, list[RowExpectation]] = {}
+        outcomes: dict[str, dict[int | None, Outcome]] = {e.name: {} for e in suite.expectations}
+        todo: dict[int | None, list[RowExpectation]] = {}
         for exp in suite.expectations:
-            pieces[exp.name] = _cover(stored.get(hashes[exp.name], []), present)
-            covered = {lid for loads, _ in pieces[exp.name] for lid in loads}
-            uncovered = tuple(lid for lid in present if lid not in covered)
-            if uncovered:
-                by_uncovered.setdefault(uncovered, []).append(exp)
-        validated: set[int | None] = set()
+            for load_id in present:
+                label, fingerprint, _ = _unit(load_id, present, superseded)
+                known = stored.get(hashes[exp.name], {}).get((label, fingerprint))
+                if known is None:
+                    todo.setdefault(load_id, []).append(exp)
+                else:
+                    outcomes[exp.name][load_id] = known
         checked_at = datetime.now(UTC)
-        for uncovered, exps in by_uncovered.items():
-            for chunk in _chunks(uncovered, present):
-                label, fingerprint, where = _unit(chunk, present, superseded)
-                fresh = validate_rows(conn, suite, exps, references, where, acknowledged)
-                validated |= set(chunk)
-                for exp in exps:
-                    pieces[exp.name].append((tuple(chunk), fresh[exp.name]))
-                pending.rows += [
-                    (suite.relation, name, hashes[name], label, fingerprint, str(o.status), o.element_count,
-                     o.missing_count, o.unexpected_count, json.dumps(list(o.sample_keys)), checked_at)
-                    for name, o in fresh.items()
-                    if o.status is not Status.ERROR
-                ]  # fmt: skip
+        for load_id, exps in todo.items():
+            label, fingerprint, where = _unit(load_id, present, superseded)
+            for name, o in validate_rows(conn, suite, exps, references, where, acknowledged).items():
+                outcomes[name][load_id] = o
+                if o.status is not Status.ERROR:
+                    pending.rows.append(
+                        (suite.relation, name, hashes[name], label, fingerprint, str(o.status), o.element_count,
+                         o.missing_count, o.unexpected_count, json.dumps(list(o.sample_keys)), checked_at)
+                    )  # fmt: skip
     finally:
         conn.unregister(superseded)
-
-    def load_order(piece: tuple[tuple, Outcome]) -> tuple[bool, int]:
-        first = piece[0][0]
-        return (first is None, first or 0)
-
-    ordered = {name: [o for _, o in sorted(ps, key=load_order)] for name, ps in pieces.items()}
     note = (
-        f"{len(present)} load(s) in {suite.relation}: {len(validated)} validated now, "
-        f"{len(present) - len(validated)} by earlier runs (current rows only: rows a later load of their key "
+        f"{len(present)} load(s) in {suite.relation}: {len(todo)} validated now, "
+        f"{len(present) - len(todo)} by earlier runs (current rows only: rows a later load of their key "
         "replaced are history, not judged)"
     )
-    return ordered, note
+    return {name: [by_load[lid] for lid in present] for name, by_load in outcomes.items()}, note

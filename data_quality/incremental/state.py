@@ -1,4 +1,4 @@
-"""dq.check_units: the outcome of each raw row rule on each load (or few loads) it was validated on."""
+"""dq.check_units: the outcome of each raw row rule on each load it was validated on."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ UNITS_COLUMNS = (
     ("relation", "VARCHAR NOT NULL"),
     ("check_name", "VARCHAR NOT NULL"),
     ("spec_hash", "VARCHAR NOT NULL"),
-    ("unit", "VARCHAR NOT NULL"),  # 'load <id>' or 'loads <id>,<id>,...'
-    ("fingerprint", "VARCHAR NOT NULL"),  # 'rows=<n>[,<n>...]': current rows of each load when validated
+    ("unit", "VARCHAR NOT NULL"),  # 'load <id>'
+    ("fingerprint", "VARCHAR NOT NULL"),  # 'rows=<n>': the load's current rows when validated
     ("status", "VARCHAR NOT NULL"),  # passed / failed (errors are not stored)
     ("element_count", "BIGINT NOT NULL"),
     ("missing_count", "BIGINT NOT NULL"),
@@ -27,11 +27,11 @@ UNITS_COLUMNS = (
     ("checked_at", "TIMESTAMPTZ NOT NULL"),
 )
 
-StoredUnits = dict[str, list[tuple[str, str, Outcome]]]  # spec hash -> (unit, fingerprint, outcome), newest first
+StoredUnits = dict[str, dict[tuple[str, str], Outcome]]  # spec hash -> (unit, fingerprint) -> outcome
 
 
 def stored_outcomes(conn: duckdb.DuckDBPyConnection, relation: str, hashes: Sequence[str]) -> StoredUnits:
-    """Stored outcomes by spec hash, newest first; a unit stored twice with the same fingerprint keeps its newest."""
+    """Stored outcomes by spec hash and unit; a unit stored twice with the same fingerprint keeps its newest."""
     if not hashes or not table_exists(conn, UNITS_TABLE):
         return {}
     rows = conn.execute(
@@ -41,12 +41,9 @@ def stored_outcomes(conn: duckdb.DuckDBPyConnection, relation: str, hashes: Sequ
         [relation, list(hashes)],
     ).fetchall()
     stored: StoredUnits = {}
-    seen: set[tuple[str, str, str]] = set()
     for h, unit, fp, status, el, miss, unexp, keys in rows:
-        if (h, unit, fp) not in seen:
-            seen.add((h, unit, fp))
-            outcome = Outcome(Status(status), int(el), int(miss), int(unexp), tuple(json.loads(keys)))
-            stored.setdefault(h, []).append((unit, fp, outcome))
+        outcome = Outcome(Status(status), int(el), int(miss), int(unexp), tuple(json.loads(keys)))
+        stored.setdefault(h, {}).setdefault((unit, fp), outcome)
     return stored
 
 

@@ -211,21 +211,21 @@ def test_bad_row_in_a_later_load_is_caught_by_the_incremental_check(conn):
     assert (priority.status, priority.failing_row_count, priority.failing_keys_sample) == (Status.FAILED, 1, ["INC3|2"])
     assert (state.status, state.failing_keys_sample, state.observed_value) == (Status.FAILED, ["INC4|2"], 20.0)
     assert priority.blocks and state.blocks
-    # loads 2 and 3 were validated now, together (one unit), load 1 not again
+    # loads 2 and 3 were validated now, each on its own, load 1 not again
     assert "3 load(s) in raw.tickets: 2 validated now, 1 by earlier runs" in priority.details
     units = conn.execute(f"select distinct unit from {UNITS_TABLE} order by unit").fetchall()
-    assert units == [("load 1",), ("loads 2,3",)]
+    assert units == [("load 1",), ("load 2",), ("load 3",)]
     recheck = run_table_suite(conn, TICKETS, reuse=False)
     assert [_answer(r) for r in incremental] == [_answer(r) for r in recheck]
 
 
-def test_merged_unit_of_loads_is_reused_while_its_loads_are_unchanged(conn):
+def test_outcomes_of_two_loads_are_reused_while_the_loads_are_unchanged(conn):
     insert_raw(conn, "tickets", [ticket("INC1", priority=0)], load_id=1)
     insert_raw(conn, "tickets", [ticket("INC2", priority=8)], load_id=2)
     first = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
     again = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
-    # priorities 0 and 8 are both outside 1-4: 2 of 2 judged rows -> 100 %; failing keys in load order across the
-    # merged unit: INC1 (load 1), INC2 (load 2)
+    # priorities 0 and 8 are both outside 1-4: 2 of 2 judged rows -> 100 %; failing keys in load order: INC1
+    # (load 1), INC2 (load 2)
     assert _answer(first) == _answer(again) == (Status.FAILED, 2, 100.0, ["INC1|1", "INC2|2"])
     assert "2 load(s) in raw.tickets: 0 validated now, 2 by earlier runs" in again.details
 

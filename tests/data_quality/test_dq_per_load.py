@@ -55,9 +55,10 @@ def test_bad_row_in_load_1_keeps_failing_a_run_that_only_adds_a_clean_load_2(con
         assert result.blocks
     # current rows: INC2|1 (INC1|1 was replaced by INC1|2), INC1|2, INC3|2 -> 1 of 3 = 33.3 %
     assert second.observed_value == pytest.approx(100 / 3)
-    # load 1 lost a current row to load 2, so its stored outcome no longer fits: both loads validated now, together
+    # load 1 lost a current row to load 2, so its stored outcome no longer fits: both loads validated now
     assert "2 load(s) in raw.tickets: 2 validated now, 0 by earlier runs" in second.details
-    assert _stored_units(conn, "raw_tickets__priority__in_set") == [("load 1", "failed", 1), ("loads 1,2", "failed", 1)]
+    stored = [("load 1", "failed", 1), ("load 1", "failed", 1), ("load 2", "passed", 0)]
+    assert _stored_units(conn, "raw_tickets__priority__in_set") == stored
 
 
 def test_a_load_that_adds_nothing_to_old_keys_leaves_their_loads_validated_once(conn):
@@ -171,9 +172,8 @@ def test_load_no_longer_in_raw_no_longer_counts(conn):
     conn.execute("delete from raw.tickets where _load_id = 1")  # e.g. a retention purge of old history
     result = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
     assert (result.status, result.failing_row_count) == (Status.PASSED, 0)
-    # loads 1 and 2 arrived before the same run and were validated together, as one unit: without load 1 that
-    # unit no longer fits raw, so load 2 is validated again (alone)
-    assert "1 load(s) in raw.tickets: 1 validated now, 0 by earlier runs" in result.details
+    # load 2's stored outcome still fits (its current rows are unchanged): nothing is validated again
+    assert "1 load(s) in raw.tickets: 0 validated now, 1 by earlier runs" in result.details
 
 
 def test_changed_rule_validates_stored_loads_again(conn):
