@@ -230,7 +230,9 @@ def to_check_result(suite: TableSuite, exp: RowExpectation, outcomes: Sequence[O
     """
     errors = [o.message for o in outcomes if o.status is Status.ERROR]
     if errors:
-        return _error(suite, exp, errors[0])
+        return CheckResult(
+            exp.name, suite.relation, exp.severity, Status.ERROR, None, None, [], exp.kind, exp.engine, errors[0]
+        )
     element = sum(o.element_count for o in outcomes)
     judged = element - sum(o.missing_count for o in outcomes)
     unexpected = sum(o.unexpected_count for o in outcomes)
@@ -280,16 +282,4 @@ def _outcome_from_gx(evr: Any, frame: pd.DataFrame, key_columns: tuple[str, ...]
         missing_count=int(res.get("missing_count") or 0),
         unexpected_count=int(unexpected),
         sample_keys=tuple(keys[:SAMPLE_SIZE]),
-    )
-
-
-def _error(suite: TableSuite, exp: RowExpectation, message: str) -> CheckResult:
-    return CheckResult(
-        check_name=exp.name,
-        asset=suite.relation,
-        severity=exp.severity,
-        status=Status.ERROR,
-        check_type=exp.kind,
-        engine=exp.engine,
-        details=message,
     )
