@@ -218,7 +218,12 @@ def snapshot_views(conn: duckdb.DuckDBPyConnection, groups: Sequence[AssetChecks
             continue
         types = column_types(conn, relation)
         selected = ", ".join(quote(c) for c in dict.fromkeys(columns) if c in types)
-        rows = conn.sql(f"select {selected or 'null as no_columns'} from {relation}").to_arrow_table()
+        try:
+            rows = conn.sql(f"select {selected or 'null as no_columns'} from {relation}").to_arrow_table()
+        except (duckdb.FatalException, duckdb.ConnectionException):
+            raise
+        except duckdb.Error:  # a broken view: its checks read it themselves and each records its own error
+            continue
         snapshots[relation] = f"dq_snapshot_{len(snapshots)}_{id(rows)}"
         conn.register(snapshots[relation], rows)
     return snapshots
