@@ -73,15 +73,6 @@ def latest_run_results_dir(target_root: Path) -> Path | None:
     return max(candidates, key=lambda p: p.stat().st_mtime).parent
 
 
-def record_dbt_test_results(conn: duckdb.DuckDBPyConnection, run_id: str, target_dir: Path) -> int:
-    """Append the dbt test outcomes found in `target_dir` to dq.check_results; return rows written.
-
-    For the dbt asset to call after `dbt build` with its invocation's target path, so a Dagster run records
-    dbt tests under its own run id.
-    """
-    return write_results(conn, run_id, dbt_test_results(target_dir))
-
-
 def record_dbt_tests_of_run(conn: duckdb.DuckDBPyConnection, run_id: str, target_root: Path) -> int:
     """Record the dbt tests that dagster-dbt ran inside Dagster run `run_id`, once per run, from the invocation
     folders under `target_root` (dbt's target path).
@@ -96,4 +87,4 @@ def record_dbt_tests_of_run(conn: duckdb.DuckDBPyConnection, run_id: str, target
     if already:
         return 0
     folders = sorted(p.parent for p in target_root.glob(f"*-{run_id[:7]}-*/run_results.json"))
-    return sum(record_dbt_test_results(conn, run_id, folder) for folder in folders)
+    return sum(write_results(conn, run_id, dbt_test_results(folder)) for folder in folders)

@@ -241,33 +241,16 @@ def run_step(
     reuse: bool = True,
     pending: incremental.PendingOutcomes | None = None,
 ) -> list[list[CheckResult]]:
-    """The results of each of `groups`, as one check step runs them: the views they read evaluated once. If a
-    group raises, every check of it is recorded as an ERROR (an error blocks like a failure) and the other groups
-    are still checked. `pending` collects the outcomes validated now (nothing of a group that raised)."""
+    """The results of each of `groups`, as one check step runs them: the views they read evaluated once.
+    `pending` collects the outcomes validated now; without one they are stored at once."""
+    own = pending if pending is not None else incremental.PendingOutcomes()
     snapshots = snapshot_views(conn, groups)
-    evaluated = []
     try:
-        for group in groups:
-            own = incremental.PendingOutcomes()
-            try:
-                results = group.run(conn, as_of, reuse, own, snapshots)
-            except (duckdb.FatalException, duckdb.ConnectionException):
-                raise
-            except Exception as err:  # any failure of a check is reported as that check's error
-                asset = ".".join(group.asset_key)
-                message = f"the checks of {asset} raised {type(err).__name__}: {err}"
-                results = [
-                    CheckResult(name, asset, severity, Status.ERROR, engine="runner", details=message)
-                    for name, severity, _ in group.check_specs
-                ]
-                own.rows = []
-            if pending is not None:
-                pending.rows += own.rows
-            else:
-                own.commit(conn)
-            evaluated.append(results)
+        evaluated = [group.run(conn, as_of, reuse, own, snapshots) for group in groups]
     finally:
         drop_snapshots(conn, snapshots)
+    if pending is None:
+        own.commit(conn)
     return evaluated
 
 
