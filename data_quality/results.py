@@ -88,8 +88,7 @@ def write_results(
 
 
 def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, width: int, rows: list[tuple]) -> None:
-    """Append rows in one statement per 500 rows: `executemany` commits every row on its own (one WAL sync
-    each: 0.05-0.2 s for a run's 69 results here, more when other jobs load the disk)."""
+    """Append rows in one statement per 500 rows: `executemany` commits every row on its own (a WAL sync each)."""
     row = "(" + ", ".join("?" for _ in range(width)) + ")"
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
