@@ -5,7 +5,6 @@ TOOLS := .tools
 PY := $(VENV)/bin/python
 UV := $(TOOLS)/bin/uv
 export DAGSTER_HOME := $(CURDIR)
-export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Time zone of naive timestamps per source; the demo ServiceNow export is written in UK local time.
 export ITSM_SOURCE_TIMEZONES ?= servicenow=Europe/London,jira=UTC
@@ -16,7 +15,7 @@ DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -n
 
 # Virtual environment from the lock file (uv pinned in a tools venv so the project venv stays exact).
 # Bytecode is compiled at install: some environments set PYTHONDONTWRITEBYTECODE, and every process would
-# otherwise recompile dagster, dbt and GX from source (import dagster 11.6 s -> 1.3 s measured under load).
+# otherwise recompile dagster, dbt and GX from source (DECISIONLOG.md).
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -x $(UV) || (python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q uv==0.9.30)
 	$(UV) sync --frozen --all-groups --compile-bytecode --python python3
@@ -37,6 +36,7 @@ demo: setup
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# sqlfluff compiles the models with dbt against the profile's `lint` output, an empty in-memory DuckDB (.sqlfluff).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

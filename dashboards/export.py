@@ -1,4 +1,4 @@
-"""PNG export of the figures through kaleido 1.x, which drives a Chromium it finds on PATH (or `BROWSER_PATH`).
+"""PNG export of the figures through kaleido 1.x, which drives the Chromium found here (`BROWSER_PATH`, else PATH).
 
 Where no Chromium can run (a bare CI image, a locked-down laptop) the export is skipped with one message and the
 HTML report is still written: images are a convenience, not the product.
@@ -12,10 +12,9 @@ import shutil
 from pathlib import Path
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
 log = logging.getLogger(__name__)
-# Debian's package installs the browser as `chromium`; kaleido also honours BROWSER_PATH (choreographer).
+# Debian's package installs the browser as `chromium`.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 _warned = False
 
@@ -38,15 +37,21 @@ def _say_once(message: str) -> None:
 
 def export_pngs(figures: dict[str, go.Figure], out_dir: Path, width: int = 1000, height: int = 450) -> list[Path]:
     """Write `<figure id>.png` for every figure in one kaleido session; [] (and one message) when it cannot."""
+    import kaleido
+
     browser = find_chromium()
     if browser is None:
         _say_once("PNG export skipped: no Chromium found (install Debian's `chromium` or set BROWSER_PATH).")
         return []
-    os.environ.setdefault("BROWSER_PATH", browser)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{fid}.png" for fid in figures]
+    specs = [
+        {"fig": fig.to_dict(), "path": path, "opts": {"format": "png", "width": width, "height": height}}
+        for fig, path in zip(figures.values(), paths, strict=True)
+    ]
     try:
-        pio.write_images(list(figures.values()), paths, format="png", width=width, height=height)
+        # kaleido's own call, not plotly's write_images: only it takes the browser to start (`path`)
+        kaleido.write_fig_from_object_sync(specs, kopts={"path": browser})
     except Exception as err:  # kaleido surfaces browser start-up failures as assorted exception types
         _say_once(f"PNG export skipped: the static-image exporter could not run ({type(err).__name__}: {err}).")
         return []

@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 NO_DATA_TEXT = "no data for this selection"
 TARGET_COLOR = "#6a1b9a"
 STATUS_COLORS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "grey": "#9e9e9e"}
-# Age buckets from DESIGN.md (backlog and aging), oldest last so the stack reads bottom-up young -> old.
+# Backlog age buckets in days (fct_backlog_daily), oldest last so the stack reads bottom-up young -> old.
 AGE_BUCKET_ORDER = ["0-1", "2-5", "6-30", "31-90", ">90"]
 STILL_OPEN_NAME = "of which still open at export"
 NOTE_WIDTH = 95

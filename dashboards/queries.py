@@ -228,7 +228,7 @@ def mttr_monthly(wh: Warehouse, f: Filters) -> pd.DataFrame:
     )
 
 
-# fct_backlog_daily age-bucket columns -> the DESIGN.md bucket labels.
+# fct_backlog_daily age-bucket columns -> their labels in days since opening.
 AGE_BUCKETS = {
     "open_age_0_1": "0-1",
     "open_age_2_5": "2-5",
@@ -654,7 +654,7 @@ class DataExtent:
     """What the page's numbers cover.
 
     export_instant: the latest `raw.load_log.exported_at` of a loaded file: when the source tool exported the
-    data (the run's "now", DESIGN.md), not the largest timestamp inside the data. None before anything is loaded.
+    data (the run's "now", DECISIONLOG.md), not the largest timestamp inside the data. None before anything is loaded.
     first_month / last_month: the first and last month with incidents, changes, availability or surveys.
     open_at_export: incidents still open at the export instant (service, priority and group filters apply).
     """

@@ -10,13 +10,11 @@ wrappers over the functions the Dagster assets call, and heavy libraries are imp
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import typer
 
 from pipelines.errors import WarehouseBusy, WarehouseDamaged
-from pipelines.settings import PROJECT_ROOT
 
 # Order here is the order in `itsm --help`.
 COMMAND_MODULES = [
@@ -56,9 +54,6 @@ def build_app() -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code (usage errors: 2, help: 0)."""
-    # Dagster keeps run history under the project (dagster.yaml), not the home directory.
-    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     command = typer.main.get_command(build_app())
     try:
         # Typer prints usage errors (with suggestions) and help itself, then exits: its exit code is ours.

@@ -9,6 +9,7 @@ beside the warehouse), so dbt re-parses only what changed since that run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -51,15 +52,6 @@ def stale_reason(target: Path, warehouse: Path, project_dir: Path = DBT_PROJECT_
     return None
 
 
-def dbt_env(settings: Settings, target: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ITSM_WAREHOUSE": str(settings.warehouse_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_LOG_PATH": str(target / "logs"),
-    }
-
-
 def generate_docs(settings: Settings, target: Path) -> int:
     """`dbt docs generate --static` into `target`; dbt's exit code. Starts from the last run's parse state."""
     target.mkdir(parents=True, exist_ok=True)
@@ -70,9 +62,11 @@ def generate_docs(settings: Settings, target: Path) -> int:
     command = [
         *(dbt, "docs", "generate", "--static"),
         *("--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)),
-        *("--target-path", str(target)),
+        *("--target-path", str(target), "--log-path", str(target / "logs")),
+        # the run's vars (the warehouse): dbt starts from the run's parse state instead of parsing everything
+        *("--vars", json.dumps(settings.dbt_vars())),
     ]
-    code = subprocess.run(command, env=dbt_env(settings, target), check=False).returncode
+    code = subprocess.run(command, check=False).returncode
     if code == 0:
         # Dated after dbt closed the warehouse, which its catalog query may have touched.
         for name in DOCS_FILES:

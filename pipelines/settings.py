@@ -10,7 +10,9 @@
 | ITSM_ADAPTER             | (detect from header)      | force one adapter for every file: canonical, ...     |
 | ITSM_MAPPING             | (none)                    | mapping file (YAML) for inbox files without sidecar  |
 | ITSM_PSEUDONYM_KEY       | (none)                    | key for pseudonymizing person fields in extracts     |
-| ITSM_FULL_REFRESH        | off                       | `1`: rebuild every dbt model from scratch            |
+| ITSM_FULL_REFRESH        | off                       | `1`: every run under Dagster (UI, schedule, sensor)  |
+|                          |                           | and `itsm check` rebuild / re-check from scratch     |
+| ITSM_DUCKDB_MEMORY_LIMIT | 80%                       | DuckDB memory_limit of dbt's connection, e.g. 10GB   |
 | ITSM_SCHEDULE_CRON       | 0 6 * * *                 | when the daily refresh runs under Dagster (cron)     |
 | ITSM_SCHEDULE_TIMEZONE   | UTC                       | time zone the schedule's cron is read in             |
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 REFERENCE_DIR = DBT_PROJECT_DIR / "seeds"
+PSEUDONYM_KEY_VARIABLE = "ITSM_PSEUDONYM_KEY"
 
 
 def _parse_zones(text: str) -> dict[str, str]:
@@ -65,9 +68,12 @@ class Settings:
     # Mapping file (pipelines/ingest/mapping.py) for files that name none in their sidecar.
     mapping_file: Path | None = None
     pseudonym_key: str | None = None
-    # Rebuild every dbt model from scratch instead of refreshing only touched tickets (after an upgrade that
-    # changes a per-ticket model's columns, or to rule out any doubt about incremental state).
+    # Rebuild every dbt model from scratch and check every row again instead of refreshing only touched tickets
+    # (after an upgrade that changes a per-ticket model's columns, or to rule out any doubt about incremental
+    # state). The default of every Dagster run; `itsm run --full-refresh` sets it in the run's config.
     full_refresh: bool = False
+    # DuckDB's memory_limit for dbt's connection: dbt spills to disk beyond it (DuckDB's own default is 80% of RAM).
+    duckdb_memory_limit: str = "80%"
     # When the daemon of `make ui` (or any Dagster deployment) runs the whole refresh: a five-field cron read in
     # schedule_timezone, so "0 6 * * *" in Europe/London stays 06:00 local across the clock changes.
     schedule_cron: str = "0 6 * * *"
@@ -86,14 +92,19 @@ class Settings:
             default_timezone=env.get("ITSM_DEFAULT_TIMEZONE", base.default_timezone),
             adapter_override=env.get("ITSM_ADAPTER") or None,
             mapping_file=Path(env["ITSM_MAPPING"]).resolve() if env.get("ITSM_MAPPING") else None,
-            pseudonym_key=env.get("ITSM_PSEUDONYM_KEY") or None,
+            pseudonym_key=env.get(PSEUDONYM_KEY_VARIABLE) or None,
             full_refresh=env.get("ITSM_FULL_REFRESH", "") not in ("", "0", "false"),
+            duckdb_memory_limit=env.get("ITSM_DUCKDB_MEMORY_LIMIT", "").strip() or base.duckdb_memory_limit,
             schedule_cron=" ".join(env.get("ITSM_SCHEDULE_CRON", base.schedule_cron).split()),
             schedule_timezone=env.get("ITSM_SCHEDULE_TIMEZONE", base.schedule_timezone).strip(),
         )
         settings = replace(settings, **overrides) if overrides else settings
         _check_schedule(settings.schedule_cron, settings.schedule_timezone)
         return settings
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The dbt vars profiles.yml reads (pass as `--vars`): the warehouse file and DuckDB's memory limit."""
+        return {"warehouse_path": str(self.warehouse_path), "duckdb_memory_limit": self.duckdb_memory_limit}
 
     def timezone_for(self, source: str) -> str:
         return self.source_timezones.get(source, self.default_timezone)

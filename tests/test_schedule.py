@@ -46,7 +46,7 @@ def scheduled_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Schedule
     root = tmp_path_factory.mktemp("scheduled")
     generate_demo_data(root / "inbox", n_tickets=300)
     with pytest.MonkeyPatch.context() as env:
-        # The dbt subprocess reads the warehouse path from the environment, as under `make ui`.
+        # Settings from the environment, as under `make ui`; the definitions hand them to every asset and to dbt.
         env.setenv("ITSM_WAREHOUSE", str(root / "warehouse" / "itsm.duckdb"))
         env.setenv("ITSM_INBOX", str(root / "inbox"))
         env.setenv("ITSM_OUTPUT_DIR", str(root / "build"))

@@ -1,10 +1,5 @@
--- noqa: disable=LT02
--- (sqlfluff renders this file's jinja branches as SQL variants and misreads their indentation.)
 {#- kpi_monthly_long: every monthly KPI mart unpivoted to one row per month x source mart x dimension values x
-    KPI. Incremental by source row: a source row is identified by its group key (mart, month, dimension values)
-    and described by its row key (a hash of its KPI names and values). int_kpi_long_changes compares the
-    source rows now with the ones kpi_monthly_long last unpivoted (int_kpi_long_seen, built after it); only the
-    groups whose rows were added, removed or changed are deleted and unpivoted again. -#}
+    KPI. These macros classify each mart's columns from the built relation. -#}
 
 {#- The monthly KPI marts it unpivots. -#}
 {% macro kpi_long_marts() -%}
@@ -64,12 +59,6 @@
     {{ key_parts | join(" || '|' || ") if key_parts else "''" }}
 {%- endmacro %}
 
-{#- Key of a source row's group from columns source_mart, period_month and dimension_key (of kpi_monthly_long or
-    of kpi_long_source_rows). -#}
-{% macro kpi_long_group_key() -%}
-    {{ tuple_key(['source_mart', 'period_month', 'dimension_key']) }}
-{%- endmacro %}
-
 {#- Per mart and row: source_mart, period_month, dimension_key and the row's measures (own column names). -#}
 {% macro kpi_long_source_rows(mart, layout) -%}
     select
@@ -80,39 +69,4 @@
         {{ measure }}
         {%- endfor %}
     from {{ ref(mart) }}
-{%- endmacro %}
-
-{#- Every source row of every mart: its group key and row key (KPI names and values: a changed value, or a KPI
-    added or dropped from a mart, changes it). -#}
-{% macro kpi_long_source_keys() -%}
-    {%- set branches = [] -%}
-    {#- nothing to classify before execution (dbt parse; sqlfluff, which has no `execute`) -#}
-    {%- for mart in (kpi_long_marts() if execute is defined and execute else []) -%}
-        {%- set layout = kpi_long_layout(mart) -%}
-        {%- if layout is mapping -%}
-            {%- do branches.append(
-                "select " ~ kpi_long_group_key() ~ " as group_key, "
-                ~ tuple_key(["'" ~ layout.measures | join(',') ~ "'"] + layout.measures) ~ " as row_key "
-                ~ "from (" ~ kpi_long_source_rows(mart, layout) ~ ") as source_rows"
-            ) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if branches -%}
-        {{ branches | join('\nunion all\n') }}
-    {%- else -%}
-        select
-            {{ tuple_key(["'none'"]) }} as group_key,
-            {{ tuple_key(["'none'"]) }} as row_key
-        where false
-    {%- endif -%}
-{%- endmacro %}
-
-{#- Condition on a kpi_monthly_long-shaped row: its group is one this run unpivots again (true when kpi_monthly_long
-    is built whole: a first build, --full-refresh, or int_kpi_long_seen missing). -#}
-{% macro is_changed_kpi_long_group() -%}
-    {%- if is_incremental() and existing_model_relation('int_kpi_long_seen') is not none -%}
-        {{ kpi_long_group_key() }} in (select c.group_key from {{ ref('int_kpi_long_changes') }} as c)
-    {%- else -%}
-        true
-    {%- endif -%}
 {%- endmacro %}

@@ -90,21 +90,3 @@
     + cast(split_part({{ text }}, ':', 2) as integer) * 60
     + cast(coalesce(nullif(split_part({{ text }}, ':', 3), ''), '0') as integer))
 {%- endmacro %}
-
-{#- One 64-bit key for a tuple of values (nulls included): equal tuples give equal keys. Used to find rows by
-    their group columns, some of which may be null, without a null-safe join on every column. -#}
-{% macro tuple_key(expressions) -%}
-    {{ return(adapter.dispatch('tuple_key', 'itsm')(expressions)) }}
-{%- endmacro %}
-
-{% macro duckdb__tuple_key(expressions) -%}
-    hash({{ expressions | join(', ') }})
-{%- endmacro %}
-
-{% macro default__tuple_key(expressions) -%}
-    md5(concat_ws('|'
-    {%- for e in expressions -%}
-        , coalesce(cast({{ e }} as {{ dbt.type_string() }}), '<null>')
-    {%- endfor -%}
-    ))
-{%- endmacro %}

@@ -1,5 +1,5 @@
 {#- The UTC calendar date of a timestamp with time zone. DuckDB's cast(ts as date) converts through the
-    session time zone (ICU), several times slower than reading the UTC wall clock off the epoch; the result
+    session time zone (ICU), slower than reading the UTC wall clock off the epoch; the result
     is the same on our connections (TimeZone=UTC). -#}
 {% macro utc_date(ts) -%}
     {{ return(adapter.dispatch('utc_date', 'itsm')(ts)) }}

@@ -4,6 +4,7 @@ Assets are grouped the way the dbt project is laid out: `staging`, `intermediate
 (`incidents`, `changes`, `availability`, `satisfaction`, `service`, `audit`) and `reference` for the seeds.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,9 +20,8 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.child_process import dying_with_parent
+from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR, Settings
-
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -101,26 +101,32 @@ TRANSLATOR = ItsmDbtTranslator(
 )
 
 
-def partial_parse_cache() -> Path:
-    """dbt's parse state kept beside the warehouse it was parsed for. The profile names the warehouse path, so
-    dbt re-parses the whole project (3-9 s here) whenever the state comes from another warehouse, e.g. the one
-    `make` parsed for; per-warehouse state makes every later run a partial parse (dbt re-checks file hashes,
-    profile and vars itself and re-parses whatever changed)."""
-    warehouse = Settings.from_env().warehouse_path
+def partial_parse_cache(warehouse: Path) -> Path:
+    """dbt's parse state kept beside the warehouse it was parsed for. The dbt vars name the warehouse path, so dbt
+    re-parses the whole project whenever the state comes from another warehouse, e.g. the one `make` parsed for;
+    per-warehouse state makes every later run a partial parse (dbt re-checks file hashes, profile and vars itself
+    and re-parses whatever changed)."""
     return warehouse.with_name(f"{warehouse.name}.{PARTIAL_PARSE}")
 
 
+def dbt_build_args(settings: Settings) -> list[str]:
+    """`dbt build` on the warehouse of `settings`: its path and DuckDB memory limit go to profiles.yml as dbt vars,
+    and `--full-refresh` when the run asks for one."""
+    full_refresh = ["--full-refresh"] if settings.full_refresh else []
+    return ["build", *full_refresh, "--vars", json.dumps(settings.dbt_vars())]
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR)
-def itsm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def itsm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    settings = warehouse.settings
     # The folder name dagster-dbt would choose (<op>-<run id[:7]>-<random>; audit_build_info traces runs by it)
     name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     target = Path(os.environ.get("DBT_TARGET_PATH", "target")) / name
-    state, cache = DBT_PROJECT_DIR / target / PARTIAL_PARSE, partial_parse_cache()
+    state, cache = DBT_PROJECT_DIR / target / PARTIAL_PARSE, partial_parse_cache(settings.warehouse_path)
     if cache.exists():  # dagster-dbt copies the project's own state only when the folder has none
         state.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache, state)
-    args = ["build", "--full-refresh"] if Settings.from_env().full_refresh else ["build"]
-    yield from dbt.cli(args, context=context, target_path=target).stream()
+    yield from dbt.cli(dbt_build_args(settings), context=context, target_path=target).stream()
     if state.exists() and cache.parent.exists():
         shutil.copyfile(state, cache.with_suffix(".tmp"))
         os.replace(cache.with_suffix(".tmp"), cache)

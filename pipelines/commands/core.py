@@ -13,14 +13,17 @@ import traceback
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pipelines.child_process import die_with_parent
 from pipelines.commands import invoke
 from pipelines.errors import WarehouseBusy, WarehouseDamaged
-from pipelines.settings import Settings
+from pipelines.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 RUN_HELP = "ingest new exports from the inbox and materialize every asset (dbt, checks, dashboards)"
 STATUS_HELP = "show whether the last run completed, recent file loads and raw table sizes"
@@ -51,9 +54,9 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 "--full-refresh",
-                help="rebuild every dbt model from scratch (same as ITSM_FULL_REFRESH=1); needed after an upgrade "
-                "that changes a per-ticket model's columns. A damaged warehouse is renamed aside (kept) and rebuilt "
-                "from the inbox",
+                help="rebuild every dbt model from scratch and check every row again (the run's config says so in "
+                "Dagster); needed after an upgrade that changes a per-ticket model's columns. A damaged warehouse is "
+                "renamed aside (kept) and rebuilt from the inbox",
             ),
         ] = False,
         verbose: Annotated[
@@ -121,25 +124,47 @@ def read_run_record(warehouse: Path) -> dict[str, object] | None:
     return record
 
 
-def run_refresh(run_id: str | None = None, listener: Any = None, log_level: str = "INFO") -> bool:
-    """Materialize the refresh job in-process, recorded in the project's Dagster instance; `listener` gets every
-    event of the run as it happens (see run_display.StepDisplay)."""
+def dagster_home() -> str:
+    """The folder of the Dagster instance `itsm` records runs in: DAGSTER_HOME when set (the Makefile, tests), else
+    the project folder, whose dagster.yaml keeps run history under .dagster/, not the home directory."""
+    return os.environ.get("DAGSTER_HOME") or str(PROJECT_ROOT)
+
+
+def project_instance() -> DagsterInstance:
+    """The Dagster instance of `dagster_home()`."""
     from dagster import DagsterInstance
 
+    return DagsterInstance.from_config(dagster_home())
+
+
+def refresh_run_config(full_refresh: bool, log_level: str = "INFO") -> dict[str, Any]:
+    """The run config of `itsm run`: its log level, and `--full-refresh` as the warehouse resource's full_refresh
+    (read by the dbt build and the data-quality checks); without it the run keeps the default (ITSM_FULL_REFRESH)."""
+    run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if full_refresh:
+        run_config["resources"] = {"warehouse": {"config": {"full_refresh": True}}}
+    return run_config
+
+
+def run_refresh(
+    run_id: str | None = None, listener: Any = None, log_level: str = "INFO", full_refresh: bool = False
+) -> bool:
+    """Materialize the refresh job in-process, recorded in the project's Dagster instance; `listener` gets every
+    event of the run as it happens (see run_display.StepDisplay)."""
     from pipelines.definitions import defs
 
     run_id = run_id or str(uuid.uuid4())
     job = defs.resolve_job_def("itsm_refresh")
-    with DagsterInstance.get() as instance:
+    with project_instance() as instance:
         fail_abandoned_runs(instance)
         if listener is not None:
             instance.add_event_listener(run_id, listener)
-        run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+        run_config = refresh_run_config(full_refresh, log_level)
         result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False, run_id=run_id)
     return result.success
 
 
-def quiet_refresh(run_id: str, log_path: Path) -> tuple[bool, list[str]]:
+def quiet_refresh(run_id: str, log_path: Path, full_refresh: bool = False) -> tuple[bool, list[str]]:
     """The run with its log in `log_path` and one line per step on the terminal; returns (success, failures)."""
     from pipelines.commands.output import console
     from pipelines.commands.run_display import StepDisplay, output_to_file
@@ -147,8 +172,8 @@ def quiet_refresh(run_id: str, log_path: Path) -> tuple[bool, list[str]]:
     with output_to_file(log_path) as screen, StepDisplay(console(screen)) as display:
         try:
             with display.phase("loading the pipeline definitions"):
-                import pipelines.definitions  # noqa: F401  (dbt manifest check and Dagster imports: seconds, no events)
-            ok = run_refresh(run_id, display)
+                import pipelines.definitions  # noqa: F401  (dbt manifest check and Dagster imports: long, and they emit no events)
+            ok = run_refresh(run_id, display, full_refresh=full_refresh)
         except Exception:
             traceback.print_exc()  # into the log, beside the output of whatever failed (e.g. `dbt parse`)
             raise
@@ -184,16 +209,26 @@ class _Stop:
                 os.killpg(self.group, signal.SIGKILL)
 
 
-def _run_in_child(warehouse: Path, run_id: str, lock_fd: int | None, stop: _Stop, log_path: Path | None) -> int:
+def worker_command(run_id: str, log_path: Path | None, full_refresh: bool) -> list[str]:
+    """The command line of the process that executes one `itsm run` (pipelines/commands/run_worker.py)."""
+    command = [sys.executable, "-m", "pipelines.commands.run_worker", run_id]
+    if full_refresh:
+        command.append("--full-refresh")
+    if log_path is not None:
+        command += ["--log", str(log_path)]
+    return command
+
+
+def _run_in_child(
+    warehouse: Path, run_id: str, lock_fd: int | None, stop: _Stop, log_path: Path | None, full_refresh: bool
+) -> int:
     """Execute the run in a child process of its own process group, which dies with this one (PR_SET_PDEATHSIG)
     and takes dbt with it; a stop request kills that whole group. The child prints its step lines to this
     terminal; with `log_path` (quiet mode) the Dagster and dbt log goes there. Returns the child's exit code."""
     from pipelines.warehouse import HELD_BY_PARENT_ENV
 
-    env = {**os.environ, HELD_BY_PARENT_ENV: str(warehouse)}
-    command = [sys.executable, "-m", "pipelines.commands.run_worker", run_id]
-    if log_path is not None:
-        command.append(str(log_path))
+    env = {**os.environ, HELD_BY_PARENT_ENV: str(warehouse), "DAGSTER_HOME": dagster_home()}
+    command = worker_command(run_id, log_path, full_refresh)
     proc = subprocess.Popen(
         command,
         env=env,
@@ -214,8 +249,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.ingest.loader import inbox_files
     from pipelines.summary import before_run, run_summary_lines
 
-    if args.full_refresh:
-        os.environ["ITSM_FULL_REFRESH"] = "1"  # read by the dbt asset through Settings, in the run's process
     settings = Settings.from_env()
     from pipelines.warehouse import snapshot_path, writer_lock
 
@@ -249,7 +282,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             _write_record(warehouse, record)
             code = None
             try:
-                code = _run_in_child(warehouse, run_id, lock_fd, stop, log_path)
+                code = _run_in_child(warehouse, run_id, lock_fd, stop, log_path, args.full_refresh)
             finally:
                 status = "succeeded" if code == 0 else ("interrupted" if stop.signal or code is None else "failed")
                 if code not in (0, 1):  # stopped or killed: the run's process could not mark its Dagster run
@@ -286,9 +319,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _mark_dagster_run_failed(run_id: str, why: str) -> None:
-    from dagster import DagsterInstance
-
-    with DagsterInstance.get() as instance:
+    with project_instance() as instance:
         fail_abandoned_runs(instance, only=run_id, why=why)
 
 

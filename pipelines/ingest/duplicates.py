@@ -15,8 +15,7 @@ from pipelines.ingest.adapter import quote
 
 def quarantine_repeated_rows(conn: duckdb.DuckDBPyConnection, checked: str, table: Table) -> int:
     """Mark every repeat of an earlier good row in `checked` with a reason; return how many were marked."""
-    # Sorted hashes compared with their neighbour: on 5M distinct hashes about 0.4 CPU-seconds against 0.5-0.7
-    # for count(DISTINCT), which was itself measured 2.5x faster than GROUP BY ... HAVING.
+    # Sorted hashes compared with their neighbour: the cheapest repeat test (DECISIONLOG.md, repeated rows).
     repeated = conn.execute(
         f"""SELECT count(*) FILTER (WHERE _hash = previous) FROM (
                 SELECT _hash, lag(_hash) OVER (ORDER BY _hash) AS previous FROM {checked} WHERE _reason IS NULL)"""

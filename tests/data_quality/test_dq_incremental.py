@@ -233,8 +233,9 @@ def test_outcomes_of_two_loads_are_reused_while_the_loads_are_unchanged(conn):
 # --- a failed or crashed step, a full refresh ----------------------------------------------------------------
 
 
-def _raw_step(tmp_path: Path, groups: list[AssetChecks], rows: list[dict], load_id: int, env: dict | None = None):
-    """One Dagster run: an ingest stand-in writing one load of tickets, then the project's raw check step."""
+def _raw_step(tmp_path: Path, groups: list[AssetChecks], rows: list[dict], load_id: int, full_refresh: bool = False):
+    """One Dagster run: an ingest stand-in writing one load of tickets, then the project's raw check step; with
+    `full_refresh` as `itsm run --full-refresh` configures the run's warehouse resource."""
 
     @multi_asset(specs=[AssetSpec(["raw", "tickets"])], name=f"ingest_{load_id}")
     def ingest(warehouse: WarehouseResource):
@@ -249,7 +250,10 @@ def _raw_step(tmp_path: Path, groups: list[AssetChecks], rows: list[dict], load_
 
     (layer,) = build_checks(groups)
     warehouse = WarehouseResource(
-        warehouse_path=str(tmp_path / "itsm.duckdb"), inbox_dir=str(tmp_path), output_dir=str(tmp_path)
+        warehouse_path=str(tmp_path / "itsm.duckdb"),
+        inbox_dir=str(tmp_path),
+        output_dir=str(tmp_path),
+        full_refresh=full_refresh,
     )
     return materialize([ingest, layer], resources={"warehouse": warehouse}, raise_on_error=False)
 
@@ -331,13 +335,12 @@ def test_a_crashed_step_leaves_its_loads_to_be_checked_again(tmp_path: Path):
     conn.close()
 
 
-def test_full_refresh_checks_every_load_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_full_refresh_checks_every_load_again(tmp_path: Path):
     (tickets,) = [g for g in checks_by_asset() if g.asset_key == ("raw", "tickets")]
     keyed = AssetChecks(asset_key=tickets.asset_key, table_suites=tickets.table_suites)
     first = _raw_step(tmp_path, [keyed], [ticket("INC1"), ticket("INC2", state=None)], load_id=1)
     second = _raw_step(tmp_path, [keyed], [ticket("INC3")], load_id=2)
-    monkeypatch.setenv("ITSM_FULL_REFRESH", "1")
-    refreshed = _raw_step(tmp_path, [keyed], [], load_id=3)
+    refreshed = _raw_step(tmp_path, [keyed], [], load_id=3, full_refresh=True)
     for run, note in (
         (first, "1 load(s) in raw.tickets: 1 validated now, 0 by earlier runs"),
         (second, "2 load(s) in raw.tickets: 1 validated now, 1 by earlier runs"),

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'tickets') }}
+    select * from {{ refreshed_rows(source('raw', 'tickets')) }}
 ),
 
 latest as (

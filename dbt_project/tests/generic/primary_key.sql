@@ -1,5 +1,5 @@
 {#- The columns are a primary key: never null and never repeated. One test node instead of a unique test plus
-    a not_null test per column (dbt runs every test as its own node, ~50 ms each on every build, data or not).
+    a not_null test per column (dbt runs every test as its own node on every build, data or not).
     Fails with one row per offending key value and the number of rows holding it. -#}
 {% test primary_key(model, columns) %}
     select

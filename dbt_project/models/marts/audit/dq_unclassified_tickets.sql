@@ -18,7 +18,7 @@ with tickets as (
         ticket_id,
         ticket_type,
         service
-    from {{ ref('int_latest_tickets') }}
+    from {{ ref('stg_raw__tickets') }}
 ),
 
 policy_periods as (

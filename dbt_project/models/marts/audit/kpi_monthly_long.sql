@@ -1,29 +1,22 @@
--- noqa: disable=LT02
--- (sqlfluff renders the jinja branches below as SQL variants and misreads their indentation.)
 {#- Every monthly KPI mart in one long table: one row per month x source mart x dimension values x KPI.
     Period close snapshots these rows and kpi_restatements compares them later, so both read one definition.
     Columns of each mart are classified from the built relation (macros/kpi_long.sql): the month column; numeric
     and boolean measures (KPIs; a boolean such as target_met becomes 1 / 0); everything else, plus the integer
     columns listed in var audit_integer_dimensions, as dimensions. Text `*_status` columns (RAG labels) and the
-    columns in var audit_skipped_columns are left out.
-    Incremental: only the source rows added, removed or changed since the last build (int_kpi_long_changes) are
-    deleted and unpivoted again. -#}
-{{ delete_then_append_model("is_changed_kpi_long_group()") }}
+    columns in var audit_skipped_columns are left out. -#}
 {#- refs outside `execute` so dbt records the dependencies at parse time -#}
 {%- for mart in kpi_long_marts() %}
 -- depends_on: {{ ref(mart) }}
 {%- endfor %}
--- depends_on: {{ ref('int_kpi_long_changes') }}
 
 {%- set sources = [] -%}
 {%- set branches = [] -%}
-{%- for mart in (kpi_long_marts() if execute is defined and execute else []) -%}
+{%- for mart in (kpi_long_marts() if execute else []) -%}
     {%- set layout = kpi_long_layout(mart) -%}
     {%- if layout is mapping and layout.measures -%}
         {%- set cte = 'source_' ~ loop.index -%}
         {%- do sources.append(
-            cte ~ " as (select * from (" ~ kpi_long_source_rows(mart, layout) ~ ") as source_rows where "
-            ~ is_changed_kpi_long_group() ~ ")"
+            cte ~ " as (" ~ kpi_long_source_rows(mart, layout) ~ ")"
         ) -%}
         {%- for measure in layout.measures -%}
             {%- do branches.append(

@@ -5,70 +5,12 @@
     resolved (or closed / cancelled) by the end of D; its age is D - opened day, in days.
     Each ticket adds +1 / -1 marks where it enters and leaves a bucket and a running sum per day gives the
     backlog, so nothing is exploded per ticket per day. Rows run from a group's first opening day (not before
-    var calendar_start_date) to the as_of day.
-
-    Incremental (macros/backlog_refresh.sql): every column is a sum over incidents, so a group keeps its previous
-    rows through the previous last day (kept_through) and adds the marks of the changed incidents
-    (int_backlog_changes: old version -1, new +1); after kept_through its rows come from the incidents that can
-    have a mark there. A group without a usable previous start is rebuilt from its incidents (kept_through =
-    the day before calendar_start_date), which is the whole build when nothing previous is usable. -#}
-{%- set rebuild = refreshes_every_ticket() -%}
-{%- set previous = none if rebuild else existing_model_relation('fct_backlog_daily') -%}
-{%- set previous_checksum = none if rebuild else existing_model_relation('int_backlog_daily_checksum') -%}
-{%- set spine_start = "cast('" ~ var('calendar_start_date') ~ "' as date)" -%}
--- depends_on: {{ ref('int_ticket_refresh_bounds') }}
+    var calendar_start_date) to the as_of day. -#}
 with zones as (
     select distinct
         calendar_id,
         timezone
     from {{ ref('calendars') }}
-),
-
--- The previous rows, while they are still the build int_backlog_incidents describes (checksum unchanged).
-previous_rows as (
-    {%- if previous is not none and previous_checksum is not none %}
-        select
-            p.calendar_date,
-            p.service,
-            p.priority,
-            p.open_age_0_1,
-            p.open_age_2_5,
-            p.open_age_6_30,
-            p.open_age_31_90,
-            p.open_age_over_90,
-            p.opened,
-            p.resolved
-        from {{ previous }} as p
-        where
-            (select c.backlog_checksum from {{ previous_checksum }} as c)
-            = (select {{ backlog_checksum() }} from {{ previous }})
-    {%- else %}
-        select
-            cast(null as date) as calendar_date,
-            cast(null as varchar) as service,
-            cast(null as integer) as priority,
-            cast(null as bigint) as open_age_0_1,
-            cast(null as bigint) as open_age_2_5,
-            cast(null as bigint) as open_age_6_30,
-            cast(null as bigint) as open_age_31_90,
-            cast(null as bigint) as open_age_over_90,
-            cast(null as bigint) as opened,
-            cast(null as bigint) as resolved
-        where false
-    {%- endif %}
-),
-
-previous_last_day as (
-    select max(calendar_date) as last_day from previous_rows
-),
-
-previous_groups as (
-    select
-        service,
-        priority,
-        min(calendar_date) as first_day
-    from previous_rows
-    group by service, priority
 ),
 
 incidents as (
@@ -78,8 +20,13 @@ incidents as (
         coalesce(service, 'unknown') as service,
         priority,
         opened_at,
-        ended_at
-    from ({{ backlog_incident_columns() }}) as i
+        -- leaves the backlog when resolved, else when closed or cancelled unresolved (at closed_at, or at the
+        -- opening when a cancelled ticket has no closing time)
+        coalesce(
+            resolved_at,
+            case when state in ('closed', 'cancelled') then coalesce(closed_at, opened_at) end
+        ) as ended_at
+    from {{ ref('fct_incident') }}
 ),
 
 -- The group's first local opening day. Zone offsets differ by less than a day, so only incidents opened
@@ -110,84 +57,19 @@ group_first_day as (
     group by i.service, i.priority
 ),
 
--- kept_through: the last day whose row is the previous row plus the changes' marks; later days are rebuilt.
-groups as (
-    select
-        g.service,
-        g.priority,
-        g.first_day,
-        case
-            when p.first_day is not null and greatest(g.first_day, {{ spine_start }}) >= p.first_day
-                then l.last_day
-            else cast({{ dbt.dateadd('day', -1, spine_start) }} as date)
-        end as kept_through
-    from group_first_day as g
-    cross join previous_last_day as l
-    left join previous_groups as p
-        on g.service = p.service and g.priority = p.priority
-),
-
--- Incidents that can have a mark after kept_through: still open or ended after it, opened after it, or open and
--- young enough to change age bucket (the oldest bucket starts at 91 days); the UTC bounds keep a day of margin
--- for the zones.
-recent as (
-    {%- if rebuild %}
-        select * from incidents
-    {%- else %}
-        select i.*
-        from incidents as i
-        inner join groups as g
-            on i.service = g.service and i.priority = g.priority
-        where
-            g.kept_through < {{ spine_start }}
-            or i.ended_at >= cast({{ dbt.dateadd('day', -1, 'g.kept_through') }} as timestamp with time zone)
-            or i.opened_at >= cast({{ dbt.dateadd('day', -1, 'g.kept_through') }} as timestamp with time zone)
-            or (
-                i.ended_at is null
-                and i.opened_at >= cast({{ dbt.dateadd('day', -93, 'g.kept_through') }} as timestamp with time zone)
-            )
-    {%- endif %}
-),
-
-versions as (
-    select
-        source_service,
-        service,
-        priority,
-        opened_at,
-        ended_at,
-        1 as weight,
-        false as is_change
-    from recent
-
-    union all
-
-    select
-        service as source_service,
-        coalesce(service, 'unknown') as service,
-        priority,
-        opened_at,
-        ended_at,
-        weight,
-        true as is_change
-    from {{ ref('int_backlog_changes') }}
-),
-
 days_of as (
     select
         v.service,
         v.priority,
-        v.weight,
-        v.is_change,
         cast({{ utc_to_local('v.opened_at', 'z.timezone') }} as date) as opened_day,
         cast({{ utc_to_local('v.ended_at', 'z.timezone') }} as date) as ended_day
-    from versions as v
+    from incidents as v
     left join {{ ref('services') }} as s on v.source_service = s.service
     inner join zones as z
         on coalesce(s.support_calendar_id, '{{ var("default_support_calendar") }}') = z.calendar_id
 ),
 
--- Age buckets of the backlog KPI (DESIGN.md), in whole days since the opening day.
+-- Age buckets of the backlog KPI, in whole days since the opening day.
 buckets as (
     select
         '0_1' as bucket,
@@ -221,8 +103,6 @@ spans as (
     select
         d.service,
         d.priority,
-        d.weight,
-        d.is_change,
         b.bucket,
         cast({{ dbt.dateadd('day', 'b.min_age', 'd.opened_day') }} as date) as enter_day,
         case
@@ -238,10 +118,9 @@ marks as (
     select
         service,
         priority,
-        is_change,
         bucket,
         enter_day as mark_day,
-        weight as delta
+        1 as delta
     from spans
     where leave_day is null or leave_day > enter_day
 
@@ -250,44 +129,11 @@ marks as (
     select
         service,
         priority,
-        is_change,
         bucket,
         leave_day as mark_day,
-        -weight as delta
+        -1 as delta
     from spans
     where leave_day is not null and leave_day > enter_day
-),
-
--- A change's marks count up to kept_through (before calendar_start_date nothing is counted, as in a full
--- build); one before the group's first row still counts in every row, so it moves onto that row. Other
--- incidents' marks count after kept_through.
-kept_marks as (
-    {%- if rebuild %}
-        -- every mark is an incident's own (no changes, nothing kept); those before the spine join no row
-        select
-            service,
-            priority,
-            bucket,
-            delta,
-            mark_day
-        from marks
-    {%- else %}
-        select
-            m.service,
-            m.priority,
-            m.bucket,
-            m.delta,
-            case
-                when m.is_change then greatest(m.mark_day, g.first_day, {{ spine_start }})
-                else m.mark_day
-            end as mark_day
-        from marks as m
-        inner join groups as g
-            on m.service = g.service and m.priority = g.priority
-        where
-            (m.is_change and m.mark_day <= g.kept_through and m.mark_day >= {{ spine_start }})
-            or (not m.is_change and m.mark_day > g.kept_through)
-    {%- endif %}
 ),
 
 daily_marks as (
@@ -300,7 +146,7 @@ daily_marks as (
         sum(case when bucket = '6_30' then delta else 0 end) as d_6_30,
         sum(case when bucket = '31_90' then delta else 0 end) as d_31_90,
         sum(case when bucket = 'over_90' then delta else 0 end) as d_over_90
-    from kept_marks
+    from marks
     group by service, priority, mark_day
 ),
 
@@ -308,9 +154,8 @@ flows as (
     select
         service,
         priority,
-        is_change,
         opened_day as flow_day,
-        weight as opened,
+        1 as opened,
         0 as resolved
     from days_of
 
@@ -319,10 +164,9 @@ flows as (
     select
         service,
         priority,
-        is_change,
         ended_day as flow_day,
         0 as opened,
-        weight as resolved
+        1 as resolved
     from days_of
     where ended_day is not null
 ),
@@ -335,13 +179,6 @@ daily_flows as (
         sum(f.opened) as opened,
         sum(f.resolved) as resolved
     from flows as f
-    {%- if not rebuild %}
-        inner join groups as g
-            on f.service = g.service and f.priority = g.priority
-        where
-            (f.is_change and f.flow_day <= g.kept_through)
-            or (not f.is_change and f.flow_day > g.kept_through)
-    {%- endif %}
     group by f.service, f.priority, f.flow_day
 ),
 
@@ -357,35 +194,27 @@ grid as (
     select
         g.service,
         g.priority,
-        g.kept_through,
         s.calendar_date
-    from groups as g
+    from group_first_day as g
     cross join as_of_day as a
     inner join spine as s
         on g.first_day <= s.calendar_date
             and a.last_day >= s.calendar_date
 ),
 
--- previous row of the day (of kept_through after it): its running sums are the base the marks add to
 running as (
     select
         g.calendar_date,
         g.service,
         g.priority,
-        coalesce(p.open_age_0_1, 0) + sum(coalesce(m.d_0_1, 0)) over w as open_age_0_1,
-        coalesce(p.open_age_2_5, 0) + sum(coalesce(m.d_2_5, 0)) over w as open_age_2_5,
-        coalesce(p.open_age_6_30, 0) + sum(coalesce(m.d_6_30, 0)) over w as open_age_6_30,
-        coalesce(p.open_age_31_90, 0) + sum(coalesce(m.d_31_90, 0)) over w as open_age_31_90,
-        coalesce(p.open_age_over_90, 0) + sum(coalesce(m.d_over_90, 0)) over w as open_age_over_90,
-        case when g.calendar_date <= g.kept_through then coalesce(p.opened, 0) else 0 end
-        + coalesce(f.opened, 0) as opened,
-        case when g.calendar_date <= g.kept_through then coalesce(p.resolved, 0) else 0 end
-        + coalesce(f.resolved, 0) as resolved
+        sum(coalesce(m.d_0_1, 0)) over w as open_age_0_1,
+        sum(coalesce(m.d_2_5, 0)) over w as open_age_2_5,
+        sum(coalesce(m.d_6_30, 0)) over w as open_age_6_30,
+        sum(coalesce(m.d_31_90, 0)) over w as open_age_31_90,
+        sum(coalesce(m.d_over_90, 0)) over w as open_age_over_90,
+        coalesce(f.opened, 0) as opened,
+        coalesce(f.resolved, 0) as resolved
     from grid as g
-    left join previous_rows as p
-        on g.service = p.service
-            and g.priority = p.priority
-            and least(g.calendar_date, g.kept_through) = p.calendar_date
     left join daily_marks as m
         on g.service = m.service
             and g.priority = m.priority

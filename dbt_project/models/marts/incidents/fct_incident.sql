@@ -4,10 +4,9 @@
     export's own counters (reopen_count, reassignment_count) where it carries them; the larger of the two is
     used, because a snapshot log misses changes made between two snapshots (kpi_ticket_counter_reconciliation
     reports the difference). -#}
-{{ per_ticket_model() }}
 with tickets as (
-    select * from {{ ref('int_latest_tickets') }}
-    where {{ is_refreshed_ticket('ticket_id') }} and ticket_type = 'incident'
+    select * from {{ refreshed_rows(ref('stg_raw__tickets')) }}
+    where ticket_type = 'incident'
 ),
 
 assignment_events as (
@@ -17,8 +16,8 @@ assignment_events as (
         from_value,
         to_value,
         event_no
-    from {{ ref('int_ticket_events') }}
-    where {{ is_refreshed_ticket('ticket_id') }} and field = 'assignment_group'
+    from {{ refreshed_rows(ref('int_ticket_events')) }}
+    where field = 'assignment_group'
 ),
 
 assignments as (
@@ -38,16 +37,14 @@ reopened as (
     select
         ticket_id,
         count(*) as reopens
-    from {{ ref('int_ticket_state_intervals') }}
+    from {{ refreshed_rows(ref('int_ticket_state_intervals')) }}
     where
-        {{ is_refreshed_ticket('ticket_id') }}
-        and not is_terminal and previous_state in ('resolved', 'closed', 'cancelled')
+        not is_terminal and previous_state in ('resolved', 'closed', 'cancelled')
     group by ticket_id
 ),
 
 outcome as (
-    select * from {{ ref('int_ticket_sla_outcome') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+    select * from {{ refreshed_rows(ref('fct_ticket_sla_outcome')) }}
 ),
 
 base as (

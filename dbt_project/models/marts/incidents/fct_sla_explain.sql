@@ -2,9 +2,6 @@
     counted, what was paused, how much of it fell outside the calendar's hours, the clock before and after
     it, and the instant the target was crossed when that happened inside it. `itsm explain TICKET_ID` prints
     this for one ticket. fct_ticket_sla is the sum of these rows. -#}
-{{ per_ticket_model() }}
--- depends_on: {{ ref('int_tickets_to_refresh') }}
--- depends_on: {{ ref('int_ticket_refresh_bounds') }}
 with pieces as (
     select
         *,

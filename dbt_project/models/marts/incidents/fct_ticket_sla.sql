@@ -1,29 +1,25 @@
 {#- One row per ticket x SLA metric (response, resolution) x cycle: the policy that applied, the clock's
     start and stop, business time counted and paused, when the target was crossed, and the outcome.
     Built from the explain trace, so every number here can be traced piece by piece. -#}
-{{ per_ticket_model() }}
-with cycles as {{ materialized_when_refreshing() }} (
-    select * from {{ ref('int_ticket_sla_cycles') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+with cycles as (
+    select * from {{ refreshed_rows(ref('int_ticket_sla_cycles')) }}
 ),
 
 -- Only periods with business time, as in int_ticket_sla_spans: no clock without a usable calendar.
-periods as {{ materialized_when_refreshing() }} (
-    select * from {{ ref('int_ticket_sla_policy_periods') }}
-    where {{ is_refreshed_ticket('ticket_id') }} and has_business_time
+periods as (
+    select * from {{ refreshed_rows(ref('int_ticket_sla_policy_periods')) }}
+    where has_business_time
 ),
 
-trace as {{ materialized_when_refreshing() }} (
-    select * from {{ ref('fct_sla_explain') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+trace as (
+    select * from {{ refreshed_rows(ref('fct_sla_explain')) }}
 ),
 
 tickets as (
     select
         ticket_id,
         ticket_type
-    from {{ ref('int_latest_tickets') }}
-    where {{ is_refreshed_ticket('ticket_id') }}
+    from {{ refreshed_rows(ref('stg_raw__tickets')) }}
 ),
 
 as_of as (

@@ -1,5 +1,7 @@
-{#- Daily incident KPIs (cohort of incidents opened that UTC day); see macros/incident_kpis.sql. -#}
-{{ incident_kpi_model('day') }}
--- depends_on: {{ ref('int_ticket_refresh_bounds') }}
--- depends_on: {{ ref('int_incident_kpi_changes') }}
-{{ incident_kpis('day') }}
+{#- Incident KPIs per UTC day for the incidents opened in it (each incident counts once, in the day it was
+    opened), by service, priority, assignment group, category and channel (macros/incident_kpis.sql). -#}
+select
+    {{ incident_kpi_group('day') }},
+    {{ incident_kpi_measures() }}
+from {{ ref('fct_incident') }}
+group by all

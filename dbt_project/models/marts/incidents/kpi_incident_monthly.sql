@@ -1,5 +1,7 @@
-{#- Monthly incident KPIs (cohort of incidents opened that UTC month); see macros/incident_kpis.sql. -#}
-{{ incident_kpi_model('month') }}
--- depends_on: {{ ref('int_ticket_refresh_bounds') }}
--- depends_on: {{ ref('int_incident_kpi_changes') }}
-{{ incident_kpis('month') }}
+{#- Incident KPIs per UTC month for the incidents opened in it (each incident counts once, in the month it was
+    opened), by service, priority, assignment group, category and channel (macros/incident_kpis.sql). -#}
+select
+    {{ incident_kpi_group('month') }},
+    {{ incident_kpi_measures() }}
+from {{ ref('fct_incident') }}
+group by all

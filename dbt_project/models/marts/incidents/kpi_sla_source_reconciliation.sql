@@ -9,8 +9,8 @@ with compared as (
         t.priority,
         t.source_made_sla,
         not o.resolution_breached as ours_made_sla
-    from {{ ref('int_latest_tickets') }} as t
-    inner join {{ ref('int_ticket_sla_outcome') }} as o on t.ticket_id = o.ticket_id
+    from {{ ref('stg_raw__tickets') }} as t
+    inner join {{ ref('fct_ticket_sla_outcome') }} as o on t.ticket_id = o.ticket_id
     where t.source_made_sla is not null
 )
 

@@ -1,12 +1,6 @@
 {#- One row per survey sent, with the ticket's service, group and priority and its SLA outcome.
     A score outside its scale (CSAT 1-5, NPS 0-10) is never counted: it is nulled here and the survey is
-    flagged (quality_status, warn-level test); the survey itself still counts as sent and responded.
-    Incremental (macros/survey_refresh.sql): a run deletes and recomputes the surveys in int_surveys_to_refresh.
-    The latest row per survey is read from raw like stg_raw__surveys does, filtered before the window (the filter
-    cannot be pushed through the staging view). -#}
-{{ delete_then_append_model("is_refreshed_survey('survey_id')") }}
--- depends_on: {{ ref('int_surveys_to_refresh') }}
--- depends_on: {{ ref('int_ticket_refresh_bounds') }}
+    flagged (quality_status, warn-level test); the survey itself still counts as sent and responded. -#}
 with surveys as (
     select
         survey_id,
@@ -16,11 +10,7 @@ with surveys as (
         csat_score,
         nps_score,
         comment
-    from {{ source('raw', 'surveys') }}
-    {%- if is_incremental() %}
-        where {{ is_refreshed_survey('survey_id') }}
-    {%- endif %}
-    qualify {{ latest_row_per_key(['survey_id']) }}
+    from {{ ref('stg_raw__surveys') }}
 ),
 
 tickets as (
@@ -30,10 +20,7 @@ tickets as (
         service,
         assignment_group,
         priority
-    from {{ ref('int_latest_tickets') }}
-    {%- if is_incremental() %}
-        where ticket_id in (select s.ticket_id from surveys as s)
-    {%- endif %}
+    from {{ ref('stg_raw__tickets') }}
 ),
 
 -- the SLA engine's per-ticket outcome: breached when either clock breached, met when resolution met and
@@ -45,10 +32,7 @@ sla as (
             when resolution_sla_state = 'breached' or response_sla_state = 'breached' then 'breached'
             when resolution_sla_state = 'met' then 'met'
         end as sla_outcome
-    from {{ ref('int_ticket_sla_outcome') }}
-    {%- if is_incremental() %}
-        where ticket_id in (select s.ticket_id from surveys as s)
-    {%- endif %}
+    from {{ ref('fct_ticket_sla_outcome') }}
 ),
 
 checked as (

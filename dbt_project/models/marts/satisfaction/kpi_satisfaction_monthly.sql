@@ -1,15 +1,5 @@
 {#- Satisfaction per month the survey was sent (UTC), service, assignment group and priority of the ticket.
-    Every mean and share is over the surveys that have that score: no response gives null, never 0.
-    Incremental (macros/survey_refresh.sql): a run deletes and aggregates again only the groups a refreshed survey
-    entered or left or whose KPI inputs changed (int_satisfaction_kpi_changes). -#}
-{{ delete_then_append_model("is_changed_satisfaction_kpi_group('month')") }}
--- depends_on: {{ ref('int_satisfaction_kpi_changes') }}
--- depends_on: {{ ref('int_ticket_refresh_bounds') }}
-with surveys as (
-    select * from {{ ref('fct_survey') }}
-    where {{ is_changed_satisfaction_kpi_group() }}
-)
-
+    Every mean and share is over the surveys that have that score: no response gives null, never 0. -#}
 select
     survey_month as month,
     service,
@@ -37,5 +27,5 @@ select
     count(case when sla_outcome = 'breached' then csat_score end) as csat_responses_sla_breached,
     avg(case when sla_outcome = 'breached' then csat_score end) as csat_mean_sla_breached,
     count(case when quality_status <> 'ok' then 1 end) as flagged_surveys
-from surveys
+from {{ ref('fct_survey') }}
 group by 1, 2, 3, 4
