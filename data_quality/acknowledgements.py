@@ -20,9 +20,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from data_quality.check_state import table_exists
 from data_quality.frames import quote
-from data_quality.results import RESULTS_SCHEMA, insert_rows
+from data_quality.results import RESULTS_SCHEMA, insert_rows, table_exists
 from data_quality.specs import RowExpectation, TableSuite
 
 ACK_TABLE = f"{RESULTS_SCHEMA}.acknowledgements"
@@ -111,8 +110,3 @@ def key_filter(suite: TableSuite, keys: list[str]) -> tuple[str, list[object]]:
         forms.append(text(business))
     condition = " or ".join(f"{form} in (select unnest(?::varchar[]))" for form in forms)
     return f"({condition})", [keys] * len(forms)
-
-
-def matches(sample_key: str, keys: list[str]) -> bool:
-    """Whether a failing-keys sample entry ('INC1|7') is acknowledged by one of `keys` ('INC1|7' or 'INC1')."""
-    return sample_key in keys or sample_key.rsplit("|", 1)[0] in keys

@@ -7,14 +7,12 @@ SQL checks. dbt's own severity maps onto ours: `error` -> blocking, `warn` -> wa
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import duckdb
 
 from data_quality.results import RESULTS_TABLE, ensure_results_table, write_results
 from data_quality.specs import CheckResult, Severity, Status
-from pipelines.settings import DBT_PROJECT_DIR
 
 # dbt test statuses: pass / fail / warn / error / skipped.
 _STATUS = {"pass": Status.PASSED, "fail": Status.FAILED, "warn": Status.FAILED, "error": Status.ERROR}
@@ -75,22 +73,9 @@ def latest_run_results_dir(target_root: Path) -> Path | None:
     return max(candidates, key=lambda p: p.stat().st_mtime).parent
 
 
-def record_dbt_test_results(conn: duckdb.DuckDBPyConnection, run_id: str, target_dir: Path) -> int:
-    """Append the dbt test outcomes found in `target_dir` to dq.check_results; return rows written.
-
-    For the dbt asset to call after `dbt build` with its invocation's target path, so a Dagster run records
-    dbt tests under its own run id.
-    """
-    return write_results(conn, run_id, dbt_test_results(target_dir))
-
-
-def dbt_target_root() -> Path:
-    """Where dbt (and dagster-dbt) write target folders: $DBT_TARGET_PATH, relative to the dbt project."""
-    return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
-
-
-def record_dbt_tests_of_run(conn: duckdb.DuckDBPyConnection, run_id: str, target_root: Path | None = None) -> int:
-    """Record the dbt tests that dagster-dbt ran inside Dagster run `run_id`, once per run.
+def record_dbt_tests_of_run(conn: duckdb.DuckDBPyConnection, run_id: str, target_root: Path) -> int:
+    """Record the dbt tests that dagster-dbt ran inside Dagster run `run_id`, once per run, from the invocation
+    folders under `target_root` (dbt's target path).
 
     dagster-dbt names each invocation's target folder `<op>-<run id[:7]>-<random>`; the data-quality checks on
     dbt assets run after that op, so whichever runs first records the outcomes and the others find them there.
@@ -101,6 +86,5 @@ def record_dbt_tests_of_run(conn: duckdb.DuckDBPyConnection, run_id: str, target
     ).fetchone()
     if already:
         return 0
-    root = target_root or dbt_target_root()
-    folders = sorted(p.parent for p in root.glob(f"*-{run_id[:7]}-*/run_results.json"))
-    return sum(record_dbt_test_results(conn, run_id, folder) for folder in folders)
+    folders = sorted(p.parent for p in target_root.glob(f"*-{run_id[:7]}-*/run_results.json"))
+    return sum(write_results(conn, run_id, dbt_test_results(folder)) for folder in folders)

@@ -3,15 +3,14 @@
 Why pandas and not GX's SQL datasource: on DuckDB the SQL route connects but every expectation fails
 (MetricResolutionError, the connection is released before the fetch; see shared STACK_NOTES). So each suite
 pulls only the columns it needs from DuckDB into pandas and validates that frame. The canary test
-(tests/data_quality/test_gx_canary.py) fails if an upgrade turns these validations into passes or errors.
+(tests/data_quality/test_dq_gx_canary.py) fails if an upgrade turns these validations into passes or errors.
 
-great_expectations takes ~2-6 s to import: it is imported (through data_quality/gx_import.py, which makes that
-import cheaper) when a frame is validated, never at module load, and not at all when there is nothing to validate
-(an empty frame: GX passes every expectation on zero rows, with zero unexpected; `validate_outcomes` returns that
-without GX, and a test compares it with GX's own answer).
+great_expectations is imported when a frame is validated, never at module load, and not at all when there is
+nothing to validate (an empty frame: GX passes every expectation on zero rows, with zero unexpected;
+`validate_outcomes` returns that without GX, and a test compares it with GX's own answer).
 
 `validate_outcomes` returns raw counts per expectation (an `Outcome`), so outcomes on separate pieces of a table
-(one per raw load, see units.py) can be added up into the one result a whole-table validation would give.
+(one per raw load, data_quality/incremental/) add up to the one result a whole-table validation would give.
 """
 
 from __future__ import annotations
@@ -20,9 +19,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from data_quality.gx_import import import_great_expectations
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
 
 if TYPE_CHECKING:  # frames arrive from DuckDB's Arrow conversion; a run with nothing to validate needs no pandas
@@ -31,21 +30,32 @@ if TYPE_CHECKING:  # frames arrive from DuckDB's Arrow conversion; a run with no
 SAMPLE_SIZE = 10
 
 
+def _gx() -> ModuleType:
+    import great_expectations
+
+    return great_expectations
+
+
 @lru_cache(maxsize=1)
 def gx_context() -> Any:
     """One ephemeral (in-memory) GX context per process: no files written, no analytics, no progress bars."""
-    gx = import_great_expectations()
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
     from great_expectations.execution_engine import pandas_execution_engine
 
-    # GX fingerprints every pandas batch below this size (md5 over hash_pandas_object, twice per validation:
-    # about half of a 5M-row suite's time). Nothing reads that fingerprint here; results are unchanged (canary).
+    # GX fingerprints every pandas batch below this size (md5 over every row, twice per validation); nothing here
+    # reads that fingerprint, and results are unchanged (canary).
     if hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
         pandas_execution_engine.HASH_THRESHOLD = 0
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    return context
+    config = DataContextConfig(
+        analytics_enabled=False,  # GX's documented context setting: no usage events, without an environment variable
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+    )
+    return _gx().get_context(mode="ephemeral", project_config=config)
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +66,7 @@ def _batch_definition() -> Any:
 
 def build_expectation(exp: RowExpectation, reference_values: dict[str, list[object]]) -> Any:
     """Translate one RowExpectation into the GX expectation object that validates it."""
-    gxe = import_great_expectations().expectations
+    gxe = _gx().expectations
 
     meta = {"check_name": exp.name}
     if exp.kind == "not_null":
@@ -136,11 +146,10 @@ def validate_outcomes(
 def gx_batches(runnable: Sequence[RowExpectation]) -> list[tuple[list[str], list[RowExpectation]]]:
     """How the expectations of a suite are split into GX validations: (columns of the frame given to GX, rules).
 
-    Rules reading the same columns are validated together, on a frame of just those columns. For every rule GX
-    copies the frame it validates, once to drop the rows it does not judge (nulls) and once to pick the failing
-    rows, whatever the number of failing rows; on a frame of the rule's own columns those copies stay small
-    (1M raw tickets: 1.2 s -> 0.3 s for their 16 GX rules; 5M events: 0.3 s -> 0.05 s for 3). Each rule reads only
-    its own columns, so its counts and failing row indexes are those on the whole frame (test_dq_gx_canary.py).
+    Rules reading the same columns are validated together, on a frame of just those columns: GX copies the frame
+    it validates for every rule (to drop the rows it does not judge, to pick the failing rows), and a frame of the
+    rule's own columns keeps those copies small. Each rule reads only its own columns, so its counts and failing
+    row indexes are those on the whole frame (test_dq_gx_canary.py).
     """
     batches: dict[tuple[str, ...], list[RowExpectation]] = {}
     for exp in runnable:
@@ -151,11 +160,11 @@ def gx_batches(runnable: Sequence[RowExpectation]) -> list[tuple[list[str], list
 # Frames up to this many rows are validated in one GX validation (all rules together), larger ones per column set.
 ONE_BATCH_ROWS = 50_000
 
-# No unexpected_index_column_names: with it GX builds a dict for every unexpected row (15 s for 225k failing rows of
-# 1M). SUMMARY alone returns the frame index of the first failing rows; keys are looked up from those.
+# No unexpected_index_column_names: with it GX builds a dict for every unexpected row. SUMMARY alone returns the
+# frame index of the first failing rows; keys are looked up from those.
 SUMMARY = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
 # Counts only: the same element, missing and unexpected counts without the failing rows' index list (GX copies the
-# failing rows to build it, even when there are none: 0.46 s -> 0.29 s for the rules of 1M raw tickets).
+# failing rows to build it, even when there are none); the rules that fail are validated again with SUMMARY.
 COUNTS_ONLY = {"result_format": "BASIC", "partial_unexpected_count": 0}
 
 
@@ -173,7 +182,7 @@ def _validate_with_gx(
         return _run_gx(suite, list(runnable), frame, list(frame.columns), reference_values, SUMMARY)
     outcomes: dict[str, Outcome] = {}
     # A small frame (a daily load) is cheap to copy: every rule in one validation saves GX's fixed cost per
-    # validation (10k raw tickets, 16 rules: 13 validations 0.09 s, one 0.07 s, warm).
+    # validation.
     batches = gx_batches(runnable) if len(frame) > ONE_BATCH_ROWS else [(list(frame.columns), list(runnable))]
     for columns, exps in batches:
         counted = _run_gx(suite, exps, frame, columns, reference_values, COUNTS_ONLY)
@@ -192,8 +201,9 @@ def _run_gx(
     reference_values: dict[str, list],
     result_format: dict[str, object],
 ) -> dict[str, Outcome]:
-    gx = import_great_expectations()
-    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=[build_expectation(e, reference_values) for e in exps])
+    gx_suite = _gx().ExpectationSuite(
+        name=suite.name, expectations=[build_expectation(e, reference_values) for e in exps]
+    )
     # a column selection shares the frame's index (failing rows are looked up in `frame`) and, with pandas'
     # copy-on-write, its data
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame[columns]})
@@ -202,32 +212,6 @@ def _run_gx(
         evr.expectation_config.meta["check_name"]: _outcome_from_gx(evr, frame, suite.key_columns)
         for evr in validation.results
     }
-
-
-def failing_rows(
-    suite: TableSuite,
-    exps: Sequence[RowExpectation],
-    frame: pd.DataFrame,
-    reference_values: dict[str, list[object]],
-) -> dict[str, tuple[Outcome, list[Any]]]:
-    """GX's outcome of each rule on `frame` with the frame index of every failing row (result format COMPLETE; one
-    validation of all the rules: 0.05 s for 1M staging tickets with 111k failing). For outcomes kept per key
-    (keyed_suite.py). Zero rows pass without GX, as `validate_outcomes` does."""
-    if len(frame) == 0:
-        return {exp.name: (Outcome(Status.PASSED), []) for exp in exps}
-    gx = import_great_expectations()
-    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=[build_expectation(e, reference_values) for e in exps])
-    columns = list(dict.fromkeys(c for exp in exps for c in exp.columns))
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame[columns]})
-    validation = batch.validate(gx_suite, result_format={"result_format": "COMPLETE"})
-    found: dict[str, tuple[Outcome, list[Any]]] = {}
-    for evr in validation.results:
-        outcome = _outcome_from_gx(evr, frame, suite.key_columns)
-        found[evr.expectation_config.meta["check_name"]] = (
-            outcome,
-            list((evr.result or {}).get("unexpected_index_list") or []),
-        )
-    return found
 
 
 def validate_frame(
@@ -246,7 +230,9 @@ def to_check_result(suite: TableSuite, exp: RowExpectation, outcomes: Sequence[O
     """
     errors = [o.message for o in outcomes if o.status is Status.ERROR]
     if errors:
-        return _error(suite, exp, errors[0])
+        return CheckResult(
+            exp.name, suite.relation, exp.severity, Status.ERROR, None, None, [], exp.kind, exp.engine, errors[0]
+        )
     element = sum(o.element_count for o in outcomes)
     judged = element - sum(o.missing_count for o in outcomes)
     unexpected = sum(o.unexpected_count for o in outcomes)
@@ -296,16 +282,4 @@ def _outcome_from_gx(evr: Any, frame: pd.DataFrame, key_columns: tuple[str, ...]
         missing_count=int(res.get("missing_count") or 0),
         unexpected_count=int(unexpected),
         sample_keys=tuple(keys[:SAMPLE_SIZE]),
-    )
-
-
-def _error(suite: TableSuite, exp: RowExpectation, message: str) -> CheckResult:
-    return CheckResult(
-        check_name=exp.name,
-        asset=suite.relation,
-        severity=exp.severity,
-        status=Status.ERROR,
-        check_type=exp.kind,
-        engine=exp.engine,
-        details=message,
     )

@@ -88,9 +88,16 @@ def write_results(
 
 
 def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, width: int, rows: list[tuple]) -> None:
-    """Append rows in one statement per 500 rows: `executemany` commits every row on its own (one WAL sync
-    each: 0.05-0.2 s for a run's 69 results here, more when other jobs load the disk)."""
+    """Append rows in one statement per 500 rows: `executemany` commits every row on its own (a WAL sync each)."""
     row = "(" + ", ".join("?" for _ in range(width)) + ")"
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
         conn.execute(f"INSERT INTO {table} VALUES {', '.join(row for _ in chunk)}", [v for r in chunk for v in r])
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".", 1)
+    ((n,),) = conn.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+    ).fetchall()  # fetched to the end: DuckDB allows one open result per connection
+    return n > 0

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from data_quality.check_state import table_exists
-from data_quality.results import RESULTS_SCHEMA, RESULTS_TABLE, insert_rows
+from data_quality.results import RESULTS_SCHEMA, RESULTS_TABLE, insert_rows, table_exists
 
 STEPS_TABLE = f"{RESULTS_SCHEMA}.check_steps"
 STEPS_COLUMNS = (

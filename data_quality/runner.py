@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
-from data_quality import sql_checks, suites
-from data_quality.check_state import PendingWrites
-from data_quality.frames import load_frame, quote
-from data_quality.keyed_reconciliation import check_reconciliation
+from data_quality import incremental, sql_checks, suites
+from data_quality.acknowledgements import acknowledged_keys
+from data_quality.frames import column_types, quote
+from data_quality.gx_engine import to_check_result
+from data_quality.rules import validate_rows
 from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite, UnclassifiedCheck
 from data_quality.unclassified import check_unclassified
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-__all__ = ["AssetChecks", "checks_by_asset", "load_frame", "run_all", "run_table_suite"]
+__all__ = ["AssetChecks", "checks_by_asset", "run_all", "run_table_suite"]
 
 
 def load_reference_values(conn: duckdb.DuckDBPyConnection, references: Iterable[str]) -> dict[str, list[object]]:
@@ -48,28 +45,38 @@ def run_table_suite(
     conn: duckdb.DuckDBPyConnection,
     suite: TableSuite,
     reuse: bool = True,
-    pulled: dict[str, pa.Table] | None = None,
-    pending: PendingWrites | None = None,
+    pending: incremental.PendingOutcomes | None = None,
+    snapshots: dict[str, str] | None = None,
 ) -> list[CheckResult]:
-    """Every expectation of `suite`, validated by GX on the rows not validated before (units.py) unless `reuse`
-    is False, in which case every row is validated now (the full re-check the reuse must equal). The rows pulled
-    from a whole relation are left in `pulled` for the reconciliations of the same run. What was validated goes to
-    `pending` (check_state.py), or is stored at once without one."""
-    from data_quality.units import run_suite
-
+    """Every expectation of `suite`. A raw table's loads are validated once each (data_quality/incremental/;
+    `reuse=False` validates every load again, the full re-check the reuse must equal), any other relation whole
+    (from its snapshot when `snapshots` has one). What was validated goes to `pending`, or is stored at once
+    without one."""
     if not sql_checks.relation_exists(conn, suite.relation):
         why = f"{suite.relation} does not exist (not loaded or not built yet)"
         return [_not_applicable(suite, exp, why) for exp in suite.expectations]
     references = load_reference_values(conn, [e.reference for e in suite.expectations if e.reference])
-    runnable = [e for e in suite.expectations if not e.reference or e.reference in references]
-    skipped = [
+    runnable = tuple(e for e in suite.expectations if not e.reference or e.reference in references)
+    results = [
         _not_applicable(suite, e, f"reference {e.reference} not in the warehouse (run dbt seed)")
         for e in suite.expectations
         if e not in runnable
     ]
-    results = skipped
     if runnable:
-        results += run_suite(conn, replace(suite, expectations=tuple(runnable)), references, reuse, pulled, pending)
+        suite_now = replace(suite, expectations=runnable)
+        acks = acknowledged_keys(conn, [e.name for e in runnable])
+        if suite.per_load:
+            own = pending if pending is not None else incremental.PendingOutcomes()
+            pieces, note = incremental.run_per_load(conn, suite_now, references, acks, reuse, own)
+            if pending is None:
+                own.commit(conn)
+        else:
+            source = (snapshots or {}).get(suite.relation)
+            outcomes = validate_rows(conn, suite_now, runnable, references, acknowledged=acks, source=source)
+            pieces, note = {name: [o] for name, o in outcomes.items()}, "every row validated now"
+        for exp in runnable:
+            acked = f"; {len(acks.get(exp.name, []))} acknowledged key(s) not judged (dq.acknowledgements)"
+            results.append(to_check_result(suite, exp, pieces[exp.name], note + (acked if exp.name in acks else "")))
     order = {e.name: i for i, e in enumerate(suite.expectations)}
     return sorted(results, key=lambda r: order[r.check_name])
 
@@ -92,104 +99,165 @@ def guarded(
         ]
 
 
+AggregateCheck = (
+    suites.VolumeCheck
+    | suites.FreshnessCheck
+    | suites.LoadBalanceCheck
+    | suites.QuarantineCheck
+    | suites.LayerReconciliation
+    | UnclassifiedCheck
+)
+
+
+CHECK_TYPES = {
+    suites.VolumeCheck: "volume",
+    suites.FreshnessCheck: "freshness",
+    suites.LoadBalanceCheck: "load_balance",
+    suites.QuarantineCheck: "quarantine",
+    suites.LayerReconciliation: "reconciliation",
+    UnclassifiedCheck: "unclassified",
+}
+
+
+def _evaluate(
+    conn: duckdb.DuckDBPyConnection, check: AggregateCheck, as_of: datetime, snapshots: dict[str, str] | None
+) -> CheckResult:
+    """One aggregate check, by its kind (sql_checks.py, unclassified.py)."""
+    if isinstance(check, suites.VolumeCheck):
+        return sql_checks.check_volume(conn, check)
+    if isinstance(check, suites.FreshnessCheck):
+        return sql_checks.check_freshness(conn, check, as_of)
+    if isinstance(check, suites.LoadBalanceCheck):
+        return sql_checks.check_load_balance(conn, check)
+    if isinstance(check, suites.QuarantineCheck):
+        return sql_checks.check_quarantine(conn, check)
+    if isinstance(check, suites.LayerReconciliation):
+        return sql_checks.check_layers(conn, check, snapshots)
+    return check_unclassified(conn, check)
+
+
 @dataclass(frozen=True)
 class AssetChecks:
-    """Everything checked on one Dagster asset."""
+    """Everything checked on one Dagster asset: row rules (table suites), then aggregate checks."""
 
     asset_key: tuple[str, ...]
     table_suites: tuple[TableSuite, ...] = ()
-    volume: tuple[suites.VolumeCheck, ...] = ()
-    freshness: tuple[suites.FreshnessCheck, ...] = ()
-    load_balance: tuple[suites.LoadBalanceCheck, ...] = ()
-    quarantine: tuple[suites.QuarantineCheck, ...] = ()
-    reconciliations: tuple[suites.LayerReconciliation, ...] = ()
-    unclassified: tuple[UnclassifiedCheck, ...] = ()
+    checks: tuple[AggregateCheck, ...] = ()
 
     @property
     def check_specs(self) -> list[tuple[str, Severity, str]]:
         """(name, severity, description) of every check on this asset, in run order."""
         specs = [(e.name, e.severity, e.description) for s in self.table_suites for e in s.expectations]
-        groups = (self.volume, self.freshness, self.load_balance, self.quarantine, self.reconciliations)
-        for group in (*groups, self.unclassified):
-            specs += [(c.name, c.severity, c.description) for c in group]
-        return specs
+        return specs + [(c.name, c.severity, c.description) for c in self.checks]
 
     def run(
         self,
         conn: duckdb.DuckDBPyConnection,
         as_of: datetime,
         reuse: bool = True,
-        pulled: dict[str, pa.Table] | None = None,
-        pending: PendingWrites | None = None,
+        pending: incremental.PendingOutcomes | None = None,
+        snapshots: dict[str, str] | None = None,
     ) -> list[CheckResult]:
-        """Every check of this asset. `pulled` carries the rows of whole relations pulled by the suites to the
-        reconciliations, across the assets checked in one run (pass the same dict to each); `pending` collects
-        what was checked, for the caller to store once every check of its step has run (check_state.py); without
-        one it is stored at once."""
-        pulled = {} if pulled is None else pulled
-        own = pending if pending is not None else PendingWrites()
+        """Every check of this asset. `pending` collects the outcomes validated now, for the caller to store once
+        every check of its step has run; without one they are stored at once. `snapshots`: snapshot_views."""
+        own = pending if pending is not None else incremental.PendingOutcomes()
         results: list[CheckResult] = []
         for suite in self.table_suites:
             results += guarded(
-                lambda s=suite: run_table_suite(conn, s, reuse, pulled, own),
+                lambda s=suite: run_table_suite(conn, s, reuse, own, snapshots),
                 [(e.name, suite.relation, e.severity, e.kind) for e in suite.expectations],
             )
-        checks = (
-            *((c, "volume", lambda c: sql_checks.check_volume(conn, c)) for c in self.volume),
-            *((c, "freshness", lambda c: sql_checks.check_freshness(conn, c, as_of)) for c in self.freshness),
-            *((c, "load_balance", lambda c: sql_checks.check_load_balance(conn, c)) for c in self.load_balance),
-            *((c, "quarantine", lambda c: sql_checks.check_quarantine(conn, c)) for c in self.quarantine),
-            *(
-                (c, "reconciliation", lambda c: check_reconciliation(conn, c, pulled, reuse, own))
-                for c in self.reconciliations
-            ),
-            *((c, "unclassified", lambda c: check_unclassified(conn, c)) for c in self.unclassified),
-        )
-        for check, kind, evaluate in checks:
+        for check in self.checks:
             asset = getattr(check, "relation", None) or getattr(check, "target", None) or ".".join(self.asset_key)
-            results += guarded(lambda c=check, f=evaluate: [f(c)], [(check.name, asset, check.severity, kind)])
+            kind = CHECK_TYPES[type(check)]
+            results += guarded(
+                lambda c=check: [_evaluate(conn, c, as_of, snapshots)], [(check.name, asset, check.severity, kind)]
+            )
         if pending is None:
             own.commit(conn)
         return results
 
 
-def checks_by_asset(
-    table_suites: Sequence[TableSuite] = suites.TABLE_SUITES,
-    volume: Sequence[suites.VolumeCheck] = suites.VOLUME_CHECKS,
-    freshness: Sequence[suites.FreshnessCheck] = suites.FRESHNESS_CHECKS,
-    load_balance: Sequence[suites.LoadBalanceCheck] = (suites.LOAD_BALANCE,),
-    quarantine: Sequence[suites.QuarantineCheck] = (suites.QUARANTINE,),
-    reconciliations: Sequence[suites.LayerReconciliation] = suites.RECONCILIATIONS,
-    unclassified: Sequence[UnclassifiedCheck] = (suites.UNCLASSIFIED,),
-) -> list[AssetChecks]:
-    """Group every defined check under the asset it guards (one Dagster multi-check per asset)."""
-    keys: list[tuple[str, ...]] = []
-    for item in (*table_suites, *volume, *freshness, *load_balance, *quarantine, *reconciliations, *unclassified):
-        if item.asset_key not in keys:
-            keys.append(item.asset_key)
+def checks_by_asset() -> list[AssetChecks]:
+    """Group every check of data_quality/suites.py under the asset it guards (one Dagster multi-check per asset)."""
+    aggregates = (
+        *suites.VOLUME_CHECKS,
+        *suites.FRESHNESS_CHECKS,
+        suites.LOAD_BALANCE,
+        suites.QUARANTINE,
+        *suites.RECONCILIATIONS,
+        suites.UNCLASSIFIED,
+    )
+    keys = list(dict.fromkeys(item.asset_key for item in (*suites.TABLE_SUITES, *aggregates)))
     return [
         AssetChecks(
             asset_key=key,
-            table_suites=tuple(s for s in table_suites if s.asset_key == key),
-            volume=tuple(c for c in volume if c.asset_key == key),
-            freshness=tuple(c for c in freshness if c.asset_key == key),
-            load_balance=tuple(c for c in load_balance if c.asset_key == key),
-            quarantine=tuple(c for c in quarantine if c.asset_key == key),
-            reconciliations=tuple(c for c in reconciliations if c.asset_key == key),
-            unclassified=tuple(c for c in unclassified if c.asset_key == key),
+            table_suites=tuple(s for s in suites.TABLE_SUITES if s.asset_key == key),
+            checks=tuple(c for c in aggregates if c.asset_key == key),
         )
         for key in keys
     ]
 
 
+def snapshot_views(conn: duckdb.DuckDBPyConnection, groups: Sequence[AssetChecks]) -> dict[str, str]:
+    """Each view that the whole-relation checks of `groups` read, evaluated once: relation -> the name of its rows
+    (registered with DuckDB, just the columns those checks read). A staging view is a window over all of raw that
+    a suite and two reconciliations read; the checks of one step then read it once. Unregister with
+    `drop_snapshots`."""
+    needed: dict[str, list[str]] = {}
+    for group in groups:
+        for suite in (s for s in group.table_suites if not s.per_load):
+            needed.setdefault(suite.relation, []).extend([*suite.key_columns, *suite.rule_columns])
+        for spec in (c for c in group.checks if isinstance(c, suites.LayerReconciliation)):
+            columns = [spec.key, *(spec.source_filter[:1] if spec.source_filter else ())]
+            needed.setdefault(spec.source, []).extend(columns)
+            needed.setdefault(spec.target, []).extend(columns)
+    snapshots: dict[str, str] = {}
+    for relation, columns in needed.items():
+        if not sql_checks.is_view(conn, relation):
+            continue
+        types = column_types(conn, relation)
+        selected = ", ".join(quote(c) for c in dict.fromkeys(columns) if c in types)
+        try:
+            rows = conn.sql(f"select {selected or 'null as no_columns'} from {relation}").to_arrow_table()
+        except (duckdb.FatalException, duckdb.ConnectionException):
+            raise
+        except duckdb.Error:  # a broken view: its checks read it themselves and each records its own error
+            continue
+        snapshots[relation] = f"dq_snapshot_{len(snapshots)}_{id(rows)}"
+        conn.register(snapshots[relation], rows)
+    return snapshots
+
+
+def drop_snapshots(conn: duckdb.DuckDBPyConnection, snapshots: dict[str, str]) -> None:
+    for name in snapshots.values():
+        conn.unregister(name)
+
+
+def run_step(
+    conn: duckdb.DuckDBPyConnection,
+    groups: Sequence[AssetChecks],
+    as_of: datetime,
+    reuse: bool = True,
+    pending: incremental.PendingOutcomes | None = None,
+) -> list[list[CheckResult]]:
+    """The results of each of `groups`, as one check step runs them: the views they read evaluated once.
+    `pending` collects the outcomes validated now; without one they are stored at once."""
+    own = pending if pending is not None else incremental.PendingOutcomes()
+    snapshots = snapshot_views(conn, groups)
+    try:
+        evaluated = [group.run(conn, as_of, reuse, own, snapshots) for group in groups]
+    finally:
+        drop_snapshots(conn, snapshots)
+    if pending is None:
+        own.commit(conn)
+    return evaluated
+
+
 def run_all(conn: duckdb.DuckDBPyConnection, as_of: datetime | None = None, reuse: bool = True) -> list[CheckResult]:
-    """Every check in the project, in a stable order; `reuse=False` re-validates every row. What was checked is
-    stored once every check has run."""
-    as_of = as_of or datetime.now(UTC)
-    results: list[CheckResult] = []
-    pulled: dict[str, pa.Table] = {}
-    pending = PendingWrites()
-    for group in checks_by_asset():
-        results += group.run(conn, as_of, reuse=reuse, pulled=pulled, pending=pending)
+    """Every check in the project, in a stable order; `reuse=False` validates every raw load again. The outcomes
+    validated now are stored once every check has run."""
+    pending = incremental.PendingOutcomes()
+    results = run_step(conn, checks_by_asset(), as_of or datetime.now(UTC), reuse, pending)
     pending.commit(conn)
-    return results
+    return [r for group_results in results for r in group_results]

@@ -28,11 +28,12 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class RowExpectation:
-    """One row-level rule, validated by Great Expectations on a pandas frame of the columns it needs.
+    """One row-level rule: a count of the rows of one relation that break it, with the keys of the first ones.
 
     kind is one of: not_null, unique, in_set, between, ordered, in_reference.
-    engine is great_expectations (GX on a pandas frame of the needed columns), or sql for `unique`: a GROUP BY count
-    in DuckDB, where GX would only add a pandas copy and a slower count (data_quality/sql_rows.py).
+    engine is great_expectations (GX on a pandas frame of the needed columns) or sql (a count in DuckDB:
+    data_quality/sql_rows.py), for the rules that compare rows with other rows or another table (unique,
+    in_reference), where GX would only add a pandas copy and a slower count.
     - unique: `columns` together are unique (for raw: key + _load_id, i.e. unique within one load).
     - ordered: columns (a, b) with a <= b (a < b when strict); rows where either is null are ignored.
     - in_reference: values of columns[0] exist in `reference` ("schema.table.column"); nulls are ignored.
@@ -61,14 +62,13 @@ class TableSuite:
     key_columns: tuple[str, ...]  # reported as sample keys of failing rows
     expectations: tuple[RowExpectation, ...]
     # True for raw tables: rows arrive in loads (`_load_id`) that never change once landed, so each load is
-    # validated once and its per-load outcome reused by later runs (data_quality/units.py).
+    # validated once and its outcome reused by later runs (data_quality/incremental/).
     per_load: bool = False
-    # Columns pulled with the rows although no rule reads them: the reconciliations on this relation in the same
-    # run read these rows instead of evaluating the relation again (runner.AssetChecks.run, sql_checks.check_layers).
-    carried_columns: tuple[str, ...] = ()
-    # A view holding the latest row per key of this raw table ("raw.tickets"): its rows change only for keys a new
-    # load of that table brings, so a run validates just those keys' rows (data_quality/keyed_suite.py).
-    keyed_on: str | None = None
+
+    @property
+    def rule_columns(self) -> list[str]:
+        """Every column a rule reads, whichever engine checks it."""
+        return list(dict.fromkeys(c for exp in self.expectations for c in exp.columns))
 
     @property
     def columns(self) -> list[str]:
@@ -78,14 +78,6 @@ class TableSuite:
             if exp.engine == "great_expectations":
                 needed += [c for c in exp.columns if c not in needed]
         return needed
-
-    @property
-    def all_columns(self) -> list[str]:
-        """The key columns, the columns of every rule, whichever engine checks it, and the carried columns."""
-        needed: list[str] = list(self.key_columns)
-        for exp in self.expectations:
-            needed += [c for c in exp.columns if c not in needed]
-        return needed + [c for c in self.carried_columns if c not in needed]
 
 
 @dataclass(frozen=True)
@@ -164,11 +156,6 @@ class LayerReconciliation:
     severity: Severity
     source_filter: tuple[str, str] | None = None
     description: str = ""
-    # The raw table whose new loads are the only way a key's rows can change on either side ("raw.tickets"): a
-    # run then re-reads only the keys of loads it has not seen and keeps the rest per key from earlier runs
-    # (data_quality/keyed_reconciliation.py; views must read only that raw table, per key). None: every key is
-    # compared on every run.
-    keyed_on: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
+from data_quality.frames import quote
 from data_quality.specs import (
     CheckResult,
     FreshnessCheck,
@@ -23,10 +23,9 @@ from data_quality.specs import (
     VolumeCheck,
 )
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
 SAMPLE_SIZE = 10
+
+Check = VolumeCheck | FreshnessCheck | LoadBalanceCheck | QuarantineCheck | LayerReconciliation
 
 
 def relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
@@ -40,17 +39,31 @@ def relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
     return sum(r[0] for r in row) > 0
 
 
+def is_view(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, name = relation.split(".", 1)
+    query = "select count(*) from duckdb_views() where schema_name = ? and view_name = ?"
+    return conn.execute(query, [schema, name]).fetchall()[0][0] > 0
+
+
 def has_column(conn: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
     schema, name = relation.split(".", 1)
     row = conn.execute(
         "select count(*) from duckdb_columns() where schema_name = $1 and table_name = $2 and column_name = $3",
         [schema, name, column],
-    ).fetchall()[0]  # fetched to the end: a pending result would block registering pulled rows afterwards
+    ).fetchall()[0]
     return bool(row and row[0])
 
 
 def _not_applicable(name: str, asset: str, severity: Severity, check_type: str, why: str) -> CheckResult:
     return CheckResult(name, asset, severity, Status.NOT_APPLICABLE, check_type=check_type, engine="sql", details=why)
+
+
+def _result(
+    spec: Check, asset: str, kind: str, ok: bool, observed: float | None, failing: int, sample: list[str], details: str
+) -> CheckResult:
+    """A passed or failed result of an aggregate check."""
+    status = Status.PASSED if ok else Status.FAILED
+    return CheckResult(spec.name, asset, spec.severity, status, observed, failing, sample, kind, "sql", details)
 
 
 def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckResult:
@@ -84,19 +97,12 @@ def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckRes
     median = statistics.median(history)
     low, high = spec.low_ratio * median, spec.high_ratio * median
     ok = low <= latest_n <= high
-    return CheckResult(
-        spec.name,
-        relation,
-        spec.severity,
-        Status.PASSED if ok else Status.FAILED,
-        observed_value=float(latest_n),
-        failing_row_count=0 if ok else int(latest_n),
-        failing_keys_sample=[] if ok else [f"load {latest_id}"],
-        check_type="volume",
-        engine="sql",
-        details=f"load {latest_id} wrote {latest_n} rows; band [{low:g}, {high:g}] = "
-        f"[{spec.low_ratio:g}, {spec.high_ratio:g}] x median {median:g} of {len(history)} earlier loads",
+    details = (
+        f"load {latest_id} wrote {latest_n} rows; band [{low:g}, {high:g}] = "
+        f"[{spec.low_ratio:g}, {spec.high_ratio:g}] x median {median:g} of {len(history)} earlier loads"
     )
+    sample = [] if ok else [f"load {latest_id}"]
+    return _result(spec, relation, "volume", ok, float(latest_n), 0 if ok else int(latest_n), sample, details)
 
 
 def export_instant(conn: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -125,42 +131,20 @@ def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of
         [at],
     ).fetchall()[0]
     if newest is None:
-        return CheckResult(
-            spec.name,
-            spec.relation,
-            spec.severity,
-            Status.FAILED,
-            check_type="freshness",
-            engine="sql",
-            failing_row_count=0,
-            details=f"{spec.relation} holds no {spec.column}: nothing loaded",
-        )
+        details = f"{spec.relation} holds no {spec.column}: nothing loaded"
+        return _result(spec, spec.relation, "freshness", False, None, 0, [], details)
     if age_hours < 0:
-        return CheckResult(
-            spec.name,
-            spec.relation,
-            spec.severity,
-            Status.FAILED,
-            observed_value=round(float(age_hours), 3),
-            failing_row_count=0,
-            check_type="freshness",
-            engine="sql",
-            details=f"newest {spec.column} {newest} is {-age_hours:.1f} h after {at_label} "
-            f"{at.isoformat()}: a timestamp from the future (observed_value = age in hours)",
+        details = (
+            f"newest {spec.column} {newest} is {-age_hours:.1f} h after {at_label} "
+            f"{at.isoformat()}: a timestamp from the future (observed_value = age in hours)"
         )
-    ok = age_hours <= spec.max_age_hours
-    return CheckResult(
-        spec.name,
-        spec.relation,
-        spec.severity,
-        Status.PASSED if ok else Status.FAILED,
-        observed_value=round(float(age_hours), 3),
-        failing_row_count=0,
-        check_type="freshness",
-        engine="sql",
-        details=f"newest {spec.column} {newest} is {age_hours:.1f} h old at {at_label} "
-        f"{at.isoformat()}; limit {spec.max_age_hours:g} h (observed_value = age in hours)",
+        return _result(spec, spec.relation, "freshness", False, round(float(age_hours), 3), 0, [], details)
+    details = (
+        f"newest {spec.column} {newest} is {age_hours:.1f} h old at {at_label} "
+        f"{at.isoformat()}; limit {spec.max_age_hours:g} h (observed_value = age in hours)"
     )
+    ok = age_hours <= spec.max_age_hours
+    return _result(spec, spec.relation, "freshness", ok, round(float(age_hours), 3), 0, [], details)
 
 
 def check_load_balance(conn: duckdb.DuckDBPyConnection, spec: LoadBalanceCheck) -> CheckResult:
@@ -182,18 +166,9 @@ def check_load_balance(conn: duckdb.DuckDBPyConnection, spec: LoadBalanceCheck) 
     ).fetchall()
     if total == 0:
         return _not_applicable(spec.name, asset, spec.severity, "reconciliation", "no load has recorded counts yet")
-    return CheckResult(
-        spec.name,
-        asset,
-        spec.severity,
-        Status.PASSED if bad == 0 else Status.FAILED,
-        observed_value=float(bad),
-        failing_row_count=int(bad),
-        failing_keys_sample=[f"load {lid} ({src}): read {r} != {lo} + {q}" for lid, src, r, lo, q in sample],
-        check_type="reconciliation",
-        engine="sql",
-        details=f"{bad} of {total} loads where rows_read != rows_loaded + rows_quarantined",
-    )
+    keys = [f"load {lid} ({src}): read {r} != {lo} + {q}" for lid, src, r, lo, q in sample]
+    details = f"{bad} of {total} loads where rows_read != rows_loaded + rows_quarantined"
+    return _result(spec, asset, "reconciliation", bad == 0, float(bad), int(bad), keys, details)
 
 
 def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> CheckResult:
@@ -210,94 +185,73 @@ def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> 
         "select reason, count(*) as n from raw.quarantine group by reason order by n desc, reason limit 10"
     ).fetchall()
     breakdown = "; ".join(f"{n} x {reason}" for reason, n in reasons)
-    return CheckResult(
-        spec.name,
-        asset,
-        spec.severity,
-        Status.PASSED if total == 0 else Status.FAILED,
-        observed_value=float(total),
-        failing_row_count=int(total),
-        failing_keys_sample=[f"{src.rsplit('/', 1)[-1]}:{line} {reason}" for src, line, reason in sample],
-        check_type="quarantine",
-        engine="sql",
-        details=f"{total} rows quarantined" + (f": {breakdown}" if breakdown else ""),
-    )
+    keys = [f"{src.rsplit('/', 1)[-1]}:{line} {reason}" for src, line, reason in sample]
+    details = f"{total} rows quarantined" + (f": {breakdown}" if breakdown else "")
+    return _result(spec, asset, "quarantine", total == 0, float(total), int(total), keys, details)
 
 
-def pulled_or(
-    conn: duckdb.DuckDBPyConnection,
-    pulled: dict[str, pa.Table] | None,
-    relation: str,
-    columns: list[str],
-    registered: list[str],
-) -> str:
-    """The name to query `relation` by: its pulled rows, registered with DuckDB, when they hold `columns`."""
-    rows = (pulled or {}).get(relation)
-    if rows is None or not set(columns) <= set(rows.column_names):
-        return relation
-    name = f"dq_pulled_{len(registered)}_{id(rows)}"
-    conn.register(name, rows)
-    registered.append(name)
-    return name
-
-
-def per_key_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
-    """One row per key of either side: whether a source row of it passes the documented filter (`kept`), its source
-    rows and its target rows. Both sides go through one grouping (a scan per question was 2x slower at 1M keys, one
-    grouping per side plus a full join another 15%)."""
-    return f"""
-        select k, coalesce(bool_or(kept), false) as kept, count(*) filter (where side = 's') as n_source,
-               count(*) filter (where side = 't') as n
-        from (select {key} as k, ({kept}) as kept, 's' as side from {source}
-              union all
-              select {key} as k, false as kept, 't' as side from {target} {target_where})
-        group by k
-    """
-
-
-def summary_sql(per_key: str, extra: str = "") -> str:
-    """Missing, phantom and duplicated keys, totals and samples over a per-key relation (`per_key_sql`'s columns).
+def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
+    """Missing, phantom and duplicated keys, totals and samples of a reconciliation, in one query over one grouping
+    of both sides' keys.
 
     A source key is `kept` when any of its rows passes the documented filter: those must reach the target; any
     source key (kept or not) explains a target key. A NULL key is never missing nor phantom, so it shows in the
-    totals only (and as duplicated when the target holds it more than once). `extra` adds columns after those nine
-    (each preceded by a comma)."""
+    totals only (and as duplicated when the target holds it more than once)."""
     missing = "kept and k is not null and n = 0"
     phantom = "k is not null and n > 0 and n_source = 0"
     return f"""
+        with per_key as (
+            select k, coalesce(bool_or(kept), false) as kept, count(*) filter (where side = 's') as n_source,
+                   count(*) filter (where side = 't') as n
+            from (select {key} as k, ({kept}) as kept, 's' as side from {source}
+                  union all
+                  select {key} as k, false as kept, 't' as side from {target} {target_where})
+            group by k
+        )
         select count(*) filter (where {missing}), count(*) filter (where {phantom}), count(*) filter (where n > 1),
                count(*) filter (where kept), count(*) filter (where k is not null and n > 0), coalesce(sum(n), 0),
                list_slice(list(k order by k) filter (where {missing}), 1, {SAMPLE_SIZE}),
                list_slice(list(k order by k) filter (where {phantom}), 1, {SAMPLE_SIZE}),
-               list_slice(list(k order by k) filter (where n > 1), 1, {SAMPLE_SIZE}){extra}
-        from {per_key}
+               list_slice(list(k order by k) filter (where n > 1), 1, {SAMPLE_SIZE})
+        from per_key
     """
 
 
-def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
-    """Missing, phantom and duplicated keys, totals and samples of a reconciliation, in one query."""
-    return f"with per_key as ({per_key_sql(source, target, key, kept, target_where)}) {summary_sql('per_key')}"
+def _matching_sides(
+    conn: duckdb.DuckDBPyConnection, source: str, target: str, key: str, kept: str, target_where: str, params: list
+) -> tuple | None:
+    """reconciliation_sql's row when the target holds each kept source key exactly once and nothing else, None
+    otherwise. Each side is aggregated on its own (its key count and the sum of its keys' 64-bit hashes, as exact
+    integers), which is cheaper than grouping both sides' keys together; equal sums of distinct keys' hashes mean
+    equal key sets but for a hash collision."""
+    k = quote(key)
+    n_src, n_src_null, src_hash = conn.execute(
+        f"""select count(*), count(*) filter (where k is null), coalesce(sum(hash(k)::hugeint), 0)
+            from (select {k} as k from {source} group by {k} having bool_or({kept}))""",
+        params,
+    ).fetchall()[0]
+    n_rows, n_distinct, n_null, tgt_hash = conn.execute(
+        f"""select count(*), count(distinct {k}), count(*) filter (where {k} is null),
+                   coalesce(sum(hash({k})::hugeint), 0)
+            from {target} {target_where}""",
+        params if target_where else [],
+    ).fetchall()[0]
+    if n_src_null or n_null or not (n_src == n_distinct == n_rows) or src_hash != tgt_hash:
+        return None
+    return (0, 0, 0, n_src, n_distinct, n_rows, [], [], [])
 
 
-def layers_filter(
-    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation
-) -> tuple[str, str, list[object], list[str]]:
-    """The documented filter as SQL: (`kept` on the source, WHERE on the target or '', parameters, the filter
-    column). The target is filtered too when it has the column."""
-    if not spec.source_filter:
-        return "true", "", [], []
-    column, value = spec.source_filter
-    target_where = f"where {column} = $1" if has_column(conn, spec.target, column) else ""
-    return f"{column} = $1", target_where, [value], [column]
+def check_layers(
+    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, snapshots: dict[str, str] | None = None
+) -> CheckResult:
+    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals, over every key.
 
-
-def layers_precondition(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation) -> CheckResult | None:
-    """The result when the reconciliation cannot run (a side not built yet, the target lacking the key)."""
+    The documented filter (`source_filter`) selects the source keys that must reach the target; the target is
+    filtered the same way when it has the column. A side in `snapshots` is read from its snapshot."""
     for relation in (spec.source, spec.target):
         if not relation_exists(conn, relation):
-            return _not_applicable(
-                spec.name, spec.target, spec.severity, "reconciliation", f"{relation} does not exist (not built yet)"
-            )
+            why = f"{relation} does not exist (not built yet)"
+            return _not_applicable(spec.name, spec.target, spec.severity, "reconciliation", why)
     if not has_column(conn, spec.target, spec.key):
         return CheckResult(
             spec.name,
@@ -308,52 +262,27 @@ def layers_precondition(conn: duckdb.DuckDBPyConnection, spec: LayerReconciliati
             engine="sql",
             details=f"{spec.target} has no column {spec.key}",
         )
-    return None
-
-
-def layers_result(spec: LayerReconciliation, summary: tuple, note: str = "") -> CheckResult:
-    """The CheckResult of a reconciliation from the row `summary_sql` returns."""
-    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = summary[:9]
+    kept, target_where, params = "true", "", []
+    if spec.source_filter:
+        column, value = spec.source_filter
+        kept, params = f"{column} = $1", [value]
+        target_where = f"where {column} = $1" if has_column(conn, spec.target, column) else ""
+    snapshots = snapshots or {}
+    source, target = (snapshots.get(side, side) for side in (spec.source, spec.target))
+    summary = _matching_sides(conn, source, target, spec.key, kept, target_where, params)
+    if summary is None:  # something differs: every key compared, for the counts and samples of what
+        summary = conn.execute(reconciliation_sql(source, target, spec.key, kept, target_where), params).fetchall()[0]
+    missing, phantom, dup, n_src, n_tgt_distinct, n_tgt_rows, s_missing, s_phantom, s_dup = summary
     failing = missing + phantom + dup
     totals_match = n_src == n_tgt_distinct == n_tgt_rows
     sample = [f"missing:{k}" for k in s_missing or []] + [f"phantom:{k}" for k in s_phantom or []]
     sample += [f"duplicated:{k}" for k in s_dup or []]
     ok = failing == 0 and totals_match
     where = f" ({spec.source_filter[0]} = {spec.source_filter[1]!r})" if spec.source_filter else ""
-    return CheckResult(
-        spec.name,
-        spec.target,
-        spec.severity,
-        Status.PASSED if ok else Status.FAILED,
-        observed_value=float(n_tgt_distinct),
-        failing_row_count=int(failing),
-        failing_keys_sample=sample[:SAMPLE_SIZE],
-        check_type="reconciliation",
-        engine="sql",
-        details=f"{spec.source}{where}: {n_src} distinct {spec.key}; {spec.target}: {n_tgt_distinct} distinct in "
-        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}" + (f"; {note}" if note else ""),
+    details = (
+        f"{spec.source}{where}: {n_src} distinct {spec.key}; {spec.target}: {n_tgt_distinct} distinct in "
+        f"{n_tgt_rows} rows; missing {missing}, phantom {phantom}, duplicated {dup}"
     )
-
-
-def check_layers(
-    conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, pulled: dict[str, pa.Table] | None = None
-) -> CheckResult:
-    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals, over every key
-    (keyed_reconciliation.py keeps the same answer per key between runs; this is the reference it is tested
-    against).
-
-    A side whose rows a suite pulled earlier in the same run (`pulled`, by relation, with the columns needed here)
-    is read from those rows: the same rows, without evaluating a staging view again."""
-    not_run = layers_precondition(conn, spec)
-    if not_run is not None:
-        return not_run
-    kept, target_where, params, filter_column = layers_filter(conn, spec)
-    registered: list[str] = []
-    try:
-        source = pulled_or(conn, pulled, spec.source, [spec.key, *filter_column], registered)
-        target = pulled_or(conn, pulled, spec.target, [spec.key, *(filter_column if target_where else [])], registered)
-        summary = conn.execute(reconciliation_sql(source, target, spec.key, kept, target_where), params).fetchall()[0]
-    finally:
-        for name in registered:
-            conn.unregister(name)
-    return layers_result(spec, summary)
+    return _result(
+        spec, spec.target, "reconciliation", ok, float(n_tgt_distinct), int(failing), sample[:SAMPLE_SIZE], details
+    )

@@ -1,11 +1,12 @@
-"""Row rules counted by DuckDB itself: key uniqueness (RowExpectation engine "sql").
+"""Row rules counted by DuckDB itself (RowExpectation engine "sql"): key uniqueness and references.
 
-A uniqueness rule is a GROUP BY count; on pandas, GX spends most of a large suite's time on it (pandas
-`duplicated` over 4.5M events: 3 s of the suite's 3.6 s; over the 1M keys of the latest tickets 0.3 s), after a copy
-of every row out of DuckDB. The outcome has GX's shape and meaning (gx_engine.Outcome): every row of a repeated key
-is unexpected, rows whose key columns are all null are left out as GX leaves them out, and the sample is the keys of
-the first failing rows in the order GX would see them (table order for a raw load, the order of the rows pulled
-for a staging relation). tests/data_quality/test_dq_gx_canary.py checks both routes against GX's own answer.
+Both compare a row with other rows or another table, which DuckDB answers without a pandas copy of the rows. Each
+outcome has GX's shape and meaning (gx_engine.Outcome), so both engines' outcomes add up and read the same:
+- unique: every row of a repeated key is unexpected; rows whose key columns are all null are not judged (missing);
+  the sample is the keys of the first failing rows in table order (key order for a view).
+- in_reference: a non-null value missing from the reference is unexpected, a null is not judged (missing); the
+  sample is the first failing keys in key order.
+tests/data_quality/test_dq_gx_canary.py checks both against GX's own answer.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from data_quality.frames import column_types, quote
 from data_quality.gx_engine import SAMPLE_SIZE, Outcome, format_key
 from data_quality.specs import RowExpectation, Status, TableSuite
 
-ROW_ORDER = "_dq_row"  # position of a pulled row, added to Arrow rows so the sample follows their order
-
 
 def unique_outcome(
     conn: duckdb.DuckDBPyConnection,
@@ -29,8 +28,10 @@ def unique_outcome(
     exp: RowExpectation,
     where: str = "true",
     params: Sequence[object] = (),
+    source: str | None = None,
 ) -> Outcome:
-    """Rows of `suite.relation` selected by `where` whose `exp.columns` values occur more than once."""
+    """Rows of `suite.relation` (read from `source` when given: a snapshot of it) selected by `where` whose
+    `exp.columns` values occur more than once."""
     present = column_types(conn, suite.relation)
     missing = [c for c in (*exp.columns, *suite.key_columns) if c not in present]
     if missing:
@@ -42,25 +43,8 @@ def unique_outcome(
     ).fetchone()[0]
     row_id = "rowid" if is_table else "null"
     order = ("_row",) if is_table else tuple(quote(c) for c in exp.columns)
-    unit = f"(select *, {row_id} as _row from {suite.relation} where {where})"
+    unit = f"(select *, {row_id} as _row from {source or suite.relation} where {where})"
     return _unique(conn, unit, list(params), exp.columns, suite.key_columns, order)
-
-
-def unique_outcome_of_rows(
-    conn: duckdb.DuckDBPyConnection, rows: pa.Table, suite: TableSuite, exp: RowExpectation
-) -> Outcome:
-    """The same count over rows already pulled for GX (a staging relation): the relation is not evaluated again,
-    and the sample follows the pulled order, which is the order of the frame GX is given."""
-    missing = [c for c in (*exp.columns, *suite.key_columns) if c not in rows.column_names]
-    if missing:
-        return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}")
-    numbered = rows.append_column(ROW_ORDER, pa.array(np.arange(rows.num_rows, dtype=np.int64)))
-    name = f"dq_rows_{id(numbered)}"
-    conn.register(name, numbered)
-    try:
-        return _unique(conn, f"(select *, {ROW_ORDER} as _row from {name})", [], exp.columns, suite.key_columns)
-    finally:
-        conn.unregister(name)
 
 
 def _unique(
@@ -74,10 +58,9 @@ def _unique(
     """Uniqueness of `columns` over the rows of `unit` (a subquery with a `_row` column giving GX's row order)."""
     cols = ", ".join(quote(c) for c in columns)
     all_null = " and ".join(f"{quote(c)} is null" for c in columns)
-    # A 64-bit hash of the key per row, sorted: distinct hashes mean distinct keys, so when no two neighbours are
-    # equal no key repeats. Hashing in DuckDB and sorting the hashes with numpy is 0.15 s for a 5M-event load, where
-    # a GROUP BY needs a hash table of 5M groups (0.55 s on the hash, 1.6 s on the four key columns). A repeated
-    # hash is a repeated key or a collision: only the rows with such a hash are grouped by the key itself.
+    # A 64-bit hash of the key per row, sorted with numpy: when no two neighbours are equal no key repeats, without
+    # a GROUP BY over every key. A repeated hash is a repeated key or a collision: only the rows with such a hash
+    # are grouped by the key itself.
     found = conn.execute(f"select hash({cols}) as h, ({all_null}) as all_null from {unit} as u", params).fetchnumpy()
     hashes, all_missing = np.asarray(found["h"]), np.asarray(found["all_null"], dtype=bool)
     element, skipped = len(hashes), int(all_missing.sum())
@@ -113,4 +96,38 @@ def _unique(
         missing_count=int(skipped),
         unexpected_count=int(unexpected),
         sample_keys=tuple(dict.fromkeys(keys)),
+    )
+
+
+def reference_outcome(
+    conn: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    exp: RowExpectation,
+    where: str = "true",
+    params: Sequence[object] = (),
+    source: str | None = None,
+) -> Outcome:
+    """Rows of `suite.relation` (read from `source` when given: a snapshot of it) selected by `where` whose
+    `exp.columns[0]` is set but absent from `exp.reference` ("schema.table.column")."""
+    present = column_types(conn, suite.relation)
+    missing = [c for c in (exp.columns[0], *suite.key_columns) if c not in present]
+    if missing:
+        return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}")
+    relation, ref_column = (exp.reference or "").rsplit(".", 1)
+    column, keys = quote(exp.columns[0]), ", ".join(quote(c) for c in suite.key_columns)
+    unknown = f"{column} is not null and {column} not in (select {quote(ref_column)} from {relation})"
+    element, skipped, unexpected, sample = conn.execute(
+        f"""select count(*), count(*) filter (where {column} is null), count(*) filter (where {unknown}),
+                   list_slice(list(({keys}) order by {keys}) filter (where {unknown}), 1, {SAMPLE_SIZE})
+            from {source or suite.relation} where {where}""",
+        list(params),
+    ).fetchall()[0]
+    rows = [row.values() if isinstance(row, dict) else (row,) for row in sample or []]
+    found = [format_key(dict(zip(suite.key_columns, row, strict=True)), suite.key_columns) for row in rows]
+    return Outcome(
+        status=Status.FAILED if unexpected else Status.PASSED,
+        element_count=int(element),
+        missing_count=int(skipped),
+        unexpected_count=int(unexpected),
+        sample_keys=tuple(dict.fromkeys(found)),
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from data_quality import asset_checks
-from pipelines.assets import extracts, ingestion, reports, transformation
+from pipelines.assets import checks, extracts, ingestion, reports, transformation
 from pipelines.automation import daily_refresh_schedule, refresh_job
 from pipelines.resources import WarehouseResource
 from pipelines.settings import Settings
@@ -16,7 +15,7 @@ def build_definitions(settings: Settings) -> Definitions:
     """Every asset, check, job, sensor and schedule, with the resources configured from `settings`."""
     return Definitions(
         assets=[*ingestion.ASSETS, *transformation.ASSETS, *reports.ASSETS, *extracts.ASSETS],
-        asset_checks=[*asset_checks.CHECKS],
+        asset_checks=[*checks.CHECKS],
         jobs=[refresh_job, *ingestion.JOBS, *reports.JOBS, *extracts.JOBS],
         sensors=[*ingestion.SENSORS, *reports.SENSORS, *extracts.SENSORS],
         schedules=[daily_refresh_schedule(settings)],

@@ -24,11 +24,11 @@ from dagster import (
 )
 
 from dashboards.queries import MART_TABLES, REFERENCE_TABLES
+from data_quality.contract import LINEAGE_COLUMNS, TABLES
 from pipelines.assets.ingestion import inbox_sensor
 from pipelines.assets.transformation import DBT_PROJECT, dbt_group_name, itsm_dbt_models
 from pipelines.definitions import build_definitions, defs
 from pipelines.extracts.registry import KINDS
-from pipelines.ingest.contract import LINEAGE_COLUMNS, TABLES
 from pipelines.resources import WarehouseResource
 from pipelines.settings import PROJECT_ROOT, Settings
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from data_quality.contract import TABLES
 from pipelines.cli import main
 from pipelines.demo import DEMO_FILES, generate_demo_data
-from pipelines.ingest.contract import TABLES
 from pipelines.settings import REFERENCE_DIR
 
 N_TICKETS = 2000

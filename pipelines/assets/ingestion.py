@@ -31,9 +31,9 @@ from dagster import (
     sensor,
 )
 
+from data_quality.contract import RAW_SCHEMA, TABLES
 from pipelines.assets.transformation import itsm_dbt_models
 from pipelines.automation import refresh_job
-from pipelines.ingest.contract import RAW_SCHEMA, TABLES
 from pipelines.ingest.loader import LoadResult, inbox_files, ingest_inbox
 from pipelines.resources import WarehouseResource
 

@@ -222,7 +222,7 @@ def cmd_acknowledge(args: argparse.Namespace) -> int:
 
 def cmd_acknowledgements(args: argparse.Namespace) -> int:
     from data_quality.acknowledgements import ACK_TABLE
-    from data_quality.check_state import table_exists
+    from data_quality.results import table_exists
     from pipelines.warehouse import warehouse_connection
 
     settings = Settings.from_env()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from data_quality.contract import CHANGES
 from pipelines.demo.reference import Reference
 from pipelines.demo.window import DAY, END_S, HOUR, MINUTE, SPAN_S, START_S, lognormal, to_datetime
-from pipelines.ingest.contract import CHANGES
 
 TYPE_MIX = (("standard", 0.55), ("normal", 0.38), ("emergency", 0.07))
 # Close codes of implemented changes per type (cancelled is decided separately, before implementation).

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from data_quality.contract import TICKET_EVENTS
 from pipelines.demo.changes import contract_changes, generate_changes, link_caused_incidents
 from pipelines.demo.defects import Defect, damage_changes, damage_tickets, truncate_last_line
 from pipelines.demo.outages import contract_outages, generate_outages
@@ -24,7 +25,6 @@ from pipelines.demo.source_exports import JIRA_TIMEZONE, SERVICENOW_TIMEZONE, ji
 from pipelines.demo.surveys import contract_surveys, generate_surveys
 from pipelines.demo.tickets import contract_tickets, generate_tickets
 from pipelines.demo.window import CANONICAL_TS_FORMAT, WINDOW_END, WINDOW_START
-from pipelines.ingest.contract import TICKET_EVENTS
 from pipelines.ingest.sidecar import sidecar_path
 
 TICKETS_FILE = "tickets.csv"

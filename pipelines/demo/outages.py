@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from data_quality.contract import OUTAGES
 from pipelines.demo.reference import Reference
 from pipelines.demo.window import DAY, END_S, HOUR, MINUTE, SPAN_S, START_S, lognormal, to_datetime
-from pipelines.ingest.contract import OUTAGES
 
 # Outages per service and year by tier (tier 1 services are watched more closely, so more are recorded).
 FROM_INCIDENT = {1: 6, 2: 4, 3: 3}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from data_quality.contract import SURVEYS
 from pipelines.demo.window import END_S, HOUR, MINUTE, lognormal, to_datetime
-from pipelines.ingest.contract import SURVEYS
 
 SENT_SHARE = 0.4
 RESPONSE_SHARE = 0.3

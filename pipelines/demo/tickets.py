@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from data_quality.contract import TICKETS
 from pipelines.demo.people import MEMBERS_PER_GROUP, escalation_chain, group_members, person_names, support_groups
 from pipelines.demo.reference import Reference
 from pipelines.demo.window import (
@@ -29,7 +30,6 @@ from pipelines.demo.window import (
     lognormal,
     to_datetime,
 )
-from pipelines.ingest.contract import TICKETS
 
 TYPES = ("incident", "request", "problem")
 INC, REQ, PRB = 0, 1, 2

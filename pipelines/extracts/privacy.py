@@ -16,8 +16,8 @@ import hmac
 
 import pyarrow as pa
 
+from data_quality.contract import TABLES
 from pipelines.extracts.request import ExtractError
-from pipelines.ingest.contract import TABLES
 
 PERSON_FIELDS: tuple[str, ...] = tuple(sorted({c.name for table in TABLES.values() for c in table.columns if c.person}))
 # Free-text fields: what customers or agents typed. Not flagged in the contract, so named here.

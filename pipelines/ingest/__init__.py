@@ -8,7 +8,7 @@ Modules: `files` (hash, encoding, format, header), `detect` (which adapter), one
 (`canonical`, `servicenow`, `jira`, `probes`), `mapping` (a user's YAML mapping file -> an Adapter; examples in
 `mappings/`), `history` (tickets + events from ordered snapshots: ServiceNow event log, mapped event logs),
 `sidecar` (a file's export instant and mapping), `adapter` (the mapping interface), `validate` (typing and row
-checks as SQL), `contract` + `schema` (tables, columns, DDL).
+checks as SQL), `schema` (DDL of the canonical contract, data_quality/contract.py).
 
 Rules an analyst or auditor can rely on:
 - One transaction per file. A file-level problem (unknown format, invalid UTF-8, empty file, missing required

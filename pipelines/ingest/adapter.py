@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.ingest.contract import Table
+from data_quality.contract import Table
 from pipelines.ingest.files import FileRejected
 
 # Date formats DuckDB's strptime tries, in order, for naive timestamps given as text. ISO is always tried first.

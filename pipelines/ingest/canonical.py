@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from data_quality.contract import TABLES, Table
 from pipelines.ingest.adapter import Adapter, Mapping, finish, quote, require
-from pipelines.ingest.contract import TABLES, Table
 from pipelines.ingest.files import FileRejected
 
 # Longest prefix first so "ticket_events.csv" is not read as "tickets".

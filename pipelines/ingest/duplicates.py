@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from data_quality.contract import Table
 from pipelines.ingest.adapter import quote
-from pipelines.ingest.contract import Table
 
 
 def quarantine_repeated_rows(conn: duckdb.DuckDBPyConnection, checked: str, table: Table) -> int:

@@ -9,8 +9,8 @@ the first event's from_value says what the ticket started as.
 
 from __future__ import annotations
 
+from data_quality.contract import TICKETS
 from pipelines.ingest.adapter import literal, quote
-from pipelines.ingest.contract import TICKETS
 
 TRACKED_FIELDS = ("state", "assignment_group", "priority", "assignee")
 

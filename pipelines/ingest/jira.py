@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from data_quality.contract import TICKETS
 from pipelines.ingest.adapter import (
     Adapter,
     Mapping,
@@ -27,7 +28,6 @@ from pipelines.ingest.adapter import (
     require,
     used_columns,
 )
-from pipelines.ingest.contract import TICKETS
 
 DATE_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%Y-%m-%d %H:%M:%S.%f")
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from data_quality.contract import LOAD_LOG_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, TABLES
 from pipelines.ingest.adapter import Adapter, Mapping, literal, quote
-from pipelines.ingest.contract import LOAD_LOG_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, TABLES
 from pipelines.ingest.detect import detect_adapter
 from pipelines.ingest.duplicates import quarantine_repeated_rows
 from pipelines.ingest.files import FileInfo, FileRejected, inspect_file

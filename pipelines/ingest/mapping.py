@@ -50,8 +50,8 @@ from typing import Any
 
 import yaml
 
+from data_quality.contract import TABLES, TICKET_STATES, TICKETS, TS, Column, Table
 from pipelines.ingest.adapter import Adapter, Derivation, Mapping, case_map, literal, quote
-from pipelines.ingest.contract import TABLES, TICKET_STATES, TICKETS, TS, Column, Table
 from pipelines.ingest.files import HEAD_BYTES, FileInfo, FileRejected, dedupe_names
 from pipelines.ingest.history import field_changes, latest_ticket, ordered_snapshots
 

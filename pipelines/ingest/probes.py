@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from data_quality.contract import TS, Column, Table
 from pipelines.ingest.adapter import Adapter, Derivation, Mapping, case_map, column_lookup, finish, pick, require
-from pipelines.ingest.contract import TS, Column, Table
 
 GAP_FACTOR = 3
 

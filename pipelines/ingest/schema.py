@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.ingest.contract import (
+from data_quality.contract import (
     LINEAGE_COLUMNS,
     LOAD_LOG_TABLE,
     QUARANTINE_TABLE,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from data_quality.contract import CHANGES, TICKETS, TS, Column, Table
 from pipelines.ingest.adapter import (
     Adapter,
     Derivation,
@@ -44,7 +45,6 @@ from pipelines.ingest.adapter import (
     require,
     used_columns,
 )
-from pipelines.ingest.contract import CHANGES, TICKETS, TS, Column, Table
 from pipelines.ingest.history import field_changes, latest_ticket, ordered_snapshots
 
 DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")

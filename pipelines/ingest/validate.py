@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from data_quality.contract import EARLIEST_PLAUSIBLE, Column
 from pipelines.ingest.adapter import ISO_FORMATS, Mapping, literal, quote
-from pipelines.ingest.contract import EARLIEST_PLAUSIBLE, Column
 
 KINDS = {
     "TIMESTAMPTZ": "bad timestamp",

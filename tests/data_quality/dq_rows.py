@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.contract import LINEAGE_COLUMNS, TABLES
+from data_quality.contract import LINEAGE_COLUMNS, TABLES
 from pipelines.ingest.schema import ensure_raw_schema
 
 LOADED_AT = datetime(2025, 1, 10, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """A real Dagster run: a blocking check failure on raw.tickets stops a downstream asset; warnings do not.
 
 The raw asset here is a stand-in with the real asset key (["raw", "tickets"]) that writes hand-built rows into a
-warehouse file; the checks are the project's own (data_quality.asset_checks) for that asset.
+warehouse file; the checks are the project's own (pipelines.assets.checks) for that asset.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pytest
 from dagster import AssetKey, AssetSpec, MaterializeResult, asset, materialize, multi_asset
 from dq_rows import insert_raw, log_load, new_warehouse, ticket, ts
 
-from data_quality.asset_checks import build_asset_check, build_checks
 from data_quality.runner import AssetChecks, checks_by_asset
 from data_quality.specs import LayerReconciliation, Severity
+from pipelines.assets.checks import build_asset_check, build_checks
 from pipelines.resources import WarehouseResource
 
 RAW_TICKETS = ("raw", "tickets")
@@ -208,7 +208,7 @@ def test_a_check_that_raises_is_an_error_and_the_others_in_its_step_still_run(tm
         Severity.WARNING,
         source_filter=("no_such_column", "x"),
     )
-    (layer,) = build_checks([tickets, AssetChecks(asset_key=("raw", "surveys"), reconciliations=(broken,))])
+    (layer,) = build_checks([tickets, AssetChecks(asset_key=("raw", "surveys"), checks=(broken,))])
     warehouse = WarehouseResource(
         warehouse_path=str(tmp_path / "itsm.duckdb"), inbox_dir=str(tmp_path), output_dir=str(tmp_path)
     )

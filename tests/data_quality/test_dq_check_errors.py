@@ -9,7 +9,7 @@ import pytest
 from dq_rows import by_name, insert_raw, new_warehouse, ticket, ts
 
 from data_quality.runner import AssetChecks, checks_by_asset
-from data_quality.specs import Status
+from data_quality.specs import FreshnessCheck, Status
 from data_quality.sql_checks import check_freshness
 from data_quality.suites import FRESHNESS_CHECKS
 
@@ -50,8 +50,10 @@ def test_bc_opened_at_is_judged_stale_not_raised(conn):
 def test_a_check_that_raises_is_an_error_of_its_own_and_the_others_of_the_table_still_run(conn):
     insert_raw(conn, "tickets", [ticket("INC1"), ticket("INC2", priority=9)])
     group = _tickets_group()
-    broken = replace(group.freshness[0], column="no_such_column")  # DuckDB raises a BinderException
-    results = by_name(replace(group, freshness=(broken,)).run(conn, AS_OF))
+    freshness = next(c for c in group.checks if isinstance(c, FreshnessCheck))
+    broken = replace(freshness, column="no_such_column")  # DuckDB raises a BinderException
+    checks = tuple(broken if c is freshness else c for c in group.checks)
+    results = by_name(replace(group, checks=checks).run(conn, AS_OF))
     error = results[broken.name]
     assert error.status is Status.ERROR
     assert error.passed is False and error.blocks is False  # a warning check: an error is shown, never a pass
@@ -75,4 +77,5 @@ def test_a_raising_table_suite_errors_only_its_own_rules(conn):
     assert "unknown expectation kind 'bogus'" in results["bogus_rule"].details
     assert Status.ERROR not in {r.status for name, r in results.items() if name != "bogus_rule"}
     assert results["raw_tickets__state__not_null"].status is Status.PASSED
-    assert results[group.freshness[0].name].status is Status.PASSED  # newest 2025-01-07 09:00: 23 h old at AS_OF
+    freshness = next(c for c in group.checks if isinstance(c, FreshnessCheck))
+    assert results[freshness.name].status is Status.PASSED  # newest 2025-01-07 09:00: 23 h old at AS_OF

@@ -18,9 +18,9 @@ from dq_rows import insert_raw, new_warehouse, ticket
 from data_quality.dbt_results import (
     dbt_test_results,
     latest_run_results_dir,
-    record_dbt_test_results,
     record_dbt_tests_of_run,
 )
+from data_quality.results import write_results
 from data_quality.runner import run_table_suite
 from data_quality.specs import Severity, Status
 from data_quality.sql_checks import check_layers
@@ -72,7 +72,7 @@ def test_dbt_outcomes_are_appended_under_the_run_id(built, tmp_path: Path):
     assert latest_run_results_dir(target.parent) == target  # found by searching the folder above
     conn = new_warehouse(tmp_path / "results.duckdb")
     try:
-        written = record_dbt_test_results(conn, "run-x", target)
+        written = write_results(conn, "run-x", dbt_test_results(target))
         rows = conn.execute(
             "select count(*), count(*) filter (where not passed) from dq.check_results where run_id = 'run-x'"
         ).fetchone()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from data_quality.frames import load_frame
 from data_quality.gx_engine import validate_frame
-from data_quality.runner import load_frame
 from data_quality.specs import RowExpectation, Severity, Status, TableSuite
 
 B = Severity.BLOCKING
@@ -178,9 +178,8 @@ def test_sql_uniqueness_gives_the_answer_of_gx(conn):
     # Key uniqueness inside a raw load is counted in DuckDB (engine "sql"); it must equal GX's own outcome.
     from dataclasses import replace
 
-    from data_quality.frames import load_arrow
     from data_quality.gx_engine import validate_outcomes
-    from data_quality.sql_rows import unique_outcome, unique_outcome_of_rows
+    from data_quality.sql_rows import unique_outcome
 
     conn.execute(f"create or replace table main.keys as select * from (values {KEYS}) t(id, code, batch)")
     exps = (RowExpectation("code", "unique", ("code",), B), RowExpectation("pair", "unique", ("code", "batch"), B))
@@ -188,9 +187,6 @@ def test_sql_uniqueness_gives_the_answer_of_gx(conn):
     by_gx = validate_outcomes(suite, load_frame(conn, suite), {})
     by_sql = {e.name: unique_outcome(conn, suite, replace(e, engine="sql")) for e in exps}
     assert by_sql == by_gx
-    # the staging route: the same count over the rows pulled for GX (in GX's frame order), not the relation
-    pulled = load_arrow(conn, suite, every_column=True)
-    assert {e.name: unique_outcome_of_rows(conn, pulled, suite, replace(e, engine="sql")) for e in exps} == by_gx
     # code: A in ids 1, 2, 9 and B in 3, 4 repeat -> 5 rows; 3 null codes are not judged
     assert (by_sql["code"].unexpected_count, by_sql["code"].missing_count) == (5, 3)
     assert by_sql["code"].sample_keys == ("1", "2", "3", "4", "9")
@@ -210,3 +206,19 @@ def test_rules_split_into_narrow_gx_batches_give_the_answer_of_one_suite_on_the_
     whole = _validate_with_gx(CANARY, CANARY.expectations, frame, references, one_batch=True)
     assert split == whole
     assert {name: (o.unexpected_count, sorted(o.sample_keys, key=int)) for name, o in split.items()} == EXPECTED
+
+
+def test_sql_reference_check_gives_the_answer_of_gx(conn):
+    # Values checked against a reference table are counted in DuckDB (engine "sql"); it must equal GX's own outcome.
+    from dataclasses import replace
+
+    from data_quality.gx_engine import validate_outcomes
+    from data_quality.sql_rows import reference_outcome
+
+    (rule,) = [e for e in CANARY.expectations if e.kind == "in_reference"]
+    suite = TableSuite(CANARY.name, CANARY.relation, CANARY.asset_key, CANARY.key_columns, (rule,))
+    by_gx = validate_outcomes(suite, load_frame(conn, suite), {"ref.values.v": ["a", "b"]})[rule.name]
+    by_sql = reference_outcome(conn, suite, replace(rule, engine="sql"))
+    assert by_sql == by_gx
+    # label 'z' (id 8) is not in ref.values; the null label (id 3) is not judged
+    assert (by_sql.unexpected_count, by_sql.missing_count, by_sql.sample_keys) == (1, 1, ("8",))

@@ -1,4 +1,4 @@
-"""Raw checks validate each load once and reuse its outcome; staging outcomes are reused while unchanged.
+"""Raw checks validate each load once and reuse its outcome; other relations are validated whole on every run.
 
 Real DuckDB, real GX. The reference for "the same result" is a full re-check: `reuse=False` (every row validated
 now) and the whole-table GX route (one frame of every row, as before per-load reuse existed).
@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from dq_rows import by_name, insert_raw, new_warehouse, ticket, ts
 
+from data_quality.frames import load_frame
 from data_quality.gx_engine import validate_frame
-from data_quality.runner import load_frame, run_table_suite
+from data_quality.incremental import UNITS_TABLE
+from data_quality.incremental.loads import current_filter, superseded_rows
+from data_quality.runner import run_table_suite
 from data_quality.specs import Status
 from data_quality.suites import RAW_SUITES, STAGING_SUITES
-from data_quality.units import UNITS_TABLE, current_filter, superseded_rows
 
 RAW = {s.relation: s for s in RAW_SUITES}
 TICKETS = RAW["raw.tickets"]
@@ -53,9 +55,10 @@ def test_bad_row_in_load_1_keeps_failing_a_run_that_only_adds_a_clean_load_2(con
         assert result.blocks
     # current rows: INC2|1 (INC1|1 was replaced by INC1|2), INC1|2, INC3|2 -> 1 of 3 = 33.3 %
     assert second.observed_value == pytest.approx(100 / 3)
-    # load 1 lost a current row to load 2, so its stored outcome no longer fits: both loads validated now, together
+    # load 1 lost a current row to load 2, so its stored outcome no longer fits: both loads validated now
     assert "2 load(s) in raw.tickets: 2 validated now, 0 by earlier runs" in second.details
-    assert _stored_units(conn, "raw_tickets__priority__in_set") == [("load 1", "failed", 1), ("loads 1,2", "failed", 1)]
+    stored = [("load 1", "failed", 1), ("load 1", "failed", 1), ("load 2", "passed", 0)]
+    assert _stored_units(conn, "raw_tickets__priority__in_set") == stored
 
 
 def test_a_load_that_adds_nothing_to_old_keys_leaves_their_loads_validated_once(conn):
@@ -169,9 +172,8 @@ def test_load_no_longer_in_raw_no_longer_counts(conn):
     conn.execute("delete from raw.tickets where _load_id = 1")  # e.g. a retention purge of old history
     result = by_name(run_table_suite(conn, TICKETS))["raw_tickets__priority__in_set"]
     assert (result.status, result.failing_row_count) == (Status.PASSED, 0)
-    # loads 1 and 2 arrived before the same run and were validated together, as one unit: without load 1 that
-    # unit no longer fits raw, so load 2 is validated again (alone)
-    assert "1 load(s) in raw.tickets: 1 validated now, 0 by earlier runs" in result.details
+    # load 2's stored outcome still fits (its current rows are unchanged): nothing is validated again
+    assert "1 load(s) in raw.tickets: 0 validated now, 1 by earlier runs" in result.details
 
 
 def test_changed_rule_validates_stored_loads_again(conn):
@@ -194,7 +196,7 @@ def _staging(conn, rows: list[tuple[str, str]]) -> None:
     conn.executemany("insert into staging.stg_raw__tickets values (?, ?)", rows)
 
 
-def test_unchanged_staging_relation_reuses_its_outcome_and_a_changed_one_is_validated(conn):
+def test_staging_relation_is_validated_whole_on_every_run(conn):
     _staging(conn, [("INC1", "email"), ("INC2", "crm")])
     first = by_name(run_table_suite(conn, STG_TICKETS))["stg_tickets__service__in_services"]
     again = by_name(run_table_suite(conn, STG_TICKETS))["stg_tickets__service__in_services"]
@@ -206,7 +208,7 @@ def test_unchanged_staging_relation_reuses_its_outcome_and_a_changed_one_is_vali
         True,
     )
     assert (again.status, again.failing_keys_sample) == (Status.FAILED, ["INC2"])
-    assert again.details.endswith("relation unchanged since an earlier run: its outcome reused")
+    assert again.details.endswith("every row validated now")
     assert (fixed.status, fixed.failing_row_count, fixed.details.endswith("validated now")) == (Status.PASSED, 0, True)
     # the reference is part of the rule: adding 'crm' to the services makes the old INC2 row pass
     _staging(conn, [("INC1", "email"), ("INC2", "crm")])
@@ -261,7 +263,7 @@ def test_empty_raw_tables_pass_with_zero_rows_and_no_gx(tmp_path: Path):
     assert raw_rows and all(status == "passed" and count == 0 for _, status, count, _ in raw_rows)
 
 
-def test_relation_fingerprint_covers_the_columns_of_sql_rules(conn):
+def test_a_change_to_a_column_only_a_sql_rule_reads_is_seen_next_run(conn):
     from data_quality.specs import RowExpectation, Severity, TableSuite
 
     rules = (

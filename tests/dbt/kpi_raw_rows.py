@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.contract import TABLES
+from data_quality.contract import TABLES
 from pipelines.ingest.schema import ensure_raw_schema
 
 

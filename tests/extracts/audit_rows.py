@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from data_quality.contract import TABLES
 from data_quality.results import ensure_results_table
-from pipelines.ingest.contract import TABLES
 from pipelines.ingest.schema import ensure_raw_schema
 
 LOADS = [

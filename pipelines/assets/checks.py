@@ -2,8 +2,8 @@
 
 All checks on raw tables run in one Dagster step after ingestion, all checks on dbt models (staging, marts) in one
 step after the dbt build: every check is still its own AssetCheckSpec on the asset it guards (shown there in the
-asset graph, blocking there), but the step's fixed cost (step events, resources, a warehouse connection: 0.1-0.3 s
-quiet, about 1 s on a loaded machine, measured in bench/e2e.py) is paid twice per run instead of once per asset.
+asset graph, blocking there), but the step's fixed cost (step events, resources, a warehouse connection) is paid
+twice per run instead of once per asset.
 
 Each check spec carries the severity from the suite definitions: blocking specs are `blocking=True` and fail with
 severity ERROR, so downstream assets in the same run (dbt models after raw, dashboards and extracts after the
@@ -13,11 +13,10 @@ by dagster-dbt (pipelines/assets/transformation.py, enable_asset_checks=True).
 """
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-import duckdb
-import pyarrow as pa
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -29,13 +28,14 @@ from dagster import (
     multi_asset_check,
 )
 
-from data_quality.check_state import PendingWrites
 from data_quality.dbt_results import record_dbt_tests_of_run
+from data_quality.incremental import PendingOutcomes
 from data_quality.results import write_results
 from data_quality.run_steps import record_step
-from data_quality.runner import AssetChecks, checks_by_asset
+from data_quality.runner import AssetChecks, checks_by_asset, run_step
 from data_quality.specs import CheckResult, Severity, Status
 from pipelines.resources import WarehouseResource
+from pipelines.settings import DBT_PROJECT_DIR
 
 # Asset-key prefixes of dbt models (dagster-dbt keys a model by [schema, name]).
 DBT_SCHEMAS = ("staging", "intermediate", "marts")
@@ -75,36 +75,6 @@ def _specs(group: AssetChecks) -> list[AssetCheckSpec]:
     ]
 
 
-def run_guarded(
-    group: AssetChecks,
-    conn: duckdb.DuckDBPyConnection,
-    checked_at: datetime,
-    pulled: dict[str, pa.Table] | None = None,
-    pending: PendingWrites | None = None,
-    reuse: bool = True,
-) -> list[CheckResult]:
-    """The group's results; if a check raises, every check of this group is recorded as an ERROR (an error blocks
-    like a failure) and the other assets sharing the step are still checked and recorded. `pulled` is shared by
-    the groups of one step (rows a suite pulled, read again by a later reconciliation); `pending` collects what
-    the step checked (stored when the step is done; nothing of a group that raised)."""
-    own = PendingWrites()
-    try:
-        results = group.run(conn, as_of=checked_at, reuse=reuse, pulled=pulled, pending=own)
-    except Exception as err:  # any failure of a check is reported as that check's error
-        asset = ".".join(group.asset_key)
-        message = f"the checks of {asset} raised {type(err).__name__}: {err}"
-        return [
-            CheckResult(name, asset, severity, Status.ERROR, engine="runner", details=message)
-            for name, severity, _ in group.check_specs
-        ]
-    if pending is not None:
-        pending.unit_rows += own.unit_rows
-        pending.ledger_writes += own.ledger_writes
-    else:
-        own.commit(conn)
-    return results
-
-
 def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str) -> AssetChecksDefinition:
     """One multi-asset check (one step) running the checks of several assets, each result on its own asset."""
     groups = list(groups)
@@ -112,21 +82,21 @@ def build_layer_check(groups: Sequence[AssetChecks], name: str, description: str
     @multi_asset_check(specs=[spec for group in groups for spec in _specs(group)], name=name, description=description)
     def _dq_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
         checked_at = datetime.now(UTC)
-        # A full refresh (ITSM_FULL_REFRESH=1, `itsm run --full-refresh`) checks every row and key again and
-        # replaces what earlier runs stored (check_state.py); otherwise only rows and keys not checked before.
+        # A full refresh (ITSM_FULL_REFRESH=1, `itsm run --full-refresh`) validates every raw load again;
+        # otherwise only the loads not validated before (data_quality/incremental/).
         reuse = not warehouse.settings.full_refresh
         with warehouse.connect() as conn:
-            pulled: dict[str, pa.Table] = {}
-            pending = PendingWrites()
-            evaluated = [(group, run_guarded(group, conn, checked_at, pulled, pending, reuse)) for group in groups]
+            pending = PendingOutcomes()
+            evaluated = list(zip(groups, run_step(conn, groups, checked_at, reuse, pending), strict=True))
             write_results(conn, context.run.run_id, [r for _, results in evaluated for r in results], checked_at)
             if any(group.asset_key[0] in DBT_SCHEMAS for group in groups):
                 # These checks ran after the dbt build: put its dbt tests in the same history, under this run.
-                record_dbt_tests_of_run(conn, context.run.run_id)
+                target_root = DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")  # as the dbt asset
+                record_dbt_tests_of_run(conn, context.run.run_id, target_root)
             # The publishing gate's proof that this step finished (run_steps.py): a run killed before it has none.
             record_step(conn, context.run.run_id, name, sum(len(results) for _, results in evaluated))
             # Only now, with every check of the step evaluated and recorded: a step that dies before this line
-            # leaves the rows it validated to be validated again by the next run.
+            # leaves the loads it validated to be validated again by the next run.
             pending.commit(conn)
         for group, results in evaluated:
             for result in results:
