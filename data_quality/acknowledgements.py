@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 import duckdb
 
 from data_quality.frames import quote
-from data_quality.results import RESULTS_SCHEMA, insert_rows, table_exists
-from data_quality.specs import RowExpectation, TableSuite
+from data_quality.results import RESULTS_SCHEMA, create_table, insert_rows, table_exists
+from data_quality.specs import TableSuite
 
 ACK_TABLE = f"{RESULTS_SCHEMA}.acknowledgements"
 ACK_COLUMNS = (
@@ -47,25 +47,13 @@ class Acknowledgement:
     acknowledged_at: datetime
 
 
-def ensure_ack_table(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
-    cols = ",\n    ".join(f"{name} {ddl}" for name, ddl in ACK_COLUMNS)
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {ACK_TABLE} (\n    {cols}\n)")
-
-
-def row_rules() -> dict[str, tuple[TableSuite, RowExpectation]]:
-    """Every row rule of the project, by check name: the checks an acknowledgement can apply to."""
-    from data_quality.suites import TABLE_SUITES
-
-    return {e.name: (s, e) for s in TABLE_SUITES for e in s.expectations}
-
-
 def acknowledge(
     conn: duckdb.DuckDBPyConnection, check_name: str, key: str, reason: str, by: str | None = None
 ) -> Acknowledgement:
     """Append one acknowledgement; refuse an unknown check, an aggregate check, an empty key or reason."""
-    rules = row_rules()
-    if check_name not in rules:
+    from data_quality.suites import TABLE_SUITES
+
+    if check_name not in {e.name for s in TABLE_SUITES for e in s.expectations}:
         from data_quality.runner import checks_by_asset
 
         known = {name for group in checks_by_asset() for name, _, _ in group.check_specs}
@@ -80,7 +68,7 @@ def acknowledge(
     if not reason.strip():
         raise AcknowledgeError("--reason is empty: say why the value is accepted (it is kept for auditors)")
     ack = Acknowledgement(check_name, key.strip(), reason.strip(), by or getpass.getuser(), datetime.now(UTC))
-    ensure_ack_table(conn)
+    create_table(conn, ACK_TABLE, ACK_COLUMNS)
     insert_rows(conn, ACK_TABLE, len(ACK_COLUMNS), [tuple(ack.__dict__.values())])
     return ack
 

@@ -30,6 +30,12 @@ def column_types(conn: duckdb.DuckDBPyConnection, relation: str) -> dict[str, st
     return dict(rows)
 
 
+def is_view(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, name = relation.split(".", 1)
+    query = "select count(*) from duckdb_views() where schema_name = ? and view_name = ?"
+    return conn.execute(query, [schema, name]).fetchall()[0][0] > 0
+
+
 def load_frame(
     conn: duckdb.DuckDBPyConnection,
     suite: TableSuite,

@@ -43,15 +43,19 @@ def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
+def create_table(conn: duckdb.DuckDBPyConnection, table: str, columns: tuple[tuple[str, str], ...]) -> None:
+    """Create the dq schema and `table` (columns as (name, DDL) pairs) when missing."""
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{name} {ddl}' for name, ddl in columns)})")
+
+
 def ensure_results_table(conn: duckdb.DuckDBPyConnection) -> None:
     """dq.check_results, and dq.acknowledgements beside it (empty until someone acknowledges a value), so that
     readers of the results (report, data-quality extract) find both."""
-    from data_quality.acknowledgements import ensure_ack_table
+    from data_quality.acknowledgements import ACK_COLUMNS, ACK_TABLE
 
-    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
-    cols = ",\n    ".join(f"{name} {ddl}" for name, ddl in RESULTS_COLUMNS)
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (\n    {cols}\n)")
-    ensure_ack_table(conn)
+    create_table(conn, RESULTS_TABLE, RESULTS_COLUMNS)
+    create_table(conn, ACK_TABLE, ACK_COLUMNS)
 
 
 def write_results(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from data_quality.results import RESULTS_SCHEMA, RESULTS_TABLE, insert_rows, table_exists
+from data_quality.results import RESULTS_SCHEMA, RESULTS_TABLE, create_table, insert_rows, table_exists
 
 STEPS_TABLE = f"{RESULTS_SCHEMA}.check_steps"
 STEPS_COLUMNS = (
@@ -28,33 +28,28 @@ STEPS = (RAW_STEP, DBT_STEP)
 
 def record_step(conn: duckdb.DuckDBPyConnection, run_id: str, step: str, checks: int) -> None:
     """Append that `step` of `run_id` finished with `checks` results recorded."""
-    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
-    cols = ", ".join(f"{name} {ddl}" for name, ddl in STEPS_COLUMNS)
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {STEPS_TABLE} ({cols})")
+    create_table(conn, STEPS_TABLE, STEPS_COLUMNS)
     insert_rows(conn, STEPS_TABLE, len(STEPS_COLUMNS), [(run_id, step, checks, datetime.now(UTC))])
 
 
 def publish_problem(conn: duckdb.DuckDBPyConnection) -> str | None:
     """Why the warehouse's numbers must not be published, or None: its latest check run must exist, have finished
     every step, and have no blocking check failed or errored."""
-    if not table_exists(conn, RESULTS_TABLE):
+    latest = (
+        table_exists(conn, RESULTS_TABLE)
+        and conn.execute(f"select run_id from {RESULTS_TABLE} order by checked_at desc, run_id desc limit 1").fetchall()
+    )
+    if not latest:
         return "no data-quality check run is recorded in the warehouse (dq.check_results): run `itsm run` first"
-    rows = conn.execute(
-        f"""with latest as (select run_id from {RESULTS_TABLE} order by checked_at desc, run_id desc limit 1)
-            select l.run_id,
-                   (select count(*) from {RESULTS_TABLE} r
-                     where r.run_id = l.run_id and r.severity = 'blocking'
-                       and (r.passed is false or r.status = 'error')),
-                   (select string_agg(distinct check_name, ', ' order by check_name) from {RESULTS_TABLE} r
-                     where r.run_id = l.run_id and r.severity = 'blocking'
-                       and (r.passed is false or r.status = 'error'))
-            from latest l"""
+    ((run_id,),) = latest
+    failed = conn.execute(
+        f"""select check_name from {RESULTS_TABLE} where run_id = ? and severity = 'blocking'
+                and (passed is false or status = 'error') order by check_name""",
+        [run_id],
     ).fetchall()
-    if not rows:
-        return "no data-quality check run is recorded in the warehouse (dq.check_results): run `itsm run` first"
-    run_id, failed, names = rows[0]
     if failed:
-        return f"the latest data-quality run ({run_id}) failed {failed} blocking check(s): {names}"
+        names = ", ".join(dict.fromkeys(name for (name,) in failed))
+        return f"the latest data-quality run ({run_id}) failed {len(failed)} blocking check(s): {names}"
     # Warehouses whose checks predate the step record (no dq.check_steps yet) are judged on their results alone.
     if table_exists(conn, STEPS_TABLE):
         done = {s for (s,) in conn.execute(f"select step from {STEPS_TABLE} where run_id = ?", [run_id]).fetchall()}

@@ -10,10 +10,19 @@ import duckdb
 
 from data_quality import incremental, sql_checks, suites
 from data_quality.acknowledgements import acknowledged_keys
-from data_quality.frames import column_types, quote
+from data_quality.frames import column_types, is_view, quote
 from data_quality.gx_engine import to_check_result
 from data_quality.rules import validate_rows
-from data_quality.specs import CheckResult, RowExpectation, Severity, Status, TableSuite, UnclassifiedCheck
+from data_quality.specs import (
+    AggregateCheck,
+    CheckResult,
+    RowExpectation,
+    Severity,
+    Status,
+    TableSuite,
+    UnclassifiedCheck,
+    not_applicable,
+)
 from data_quality.unclassified import check_unclassified
 
 __all__ = ["AssetChecks", "checks_by_asset", "run_all", "run_table_suite"]
@@ -30,15 +39,7 @@ def load_reference_values(conn: duckdb.DuckDBPyConnection, references: Iterable[
 
 
 def _not_applicable(suite: TableSuite, exp: RowExpectation, why: str) -> CheckResult:
-    return CheckResult(
-        exp.name,
-        suite.relation,
-        exp.severity,
-        Status.NOT_APPLICABLE,
-        check_type=exp.kind,
-        engine=exp.engine,
-        details=why,
-    )
+    return not_applicable(exp.name, suite.relation, exp.severity, exp.kind, exp.engine, why)
 
 
 def run_table_suite(
@@ -99,16 +100,6 @@ def guarded(
         ]
 
 
-AggregateCheck = (
-    suites.VolumeCheck
-    | suites.FreshnessCheck
-    | suites.LoadBalanceCheck
-    | suites.QuarantineCheck
-    | suites.LayerReconciliation
-    | UnclassifiedCheck
-)
-
-
 CHECK_TYPES = {
     suites.VolumeCheck: "volume",
     suites.FreshnessCheck: "freshness",
@@ -160,11 +151,10 @@ class AssetChecks:
     ) -> list[CheckResult]:
         """Every check of this asset. `pending` collects the outcomes validated now, for the caller to store once
         every check of its step has run; without one they are stored at once. `snapshots`: snapshot_views."""
-        own = pending if pending is not None else incremental.PendingOutcomes()
         results: list[CheckResult] = []
         for suite in self.table_suites:
             results += guarded(
-                lambda s=suite: run_table_suite(conn, s, reuse, own, snapshots),
+                lambda s=suite: run_table_suite(conn, s, reuse, pending, snapshots),
                 [(e.name, suite.relation, e.severity, e.kind) for e in suite.expectations],
             )
         for check in self.checks:
@@ -173,8 +163,6 @@ class AssetChecks:
             results += guarded(
                 lambda c=check: [_evaluate(conn, c, as_of, snapshots)], [(check.name, asset, check.severity, kind)]
             )
-        if pending is None:
-            own.commit(conn)
         return results
 
 
@@ -202,19 +190,18 @@ def checks_by_asset() -> list[AssetChecks]:
 def snapshot_views(conn: duckdb.DuckDBPyConnection, groups: Sequence[AssetChecks]) -> dict[str, str]:
     """Each view that the whole-relation checks of `groups` read, evaluated once: relation -> the name of its rows
     (registered with DuckDB, just the columns those checks read). A staging view is a window over all of raw that
-    a suite and two reconciliations read; the checks of one step then read it once. Unregister with
-    `drop_snapshots`."""
+    a suite and two reconciliations read; the checks of one step then read it once."""
     needed: dict[str, list[str]] = {}
     for group in groups:
         for suite in (s for s in group.table_suites if not s.per_load):
-            needed.setdefault(suite.relation, []).extend([*suite.key_columns, *suite.rule_columns])
+            needed.setdefault(suite.relation, []).extend(suite.columns)
         for spec in (c for c in group.checks if isinstance(c, suites.LayerReconciliation)):
             columns = [spec.key, *(spec.source_filter[:1] if spec.source_filter else ())]
             needed.setdefault(spec.source, []).extend(columns)
             needed.setdefault(spec.target, []).extend(columns)
     snapshots: dict[str, str] = {}
     for relation, columns in needed.items():
-        if not sql_checks.is_view(conn, relation):
+        if not is_view(conn, relation):
             continue
         types = column_types(conn, relation)
         selected = ", ".join(quote(c) for c in dict.fromkeys(columns) if c in types)
@@ -229,11 +216,6 @@ def snapshot_views(conn: duckdb.DuckDBPyConnection, groups: Sequence[AssetChecks
     return snapshots
 
 
-def drop_snapshots(conn: duckdb.DuckDBPyConnection, snapshots: dict[str, str]) -> None:
-    for name in snapshots.values():
-        conn.unregister(name)
-
-
 def run_step(
     conn: duckdb.DuckDBPyConnection,
     groups: Sequence[AssetChecks],
@@ -243,15 +225,12 @@ def run_step(
 ) -> list[list[CheckResult]]:
     """The results of each of `groups`, as one check step runs them: the views they read evaluated once.
     `pending` collects the outcomes validated now; without one they are stored at once."""
-    own = pending if pending is not None else incremental.PendingOutcomes()
     snapshots = snapshot_views(conn, groups)
     try:
-        evaluated = [group.run(conn, as_of, reuse, own, snapshots) for group in groups]
+        return [group.run(conn, as_of, reuse, pending, snapshots) for group in groups]
     finally:
-        drop_snapshots(conn, snapshots)
-    if pending is None:
-        own.commit(conn)
-    return evaluated
+        for name in snapshots.values():
+            conn.unregister(name)
 
 
 def run_all(conn: duckdb.DuckDBPyConnection, as_of: datetime | None = None, reuse: bool = True) -> list[CheckResult]:

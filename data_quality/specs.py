@@ -66,18 +66,9 @@ class TableSuite:
     per_load: bool = False
 
     @property
-    def rule_columns(self) -> list[str]:
-        """Every column a rule reads, whichever engine checks it."""
-        return list(dict.fromkeys(c for exp in self.expectations for c in exp.columns))
-
-    @property
     def columns(self) -> list[str]:
-        """Only the columns the GX expectations and the key sample need, so 1M-row tables stay cheap to pull."""
-        needed: list[str] = list(self.key_columns)
-        for exp in self.expectations:
-            if exp.engine == "great_expectations":
-                needed += [c for c in exp.columns if c not in needed]
-        return needed
+        """The key and every column a rule reads: all a check of this suite pulls from a 1M-row table."""
+        return list(dict.fromkeys([*self.key_columns, *(c for exp in self.expectations for c in exp.columns)]))
 
 
 @dataclass(frozen=True)
@@ -109,34 +100,26 @@ class FreshnessCheck:
 
 
 @dataclass(frozen=True)
-class LoadBalanceCheck:
+class FixedCheck:
+    """An aggregate check over a fixed relation: nothing to configure but its name and severity."""
+
+    name: str
+    asset_key: tuple[str, ...]
+    severity: Severity
+    description: str = ""
+
+
+class LoadBalanceCheck(FixedCheck):
     """Every load in raw.load_log: rows_read = rows_loaded + rows_quarantined (nothing lost on load)."""
 
-    name: str
-    asset_key: tuple[str, ...]
-    severity: Severity
-    description: str = ""
 
-
-@dataclass(frozen=True)
-class QuarantineCheck:
+class QuarantineCheck(FixedCheck):
     """Rows rejected on load (raw.quarantine): each is a record missing from every number, so it is shown."""
 
-    name: str
-    asset_key: tuple[str, ...]
-    severity: Severity
-    description: str = ""
 
-
-@dataclass(frozen=True)
-class UnclassifiedCheck:
+class UnclassifiedCheck(FixedCheck):
     """Tickets matching no service, SLA policy or calendar, or whose history starts mid-life
     (marts.dq_unclassified_tickets): each is shown, never silently missing from a KPI."""
-
-    name: str
-    asset_key: tuple[str, ...]
-    severity: Severity
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,6 +139,11 @@ class LayerReconciliation:
     severity: Severity
     source_filter: tuple[str, str] | None = None
     description: str = ""
+
+
+AggregateCheck = (
+    VolumeCheck | FreshnessCheck | LoadBalanceCheck | QuarantineCheck | LayerReconciliation | UnclassifiedCheck
+)
 
 
 @dataclass(frozen=True)
@@ -183,3 +171,8 @@ class CheckResult:
     def blocks(self) -> bool:
         """True when this result must stop downstream work: a blocking check that failed or errored."""
         return self.severity is Severity.BLOCKING and self.status in (Status.FAILED, Status.ERROR)
+
+
+def not_applicable(name: str, asset: str, severity: Severity, check_type: str, engine: str, why: str) -> CheckResult:
+    """The result of a check whose subject does not exist (yet): recorded, never a pass."""
+    return CheckResult(name, asset, severity, Status.NOT_APPLICABLE, check_type=check_type, engine=engine, details=why)

@@ -11,8 +11,9 @@ from datetime import datetime
 
 import duckdb
 
-from data_quality.frames import quote
+from data_quality.frames import column_types, quote
 from data_quality.specs import (
+    AggregateCheck,
     CheckResult,
     FreshnessCheck,
     LayerReconciliation,
@@ -21,45 +22,30 @@ from data_quality.specs import (
     Severity,
     Status,
     VolumeCheck,
+    not_applicable,
 )
 
 SAMPLE_SIZE = 10
 
-Check = VolumeCheck | FreshnessCheck | LoadBalanceCheck | QuarantineCheck | LayerReconciliation
-
 
 def relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    schema, name = relation.split(".", 1)
-    row = conn.execute(
-        """select count(*) from duckdb_tables() where schema_name = $1 and table_name = $2
-           union all
-           select count(*) from duckdb_views() where schema_name = $1 and view_name = $2""",
-        [schema, name],
-    ).fetchall()
-    return sum(r[0] for r in row) > 0
-
-
-def is_view(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    schema, name = relation.split(".", 1)
-    query = "select count(*) from duckdb_views() where schema_name = ? and view_name = ?"
-    return conn.execute(query, [schema, name]).fetchall()[0][0] > 0
-
-
-def has_column(conn: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
-    schema, name = relation.split(".", 1)
-    row = conn.execute(
-        "select count(*) from duckdb_columns() where schema_name = $1 and table_name = $2 and column_name = $3",
-        [schema, name, column],
-    ).fetchall()[0]
-    return bool(row and row[0])
+    """A table or a view: either has at least one column."""
+    return bool(column_types(conn, relation))
 
 
 def _not_applicable(name: str, asset: str, severity: Severity, check_type: str, why: str) -> CheckResult:
-    return CheckResult(name, asset, severity, Status.NOT_APPLICABLE, check_type=check_type, engine="sql", details=why)
+    return not_applicable(name, asset, severity, check_type, "sql", why)
 
 
 def _result(
-    spec: Check, asset: str, kind: str, ok: bool, observed: float | None, failing: int, sample: list[str], details: str
+    spec: AggregateCheck,
+    asset: str,
+    kind: str,
+    ok: bool,
+    observed: float | None,
+    failing: int,
+    sample: list[str],
+    details: str,
 ) -> CheckResult:
     """A passed or failed result of an aggregate check."""
     status = Status.PASSED if ok else Status.FAILED
@@ -108,7 +94,7 @@ def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckRes
 def export_instant(conn: duckdb.DuckDBPyConnection) -> datetime | None:
     """The run's "now": the latest export instant (raw.load_log.exported_at) of the loads with status 'loaded',
     as the dbt models read it (int_sla_as_of); None when no load recorded one."""
-    if not relation_exists(conn, "raw.load_log") or not has_column(conn, "raw.load_log", "exported_at"):
+    if "exported_at" not in column_types(conn, "raw.load_log"):
         return None
     return conn.execute("select max(exported_at) from raw.load_log where status = 'loaded'").fetchone()[0]
 
@@ -252,7 +238,8 @@ def check_layers(
         if not relation_exists(conn, relation):
             why = f"{relation} does not exist (not built yet)"
             return _not_applicable(spec.name, spec.target, spec.severity, "reconciliation", why)
-    if not has_column(conn, spec.target, spec.key):
+    target_columns = column_types(conn, spec.target)
+    if spec.key not in target_columns:
         return CheckResult(
             spec.name,
             spec.target,
@@ -266,7 +253,7 @@ def check_layers(
     if spec.source_filter:
         column, value = spec.source_filter
         kept, params = f"{column} = $1", [value]
-        target_where = f"where {column} = $1" if has_column(conn, spec.target, column) else ""
+        target_where = f"where {column} = $1" if column in target_columns else ""
     snapshots = snapshots or {}
     source, target = (snapshots.get(side, side) for side in (spec.source, spec.target))
     summary = _matching_sides(conn, source, target, spec.key, kept, target_where, params)

@@ -17,9 +17,16 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from data_quality.frames import column_types, quote
+from data_quality.frames import column_types, is_view, quote
 from data_quality.gx_engine import SAMPLE_SIZE, Outcome, format_key
 from data_quality.specs import RowExpectation, Status, TableSuite
+
+
+def _missing_columns(conn: duckdb.DuckDBPyConnection, suite: TableSuite, columns: Sequence[str]) -> Outcome | None:
+    """An ERROR outcome when the relation lacks any of `columns` or of the suite's key, else None."""
+    present = column_types(conn, suite.relation)
+    missing = [c for c in (*columns, *suite.key_columns) if c not in present]
+    return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}") if missing else None
 
 
 def unique_outcome(
@@ -32,36 +39,20 @@ def unique_outcome(
 ) -> Outcome:
     """Rows of `suite.relation` (read from `source` when given: a snapshot of it) selected by `where` whose
     `exp.columns` values occur more than once."""
-    present = column_types(conn, suite.relation)
-    missing = [c for c in (*exp.columns, *suite.key_columns) if c not in present]
-    if missing:
-        return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}")
+    if error := _missing_columns(conn, suite, exp.columns):
+        return error
     # table order (rowid) as GX's frame order; a view has no rowid: then in key order
-    is_table = conn.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        suite.relation.split(".", 1),
-    ).fetchone()[0]
-    row_id = "rowid" if is_table else "null"
-    order = ("_row",) if is_table else tuple(quote(c) for c in exp.columns)
-    unit = f"(select *, {row_id} as _row from {source or suite.relation} where {where})"
-    return _unique(conn, unit, list(params), exp.columns, suite.key_columns, order)
-
-
-def _unique(
-    conn: duckdb.DuckDBPyConnection,
-    unit: str,
-    params: list[object],
-    columns: Sequence[str],
-    key_columns: Sequence[str],
-    order: Sequence[str] = ("_row",),
-) -> Outcome:
-    """Uniqueness of `columns` over the rows of `unit` (a subquery with a `_row` column giving GX's row order)."""
-    cols = ", ".join(quote(c) for c in columns)
-    all_null = " and ".join(f"{quote(c)} is null" for c in columns)
+    view = is_view(conn, suite.relation)
+    order = ", ".join(f"r.{quote(c)}" for c in exp.columns) if view else "r._row"
+    unit = f"(select *, {'null' if view else 'rowid'} as _row from {source or suite.relation} where {where})"
+    cols = ", ".join(quote(c) for c in exp.columns)
+    all_null = " and ".join(f"{quote(c)} is null" for c in exp.columns)
     # A 64-bit hash of the key per row, sorted with numpy: when no two neighbours are equal no key repeats, without
     # a GROUP BY over every key. A repeated hash is a repeated key or a collision: only the rows with such a hash
     # are grouped by the key itself.
-    found = conn.execute(f"select hash({cols}) as h, ({all_null}) as all_null from {unit} as u", params).fetchnumpy()
+    found = conn.execute(
+        f"select hash({cols}) as h, ({all_null}) as all_null from {unit} as u", list(params)
+    ).fetchnumpy()
     hashes, all_missing = np.asarray(found["h"]), np.asarray(found["all_null"], dtype=bool)
     element, skipped = len(hashes), int(all_missing.sum())
     hashes = np.sort(hashes[~all_missing]) if skipped else np.sort(hashes)
@@ -75,21 +66,21 @@ def _unique(
                 f"""select coalesce(sum(n) filter (where n > 1), 0)
                     from (select count(*) as n from {unit} as u
                           where not ({all_null}) and hash({cols}) in (select h from {name}) group by {cols})""",
-                params,
+                list(params),
             ).fetchall()[0]
         finally:
             conn.unregister(name)
     if unexpected:
-        same = " and ".join(f"r.{quote(c)} is not distinct from d.{quote(c)}" for c in columns)
+        same = " and ".join(f"r.{quote(c)} is not distinct from d.{quote(c)}" for c in exp.columns)
         rows = conn.execute(
             f"""with unit as (select * from {unit} as u),
                      dup as (select {cols} from unit group by {cols} having count(*) > 1 and not ({all_null}))
-                select {", ".join(f"r.{quote(c)}" for c in key_columns)}
+                select {", ".join(f"r.{quote(c)}" for c in suite.key_columns)}
                 from unit r semi join dup d on ({same})
-                order by {", ".join(f"r.{part}" for part in order)} limit {SAMPLE_SIZE}""",
-            params,
+                order by {order} limit {SAMPLE_SIZE}""",
+            list(params),
         ).fetchall()
-        keys = [format_key(dict(zip(key_columns, row, strict=True)), tuple(key_columns)) for row in rows]
+        keys = [format_key(dict(zip(suite.key_columns, row, strict=True)), suite.key_columns) for row in rows]
     return Outcome(
         status=Status.FAILED if unexpected else Status.PASSED,
         element_count=int(element),
@@ -109,10 +100,8 @@ def reference_outcome(
 ) -> Outcome:
     """Rows of `suite.relation` (read from `source` when given: a snapshot of it) selected by `where` whose
     `exp.columns[0]` is set but absent from `exp.reference` ("schema.table.column")."""
-    present = column_types(conn, suite.relation)
-    missing = [c for c in (exp.columns[0], *suite.key_columns) if c not in present]
-    if missing:
-        return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}")
+    if error := _missing_columns(conn, suite, exp.columns[:1]):
+        return error
     relation, ref_column = (exp.reference or "").rsplit(".", 1)
     column, keys = quote(exp.columns[0]), ", ".join(quote(c) for c in suite.key_columns)
     unknown = f"{column} is not null and {column} not in (select {quote(ref_column)} from {relation})"

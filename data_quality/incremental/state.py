@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from data_quality.gx_engine import Outcome
-from data_quality.results import RESULTS_SCHEMA, insert_rows, table_exists
+from data_quality.results import RESULTS_SCHEMA, create_table, insert_rows, table_exists
 from data_quality.specs import Status
 
 UNITS_TABLE = f"{RESULTS_SCHEMA}.check_units"
@@ -58,13 +58,11 @@ class PendingOutcomes:
         if not self.rows:
             return
         try:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
+            create_table(conn, UNITS_TABLE, UNITS_COLUMNS)
         except duckdb.Error as err:
             if "read-only" in str(err):
                 return
             raise
-        cols = ", ".join(f"{name} {ddl}" for name, ddl in UNITS_COLUMNS)
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {UNITS_TABLE} ({cols})")
         conn.execute("BEGIN TRANSACTION")
         try:
             insert_rows(conn, UNITS_TABLE, len(UNITS_COLUMNS), self.rows)
