@@ -1,13 +1,8 @@
 """Great Expectations (1.x) as the row-level engine, through its pandas route.
 
-Why pandas and not GX's SQL datasource: on DuckDB the SQL route connects but every expectation fails
-(MetricResolutionError, the connection is released before the fetch; see shared STACK_NOTES). So each suite
-pulls only the columns it needs from DuckDB into pandas and validates that frame. The canary test
-(tests/data_quality/test_dq_gx_canary.py) fails if an upgrade turns these validations into passes or errors.
-
-great_expectations is imported when a frame is validated, never at module load, and not at all when there is
-nothing to validate (an empty frame: GX passes every expectation on zero rows, with zero unexpected;
-`validate_outcomes` returns that without GX, and a test compares it with GX's own answer).
+On DuckDB GX's SQL datasource fails every expectation (the connection is released before the fetch), so each suite
+pulls the columns it needs into pandas and validates that frame; the canary test (test_dq_gx_canary.py) fails if an
+upgrade turns these validations into passes or errors. GX is imported only when a non-empty frame is validated.
 
 `validate_outcomes` returns raw counts per expectation (an `Outcome`), so outcomes on separate pieces of a table
 (one per raw load, data_quality/incremental/) add up to the one result a whole-table validation would give.
@@ -19,7 +14,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from data_quality.specs import CheckResult, RowExpectation, Status, TableSuite
@@ -30,15 +24,10 @@ if TYPE_CHECKING:  # frames arrive from DuckDB's Arrow conversion; a run with no
 SAMPLE_SIZE = 10
 
 
-def _gx() -> ModuleType:
-    import great_expectations
-
-    return great_expectations
-
-
 @lru_cache(maxsize=1)
 def gx_context() -> Any:
     """One ephemeral (in-memory) GX context per process: no files written, no analytics, no progress bars."""
+    import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -46,16 +35,14 @@ def gx_context() -> Any:
     )
     from great_expectations.execution_engine import pandas_execution_engine
 
-    # GX fingerprints every pandas batch below this size (md5 over every row, twice per validation); nothing here
-    # reads that fingerprint, and results are unchanged (canary).
-    if hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
-        pandas_execution_engine.HASH_THRESHOLD = 0
+    # GX fingerprints every pandas batch below this size (md5 over every row); nothing here reads that fingerprint
+    pandas_execution_engine.HASH_THRESHOLD = 0
     config = DataContextConfig(
         analytics_enabled=False,  # GX's documented context setting: no usage events, without an environment variable
         progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
         store_backend_defaults=InMemoryStoreBackendDefaults(),
     )
-    return _gx().get_context(mode="ephemeral", project_config=config)
+    return gx.get_context(mode="ephemeral", project_config=config)
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +53,7 @@ def _batch_definition() -> Any:
 
 def build_expectation(exp: RowExpectation, reference_values: dict[str, list[object]]) -> Any:
     """Translate one RowExpectation into the GX expectation object that validates it."""
-    gxe = _gx().expectations
+    import great_expectations.expectations as gxe
 
     meta = {"check_name": exp.name}
     if exp.kind == "not_null":
@@ -201,9 +188,9 @@ def _run_gx(
     reference_values: dict[str, list],
     result_format: dict[str, object],
 ) -> dict[str, Outcome]:
-    gx_suite = _gx().ExpectationSuite(
-        name=suite.name, expectations=[build_expectation(e, reference_values) for e in exps]
-    )
+    import great_expectations as gx
+
+    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=[build_expectation(e, reference_values) for e in exps])
     # a column selection shares the frame's index (failing rows are looked up in `frame`) and, with pandas'
     # copy-on-write, its data
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame[columns]})
@@ -255,31 +242,21 @@ def to_check_result(suite: TableSuite, exp: RowExpectation, outcomes: Sequence[O
 
 def _sample_keys(frame: pd.DataFrame, index_list: list[Any], key_columns: tuple[str, ...]) -> list[str]:
     """Key values of the sampled failing rows, each key once (a duplicated key appears once per offending row)."""
-    keys: list[str] = []
-    for item in index_list:
-        row = item if isinstance(item, dict) else frame.loc[item, list(key_columns)].to_dict()
-        keys.append(format_key(row, key_columns))
+    keys = [format_key(frame.loc[index, list(key_columns)].to_dict(), key_columns) for index in index_list]
     return list(dict.fromkeys(keys))
 
 
 def _outcome_from_gx(evr: Any, frame: pd.DataFrame, key_columns: tuple[str, ...]) -> Outcome:
     info = evr.exception_info or {}
-    raised = info.get("raised_exception") if isinstance(info, dict) and "raised_exception" in info else None
-    if raised is None and isinstance(info, dict):
-        # GX keys exception info by metric when a metric fails to resolve.
-        raised = any(isinstance(v, dict) and v.get("raised_exception") for v in info.values())
-    if raised:
-        message = info.get("exception_message") if isinstance(info, dict) else None
-        return Outcome(Status.ERROR, message=f"GX raised while validating: {message or info}")
-    res = evr.result or {}
-    unexpected = res.get("unexpected_count")
-    if unexpected is None:
-        return Outcome(Status.ERROR, message=f"GX returned no unexpected_count: {res}")
+    # GX keys exception info by metric when a metric fails to resolve
+    if info.get("raised_exception") or any(isinstance(v, dict) and v.get("raised_exception") for v in info.values()):
+        return Outcome(Status.ERROR, message=f"GX raised while validating: {info.get('exception_message') or info}")
+    res = evr.result
     keys = _sample_keys(frame, res.get("partial_unexpected_index_list") or [], key_columns)
     return Outcome(
         status=Status.PASSED if evr.success else Status.FAILED,
         element_count=int(res.get("element_count") or 0),
         missing_count=int(res.get("missing_count") or 0),
-        unexpected_count=int(unexpected),
+        unexpected_count=int(res["unexpected_count"]),
         sample_keys=tuple(keys[:SAMPLE_SIZE]),
     )

@@ -6,7 +6,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from importlib.metadata import version
 
 import duckdb
@@ -21,9 +20,7 @@ from data_quality.specs import RowExpectation, Status, TableSuite
 OUTCOME_VERSION = 3
 
 
-@lru_cache(maxsize=1)
-def _engine_versions() -> str:
-    return f"v{OUTCOME_VERSION}/gx {version('great_expectations')}/pandas {version('pandas')}"
+ENGINE_VERSIONS = f"v{OUTCOME_VERSION}/gx {version('great_expectations')}/pandas {version('pandas')}"
 
 
 def spec_hash(
@@ -32,7 +29,7 @@ def spec_hash(
     """What an outcome depends on besides the rows: the rule, the keys sampled, the reference, the keys left out."""
     referenced = references.get(exp.reference) if exp.reference else None
     payload = (
-        _engine_versions(),
+        ENGINE_VERSIONS,
         exp.engine,
         exp.kind,
         exp.columns,
@@ -80,22 +77,21 @@ def current_filter(superseded: str) -> str:
     return f"rowid not in (select rid from {superseded})"
 
 
-def present_loads(conn: duckdb.DuckDBPyConnection, relation: str, superseded: str) -> dict[int | None, int]:
-    """Current rows per load, in load order (a NULL load id, which breaks the loader's contract, last). Raw is
-    append-only, so a load's current rows only ever shrink: their count fingerprints the load."""
+def _units(conn: duckdb.DuckDBPyConnection, relation: str, superseded: str) -> dict[int | None, tuple[str, str, str]]:
+    """(label, fingerprint, SQL filter) of the current rows of each load, in load order (a NULL load id, which
+    breaks the loader's contract, last). Raw is append-only, so a load's current rows only ever shrink: their
+    count fingerprints the load."""
+    current = current_filter(superseded)
     rows = conn.execute(
-        f"""select _load_id, count(*) from {relation} where {current_filter(superseded)}
+        f"""select _load_id, count(*) from {relation} where {current}
             group by _load_id order by _load_id nulls last"""
     ).fetchall()
-    return dict(rows)
-
-
-def _unit(load_id: int | None, present: dict[int | None, int], superseded: str) -> tuple[str, str, str]:
-    """(label, fingerprint, SQL filter) of the current rows of one load; the fingerprint is their count."""
-    fingerprint = f"rows={present[load_id]}"
-    if load_id is None:
-        return "load <null>", fingerprint, f"_load_id is null and {current_filter(superseded)}"
-    return f"load {int(load_id)}", fingerprint, f"_load_id = {int(load_id)} and {current_filter(superseded)}"
+    return {
+        load_id: (f"load {load_id}", f"rows={n}", f"_load_id = {load_id} and {current}")
+        if load_id is not None
+        else ("load <null>", f"rows={n}", f"_load_id is null and {current}")
+        for load_id, n in rows
+    }
 
 
 def run_per_load(
@@ -113,12 +109,11 @@ def run_per_load(
     stored = stored_outcomes(conn, suite.relation, list(hashes.values())) if reuse else {}
     superseded = superseded_rows(conn, suite)
     try:
-        present = present_loads(conn, suite.relation, superseded)
+        present = _units(conn, suite.relation, superseded)
         outcomes: dict[str, dict[int | None, Outcome]] = {e.name: {} for e in suite.expectations}
         todo: dict[int | None, list[RowExpectation]] = {}
         for exp in suite.expectations:
-            for load_id in present:
-                label, fingerprint, _ = _unit(load_id, present, superseded)
+            for load_id, (label, fingerprint, _) in present.items():
                 known = stored.get(hashes[exp.name], {}).get((label, fingerprint))
                 if known is None:
                     todo.setdefault(load_id, []).append(exp)
@@ -126,7 +121,7 @@ def run_per_load(
                     outcomes[exp.name][load_id] = known
         checked_at = datetime.now(UTC)
         for load_id, exps in todo.items():
-            label, fingerprint, where = _unit(load_id, present, superseded)
+            label, fingerprint, where = present[load_id]
             for name, o in validate_rows(conn, suite, exps, references, where, acknowledged).items():
                 outcomes[name][load_id] = o
                 if o.status is not Status.ERROR:
