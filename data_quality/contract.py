@@ -6,7 +6,7 @@ Adapters, the loader, the demo generator, dbt sources and the data-quality suite
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,6 @@ class Table:
     key: tuple[str, ...]  # natural key; a later export of the same key supersedes the earlier one
     columns: tuple[Column, ...]
     description: str = ""
-    order_by: tuple[str, ...] = field(default=())
 
     @property
     def column_names(self) -> list[str]:

@@ -25,8 +25,7 @@ def _relation(manifest: dict, node_id: str) -> str:
 
 
 def dbt_test_results(target_dir: Path) -> list[CheckResult]:
-    """One CheckResult per dbt test in the last invocation recorded in `target_dir`; skipped tests are
-    recorded as not applicable. Returns [] when the folder holds no run results."""
+    """One CheckResult per dbt test in the last invocation recorded in `target_dir` (skipped: not applicable)."""
     run_results_path, manifest_path = target_dir / "run_results.json", target_dir / "manifest.json"
     if not run_results_path.exists() or not manifest_path.exists():
         return []
@@ -65,8 +64,6 @@ def latest_run_results_dir(target_root: Path) -> Path | None:
     dagster-dbt gives every invocation its own folder under the target path; a bare `dbt build` writes to the
     target path itself. Either way the newest file is the last build's outcome.
     """
-    if not target_root.exists():
-        return None
     candidates = [p for p in target_root.rglob("run_results.json") if (p.parent / "manifest.json").exists()]
     if not candidates:
         return None

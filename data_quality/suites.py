@@ -15,7 +15,7 @@ Severity policy (why each is what it is):
 
 from __future__ import annotations
 
-from data_quality.contract import CHANGES, OUTAGES, SURVEYS, TABLES, TICKETS, Table
+from data_quality.contract import CHANGES, OUTAGES, SURVEYS, TABLES, TICKETS, Column, Table
 from data_quality.specs import (
     FreshnessCheck,
     LayerReconciliation,
@@ -57,9 +57,6 @@ REFERENCE_LINKS: dict[str, tuple[str, ...]] = {
     OUTAGES.name: ("service",),  # availability targets and service-hours calendars come from the reference
 }
 
-# The documented reason a staging row may be absent from its one-row-per-key mart: (column, value) kept.
-MART_FILTERS: dict[str, tuple[str, str]] = {TICKETS.name: ("ticket_type", "incident")}  # fct_incident: incidents
-
 # Freshness: the newest business timestamp per raw table, and how old it may be.
 FRESHNESS_COLUMNS: dict[str, tuple[str, float]] = {
     TICKETS.name: ("opened_at", 48.0),
@@ -83,21 +80,15 @@ def staging_asset_key(table: str) -> tuple[str, ...]:
     return ("staging", staging_model(table))
 
 
-def _typed_value_set(table: Table, column: str) -> tuple[object, ...]:
-    col = table.column(column)
-    assert col.allowed is not None
+def _typed_value_set(col: Column) -> tuple[object, ...]:
     # The contract lists allowed values as text; integer columns (priority) hold them as numbers in raw.
-    if col.type in ("INTEGER", "BIGINT"):
-        return tuple(int(v) for v in col.allowed)
-    return col.allowed
+    return tuple(int(v) for v in col.allowed) if col.type in ("INTEGER", "BIGINT") else col.allowed
 
 
-def _range_text(column: str, low: float | None, high: float | None) -> str:
-    if high is None:
-        return f"{column} >= {low:g}"
-    if low is None:
-        return f"{column} <= {high:g}"
-    return f"{column} between {low:g} and {high:g}"
+def _range_text(col: Column) -> str:
+    if col.max_value is None:  # every range in the contract has a lower bound
+        return f"{col.name} >= {col.min_value:g}"
+    return f"{col.name} between {col.min_value:g} and {col.max_value:g}"
 
 
 def raw_suite(table: Table) -> TableSuite:
@@ -125,7 +116,7 @@ def raw_suite(table: Table) -> TableSuite:
                     "in_set",
                     (col.name,),
                     B,
-                    value_set=_typed_value_set(table, col.name),
+                    value_set=_typed_value_set(col),
                     description=f"{col.name} in {', '.join(col.allowed)}",
                 )
             )
@@ -138,7 +129,7 @@ def raw_suite(table: Table) -> TableSuite:
                     B,
                     min_value=col.min_value,
                     max_value=col.max_value,
-                    description=_range_text(col.name, col.min_value, col.max_value),
+                    description=_range_text(col),
                 )
             )
     for earlier, later, strict, severity in ORDERED_PAIRS.get(t, ()):
@@ -273,7 +264,7 @@ def _staging_to_mart(table: Table, mart: str, source_filter: tuple[str, str] | N
 # "Nothing lost" between layers, per single-key table (ticket_events has a compound key and no one-row mart).
 RECONCILIATIONS: tuple[LayerReconciliation, ...] = (
     *(_raw_to_staging(t) for t in (TICKETS, CHANGES, OUTAGES, SURVEYS)),
-    _staging_to_mart(TICKETS, "fct_incident", MART_FILTERS[TICKETS.name]),
+    _staging_to_mart(TICKETS, "fct_incident", ("ticket_type", "incident")),  # fct_incident holds incidents only
     _staging_to_mart(CHANGES, "fct_change"),
     _staging_to_mart(SURVEYS, "fct_survey"),
 )

@@ -1,9 +1,5 @@
-"""Tickets the pipeline could not fully classify (marts.dq_unclassified_tickets), for people.
-
-One source for three readers: the data-quality warning check (`check_unclassified`), the closing lines of
-`itsm run` (`unclassified_summary`) and the report's data-quality section (dashboards/queries.py). Imports only
-DuckDB and data_quality's SQL helpers, so pipelines/ and dashboards/ can both import it.
-"""
+"""Tickets the pipeline could not fully classify (marts.dq_unclassified_tickets), for people: the data-quality
+warning check, the closing lines of `itsm run` and the report's data-quality section (dashboards/queries.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from data_quality.specs import CheckResult, Status, UnclassifiedCheck
+from data_quality.specs import CheckResult, Status, UnclassifiedCheck, not_applicable
 from data_quality.sql_checks import relation_exists
 
 RELATION = "marts.dq_unclassified_tickets"
@@ -26,7 +22,7 @@ class Unclassified:
 
     @property
     def line(self) -> str:
-        """'1,234 tickets matched no SLA policy (no SLA clock) (e.g. INC001, INC002)'."""
+        """'1,234 tickets matched no SLA policy (no SLA clock) (e.g. INC001, INC002)'"""
         noun = "ticket" if self.tickets == 1 else "tickets"
         example = f" (e.g. {self.samples})" if self.samples else ""
         return f"{self.tickets:,} {noun} {self.description}{example}"
@@ -44,8 +40,7 @@ def unclassified(conn: duckdb.DuckDBPyConnection) -> list[Unclassified] | None:
 
 
 def unclassified_summary(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Human lines naming what could not be classified, e.g. '1,234 tickets matched no SLA policy (no SLA clock)
-    (e.g. INC001, INC002)'; empty when everything was classified or the mart is not built."""
+    """One line per reason (Unclassified.line); empty when everything was classified or the mart is not built."""
     return [item.line for item in unclassified(conn) or []]
 
 
@@ -65,15 +60,8 @@ def check_unclassified(conn: duckdb.DuckDBPyConnection, spec: UnclassifiedCheck)
     details and sample keys as 'reason: ticket_id'."""
     items = unclassified(conn)
     if items is None:
-        return CheckResult(
-            spec.name,
-            RELATION,
-            spec.severity,
-            Status.NOT_APPLICABLE,
-            check_type="unclassified",
-            engine="sql",
-            details=f"{RELATION} does not exist (not built yet)",
-        )
+        why = f"{RELATION} does not exist (not built yet)"
+        return not_applicable(spec.name, RELATION, spec.severity, "unclassified", "sql", why)
     sample = [f"{i.reason}: {key}" for i in items for key in (i.samples or "").split(", ")[:3] if key]
     total = sum(i.tickets for i in items)
     return CheckResult(
