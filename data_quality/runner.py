@@ -13,16 +13,7 @@ from data_quality.acknowledgements import acknowledged_keys
 from data_quality.frames import column_types, is_view, quote
 from data_quality.gx_engine import to_check_result
 from data_quality.rules import validate_rows
-from data_quality.specs import (
-    AggregateCheck,
-    CheckResult,
-    RowExpectation,
-    Severity,
-    Status,
-    TableSuite,
-    UnclassifiedCheck,
-    not_applicable,
-)
+from data_quality.specs import AggregateCheck, CheckResult, Severity, Status, TableSuite, not_applicable
 from data_quality.unclassified import check_unclassified
 
 __all__ = ["AssetChecks", "checks_by_asset", "run_all", "run_table_suite"]
@@ -38,10 +29,6 @@ def load_reference_values(conn: duckdb.DuckDBPyConnection, references: Iterable[
     return values
 
 
-def _not_applicable(suite: TableSuite, exp: RowExpectation, why: str) -> CheckResult:
-    return not_applicable(exp.name, suite.relation, exp.severity, exp.kind, exp.engine, why)
-
-
 def run_table_suite(
     conn: duckdb.DuckDBPyConnection,
     suite: TableSuite,
@@ -55,11 +42,12 @@ def run_table_suite(
     without one."""
     if not sql_checks.relation_exists(conn, suite.relation):
         why = f"{suite.relation} does not exist (not loaded or not built yet)"
-        return [_not_applicable(suite, exp, why) for exp in suite.expectations]
+        return [not_applicable(e.name, suite.relation, e.severity, e.kind, e.engine, why) for e in suite.expectations]
     references = load_reference_values(conn, [e.reference for e in suite.expectations if e.reference])
     runnable = tuple(e for e in suite.expectations if not e.reference or e.reference in references)
+    why = "not in the warehouse (run dbt seed)"
     results = [
-        _not_applicable(suite, e, f"reference {e.reference} not in the warehouse (run dbt seed)")
+        not_applicable(e.name, suite.relation, e.severity, e.kind, e.engine, f"reference {e.reference} {why}")
         for e in suite.expectations
         if e not in runnable
     ]
@@ -106,7 +94,7 @@ CHECK_TYPES = {
     suites.LoadBalanceCheck: "load_balance",
     suites.QuarantineCheck: "quarantine",
     suites.LayerReconciliation: "reconciliation",
-    UnclassifiedCheck: "unclassified",
+    suites.UnclassifiedCheck: "unclassified",
 }
 
 

@@ -1,6 +1,5 @@
-"""Aggregate checks run as SQL inside DuckDB: volume, freshness, load balance and layer reconciliation.
+"""Aggregate checks run as SQL inside DuckDB: volume, freshness, load balance, quarantine and reconciliation.
 
-These compare counts across loads and layers; pulling rows into pandas for them would only cost time.
 Each returns a CheckResult; a relation that does not exist yet gives NOT_APPLICABLE (recorded, never a pass).
 """
 
@@ -12,8 +11,8 @@ from datetime import datetime
 import duckdb
 
 from data_quality.frames import column_types, quote
+from data_quality.specs import AggregateCheck as Check
 from data_quality.specs import (
-    AggregateCheck,
     CheckResult,
     FreshnessCheck,
     LayerReconciliation,
@@ -38,14 +37,7 @@ def _not_applicable(name: str, asset: str, severity: Severity, check_type: str, 
 
 
 def _result(
-    spec: AggregateCheck,
-    asset: str,
-    kind: str,
-    ok: bool,
-    observed: float | None,
-    failing: int,
-    sample: list[str],
-    details: str,
+    spec: Check, asset: str, kind: str, ok: bool, observed: float | None, failing: int, sample: list[str], details: str
 ) -> CheckResult:
     """A passed or failed result of an aggregate check."""
     status = Status.PASSED if ok else Status.FAILED
@@ -53,11 +45,8 @@ def _result(
 
 
 def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckResult:
-    """Rows the latest load wrote to raw.<table>, against the median of the loads before it.
-
-    Loads come from raw.load_log (status 'loaded'); each load's rows are counted in the raw table by _load_id,
-    so the figure is what actually landed, whatever the log's per-table breakdown looks like.
-    """
+    """Rows the latest load wrote to raw.<table> (counted there by _load_id: what actually landed), against the
+    median of the loads before it (loads of raw.load_log with status 'loaded')."""
     relation = f"raw.{spec.table}"
     if not relation_exists(conn, relation) or not relation_exists(conn, "raw.load_log"):
         return _not_applicable(spec.name, relation, spec.severity, "volume", f"{relation} or raw.load_log missing")
@@ -72,13 +61,8 @@ def check_volume(conn: duckdb.DuckDBPyConnection, spec: VolumeCheck) -> CheckRes
             limit {int(spec.trailing_loads) + 1}"""
     ).fetchall()
     if len(rows) < spec.min_history + 1:
-        return _not_applicable(
-            spec.name,
-            relation,
-            spec.severity,
-            "volume",
-            f"{len(rows)} load(s) fed {relation}; a band needs the latest plus {spec.min_history} earlier",
-        )
+        why = f"{len(rows)} load(s) fed {relation}; a band needs the latest plus {spec.min_history} earlier"
+        return _not_applicable(spec.name, relation, spec.severity, "volume", why)
     (latest_id, latest_n), history = rows[0], [n for _, n in rows[1:]]
     median = statistics.median(history)
     low, high = spec.low_ratio * median, spec.high_ratio * median
@@ -240,14 +224,9 @@ def check_layers(
             return _not_applicable(spec.name, spec.target, spec.severity, "reconciliation", why)
     target_columns = column_types(conn, spec.target)
     if spec.key not in target_columns:
+        why = f"{spec.target} has no column {spec.key}"
         return CheckResult(
-            spec.name,
-            spec.target,
-            spec.severity,
-            Status.ERROR,
-            check_type="reconciliation",
-            engine="sql",
-            details=f"{spec.target} has no column {spec.key}",
+            spec.name, spec.target, spec.severity, Status.ERROR, None, None, [], "reconciliation", "sql", why
         )
     kept, target_where, params = "true", "", []
     if spec.source_filter:
