@@ -1,15 +1,10 @@
 """Acknowledged values: a rejected row that cannot be corrected at the source, accepted by a person, with why.
 
-`itsm dq acknowledge CHECK KEY --reason TEXT` appends one row to dq.acknowledgements (append-only: nothing is ever
-updated or deleted; who = the OS user or --by, when = now, UTC). From then on the row rule CHECK no longer judges
-the rows of KEY: they are left out of its counts (element, missing, unexpected) and of its failing-keys sample, and
-its result says how many keys were acknowledged. KEY is written as the check's failing-keys sample shows it: for a
-raw table `INC0001|7` (the key and the load that brought the row: only that version is acknowledged, a later
-export of the key is judged again) or `INC0001` (every version of the key); for a staging table the key itself.
-Compound keys are joined by '|'.
-
-Only row rules (the suites of data_quality/suites.py) can be acknowledged: their outcome is a sum over rows, so
-leaving rows out is exact. Aggregate checks (volume, freshness, reconciliation) cannot.
+`itsm dq acknowledge CHECK KEY --reason TEXT` appends one row to dq.acknowledgements (append-only; who = the OS user
+or --by, when = now, UTC). From then on the row rule CHECK leaves the rows of KEY out of its counts and sample, and
+its result says how many keys were acknowledged. KEY is written as the failing-keys sample shows it: on raw
+`INC0001|7` (that load's version only) or `INC0001` (every version); on staging the key itself. Only row rules can
+be acknowledged (their outcome is a sum over rows, so leaving rows out is exact), not aggregate checks.
 """
 
 from __future__ import annotations
@@ -86,8 +81,8 @@ def acknowledged_keys(conn: duckdb.DuckDBPyConnection, check_names: list[str]) -
 
 
 def key_filter(suite: TableSuite, keys: list[str]) -> tuple[str, list[object]]:
-    """SQL condition (and its parameter) selecting the rows of `suite.relation` whose key is one of `keys`, written
-    as the failing-keys sample writes it (gx_engine.format_key); on raw also the key without its load id."""
+    """SQL condition (and its parameters) selecting the rows whose key, written as gx_engine.format_key writes it
+    (on raw also without its load id), is one of `keys`."""
 
     def text(columns: list[str]) -> str:
         return "concat_ws('|', " + ", ".join(f"coalesce({quote(c)}::varchar, '<null>')" for c in columns) + ")"

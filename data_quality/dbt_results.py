@@ -1,8 +1,5 @@
-"""dbt test outcomes (run_results.json + manifest.json of the same target folder) as dq.check_results rows.
-
-dagster-dbt already shows dbt tests as asset checks; this puts them in the same audit history as the GX and
-SQL checks. dbt's own severity maps onto ours: `error` -> blocking, `warn` -> warning.
-"""
+"""dbt test outcomes (run_results.json + manifest.json of one target folder) as dq.check_results rows, in the same
+audit history as the other checks. dbt's severity maps onto ours: `error` -> blocking, `warn` -> warning."""
 
 from __future__ import annotations
 
@@ -59,11 +56,8 @@ def dbt_test_results(target_dir: Path) -> list[CheckResult]:
 
 
 def latest_run_results_dir(target_root: Path) -> Path | None:
-    """The folder of the newest run_results.json at or under `target_root`.
-
-    dagster-dbt gives every invocation its own folder under the target path; a bare `dbt build` writes to the
-    target path itself. Either way the newest file is the last build's outcome.
-    """
+    """The folder of the newest run_results.json at or under `target_root` (dagster-dbt writes one folder per
+    invocation under it, a bare `dbt build` writes to it): the last build's outcome."""
     candidates = [p for p in target_root.rglob("run_results.json") if (p.parent / "manifest.json").exists()]
     if not candidates:
         return None

@@ -131,13 +131,9 @@ def validate_outcomes(
 
 
 def gx_batches(runnable: Sequence[RowExpectation]) -> list[tuple[list[str], list[RowExpectation]]]:
-    """How the expectations of a suite are split into GX validations: (columns of the frame given to GX, rules).
-
-    Rules reading the same columns are validated together, on a frame of just those columns: GX copies the frame
-    it validates for every rule (to drop the rows it does not judge, to pick the failing rows), and a frame of the
-    rule's own columns keeps those copies small. Each rule reads only its own columns, so its counts and failing
-    row indexes are those on the whole frame (test_dq_gx_canary.py).
-    """
+    """The rules of a suite grouped by the columns they read: (columns, rules) per GX validation. GX copies the
+    frame it validates for every rule, so a frame of the rules' own columns keeps those copies small; counts and
+    failing row indexes are those on the whole frame (test_dq_gx_canary.py)."""
     batches: dict[tuple[str, ...], list[RowExpectation]] = {}
     for exp in runnable:
         batches.setdefault(tuple(dict.fromkeys(exp.columns)), []).append(exp)
@@ -147,11 +143,9 @@ def gx_batches(runnable: Sequence[RowExpectation]) -> list[tuple[list[str], list
 # Frames up to this many rows are validated in one GX validation (all rules together), larger ones per column set.
 ONE_BATCH_ROWS = 50_000
 
-# No unexpected_index_column_names: with it GX builds a dict for every unexpected row. SUMMARY alone returns the
-# frame index of the first failing rows; keys are looked up from those.
+# The frame index of the first failing rows (keys are looked up from those, cheaper than GX's index columns).
 SUMMARY = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-# Counts only: the same element, missing and unexpected counts without the failing rows' index list (GX copies the
-# failing rows to build it, even when there are none); the rules that fail are validated again with SUMMARY.
+# Counts only, without the failing rows' index list GX copies rows to build; failed rules run again with SUMMARY.
 COUNTS_ONLY = {"result_format": "BASIC", "partial_unexpected_count": 0}
 
 
@@ -168,8 +162,7 @@ def _validate_with_gx(
     if one_batch:
         return _run_gx(suite, list(runnable), frame, list(frame.columns), reference_values, SUMMARY)
     outcomes: dict[str, Outcome] = {}
-    # A small frame (a daily load) is cheap to copy: every rule in one validation saves GX's fixed cost per
-    # validation.
+    # a small frame (a daily load) is cheap to copy: one validation for every rule saves GX's fixed cost
     batches = gx_batches(runnable) if len(frame) > ONE_BATCH_ROWS else [(list(frame.columns), list(runnable))]
     for columns, exps in batches:
         counted = _run_gx(suite, exps, frame, columns, reference_values, COUNTS_ONLY)
@@ -210,11 +203,8 @@ def validate_frame(
 
 
 def to_check_result(suite: TableSuite, exp: RowExpectation, outcomes: Sequence[Outcome], note: str = "") -> CheckResult:
-    """One CheckResult from the outcomes of `exp` on disjoint pieces of the relation, in row order.
-
-    Counts add up; the unexpected % is over the rows GX judged (element - missing), as GX computes it on the
-    whole; the sample is the first failing keys across the pieces. Any errored piece makes the result an ERROR.
-    """
+    """One CheckResult from the outcomes of `exp` on disjoint pieces of the relation, in row order: counts add up,
+    the unexpected % is over the rows judged (element - missing) as GX computes it, any errored piece is an ERROR."""
     errors = [o.message for o in outcomes if o.status is Status.ERROR]
     if errors:
         return CheckResult(

@@ -1,11 +1,7 @@
 """dq.check_results: the append-only history of every check evaluated, read by dashboards and extracts.
 
-Columns (the first nine are the published interface; do not rename):
-  run_id, check_name, asset, severity, passed, observed_value, failing_row_count, failing_keys_sample, checked_at,
-  then status (passed / failed / not_applicable / error), check_type, engine (great_expectations / sql / dbt),
-  details (what was compared, in words).
-passed is NULL when the check was not applicable: such a row is never a pass.
-failing_keys_sample is a JSON array of strings (key values of failing rows, '|'-joined for compound keys).
+The first nine columns are the published interface (do not rename). passed is NULL when the check was not
+applicable (never a pass); failing_keys_sample is a JSON array of key values ('|'-joined for compound keys).
 """
 
 from __future__ import annotations
@@ -32,10 +28,10 @@ RESULTS_COLUMNS = (
     ("failing_row_count", "BIGINT"),
     ("failing_keys_sample", "VARCHAR"),
     ("checked_at", "TIMESTAMPTZ NOT NULL"),
-    ("status", "VARCHAR NOT NULL"),
+    ("status", "VARCHAR NOT NULL"),  # passed / failed / not_applicable / error
     ("check_type", "VARCHAR"),
-    ("engine", "VARCHAR"),
-    ("details", "VARCHAR"),
+    ("engine", "VARCHAR"),  # great_expectations / sql / dbt / runner
+    ("details", "VARCHAR"),  # what was compared, in words
 )
 
 

@@ -1,10 +1,8 @@
 """Which check steps of a check run finished: the publishing gate's proof that a check run is complete.
 
-A check run (a Dagster run of the refresh job, or one `itsm check`) has two steps: the raw checks after ingestion
-and the staging / mart checks after dbt. Each step appends one row to dq.check_steps once its results are in
-dq.check_results. A run that was killed between them (during dbt, say) has results but not every step: its data
-was never checked whole, and `publish_problem` says so, as it says when a blocking check failed or errored.
-Nothing is published on a missing check: no check run at all, or a run with a step missing, is a refusal.
+A check run has two steps (raw checks after ingestion, staging / mart checks after dbt); each appends one row to
+dq.check_steps once its results are recorded. No check run, a run with a step missing (killed during dbt, say) or
+a blocking check failed or errored: `publish_problem` refuses to publish.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""Check definitions as data: what is checked, on which table, and how severe a failure is.
-
-A check is a frozen record; the engines (GX for row-level expectations, SQL for aggregates and
-reconciliations) read these records and never decide severity themselves. `suites.py` builds the
-project's suites from the canonical contract plus the few rules the contract cannot express.
-"""
+"""Check definitions as data: what is checked, on which table, and how severe a failure is (engines read these
+frozen records and never decide severity themselves; `suites.py` builds the project's suites)."""
 
 from __future__ import annotations
 
@@ -30,10 +26,8 @@ class Status(StrEnum):
 class RowExpectation:
     """One row-level rule: a count of the rows of one relation that break it, with the keys of the first ones.
 
-    kind is one of: not_null, unique, in_set, between, ordered, in_reference.
-    engine is great_expectations (GX on a pandas frame of the needed columns) or sql (a count in DuckDB:
-    data_quality/sql_rows.py), for the rules that compare rows with other rows or another table (unique,
-    in_reference), where GX would only add a pandas copy and a slower count.
+    kind is one of: not_null, unique, in_set, between, ordered, in_reference. engine is great_expectations (GX on
+    a pandas frame) or sql (a count in DuckDB, sql_rows.py, for unique and in_reference).
     - unique: `columns` together are unique (for raw: key + _load_id, i.e. unique within one load).
     - ordered: columns (a, b) with a <= b (a < b when strict); rows where either is null are ignored.
     - in_reference: values of columns[0] exist in `reference` ("schema.table.column"); nulls are ignored.

@@ -1,12 +1,8 @@
-"""Row rules counted by DuckDB itself (RowExpectation engine "sql"): key uniqueness and references.
-
-Both compare a row with other rows or another table, which DuckDB answers without a pandas copy of the rows. Each
-outcome has GX's shape and meaning (gx_engine.Outcome), so both engines' outcomes add up and read the same:
+"""Row rules counted by DuckDB itself (RowExpectation engine "sql"): key uniqueness and references, with GX's
+meaning (gx_engine.Outcome; test_dq_gx_canary.py compares both with GX's own answer):
 - unique: every row of a repeated key is unexpected; rows whose key columns are all null are not judged (missing);
   the sample is the keys of the first failing rows in table order (key order for a view).
-- in_reference: a non-null value missing from the reference is unexpected, a null is not judged (missing); the
-  sample is the first failing keys in key order.
-tests/data_quality/test_dq_gx_canary.py checks both against GX's own answer.
+- in_reference: a non-null value missing from the reference is unexpected, a null is not judged; sample in key order.
 """
 
 from __future__ import annotations

@@ -44,17 +44,6 @@ def unclassified_summary(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [item.line for item in unclassified(conn) or []]
 
 
-def unclassified_block(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """The run summary's block (pipelines/summary.py provider): a heading and one indented line per reason."""
-    lines = unclassified_summary(conn)
-    if not lines:
-        return []
-    return [
-        "Could not classify (counted, not dropped; also in the report's data-quality section):",
-        *(f"  {line}" for line in lines),
-    ]
-
-
 def check_unclassified(conn: duckdb.DuckDBPyConnection, spec: UnclassifiedCheck) -> CheckResult:
     """Failed (at the spec's severity, a warning) when any ticket is unclassified, with counts per reason in the
     details and sample keys as 'reason: ticket_id'."""

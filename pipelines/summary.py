@@ -15,7 +15,19 @@ from pathlib import Path
 
 import duckdb
 
-from data_quality.unclassified import unclassified_block
+from data_quality.unclassified import unclassified_summary
+
+
+def unclassified_block(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The run summary's block on unclassified tickets: a heading and one indented line per reason."""
+    lines = unclassified_summary(conn)
+    if not lines:
+        return []
+    return [
+        "Could not classify (counted, not dropped; also in the report's data-quality section):",
+        *(f"  {line}" for line in lines),
+    ]
+
 
 # Extra lines for the run summary: each provider gets a read-only connection to the warehouse after the run and
 # returns lines to print (none when it has nothing to say). Register with `SUMMARY_LINE_PROVIDERS.append(f)`;
