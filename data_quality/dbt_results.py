@@ -65,12 +65,8 @@ def latest_run_results_dir(target_root: Path) -> Path | None:
 
 
 def record_dbt_tests_of_run(conn: duckdb.DuckDBPyConnection, run_id: str, target_root: Path) -> int:
-    """Record the dbt tests that dagster-dbt ran inside Dagster run `run_id`, once per run, from the invocation
-    folders under `target_root` (dbt's target path).
-
-    dagster-dbt names each invocation's target folder `<op>-<run id[:7]>-<random>`; the data-quality checks on
-    dbt assets run after that op, so whichever runs first records the outcomes and the others find them there.
-    """
+    """Record, once per run, the dbt tests dagster-dbt ran inside Dagster run `run_id`: from the invocation folders
+    under `target_root` that dagster-dbt names `<op>-<run id[:7]>-<random>`."""
     ensure_results_table(conn)
     (already,) = conn.execute(
         f"select count(*) from {RESULTS_TABLE} where run_id = ? and engine = 'dbt'", [run_id]

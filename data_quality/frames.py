@@ -12,8 +12,7 @@ from data_quality.specs import TableSuite
 if TYPE_CHECKING:  # pandas is loaded by DuckDB's result conversion only when a suite runs
     import pandas as pd
 
-# Narrow integers are widened to BIGINT: GX's pandas `between` is vectorized only for int64 / float64 columns and
-# falls back to a Python call per value for narrower integers.
+# Narrow integers are widened to BIGINT: GX's pandas `between` is vectorized only for int64 / float64 columns.
 WIDENED_INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"})
 
 
@@ -43,12 +42,8 @@ def load_frame(
     params: Sequence[object] = (),
     source: str | None = None,
 ) -> pd.DataFrame:
-    """Only the columns the suite's GX rules and its key need, of the rows `where` selects, through Arrow (the same
-    pandas dtypes as .df(), for less); read from `source` when given (a snapshot of the relation).
-
-    A column the relation lacks is left out rather than failing the query: the expectations on it then report
-    an ERROR of their own (gx_engine.validate_outcomes) while the others still run.
-    """
+    """The suite's columns of the rows `where` selects, through Arrow; read from `source` when given (a snapshot of
+    the relation). A column the relation lacks is left out: its rules then report an ERROR of their own."""
     types = column_types(conn, suite.relation)
     cols = [
         f"cast({quote(c)} as bigint) as {quote(c)}" if types[c] in WIDENED_INTEGERS else quote(c)

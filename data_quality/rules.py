@@ -34,13 +34,9 @@ def validate_rows(
     for keys, group in by_keys.items():
         condition, params = key_filter(suite, list(keys)) if keys else ("false", [])
         selected = f"({where}) and not {condition}"
-        for exp in group:
-            if exp.engine == "sql" and exp.kind == "unique":
-                outcomes[exp.name] = unique_outcome(conn, suite, exp, selected, params, source)
-            elif exp.engine == "sql" and exp.kind == "in_reference":
-                outcomes[exp.name] = reference_outcome(conn, suite, exp, selected, params, source)
-            elif exp.engine == "sql":
-                raise ValueError(f"{exp.name}: the sql engine counts unique and in_reference rules only")
+        for exp in (e for e in group if e.engine == "sql"):  # the sql engine counts unique and in_reference rules
+            count = unique_outcome if exp.kind == "unique" else reference_outcome
+            outcomes[exp.name] = count(conn, suite, exp, selected, params, source)
         with_gx = tuple(e for e in group if e.engine == "great_expectations")
         if with_gx:
             narrowed = replace(suite, expectations=with_gx)

@@ -36,10 +36,9 @@ def run_table_suite(
     pending: incremental.PendingOutcomes | None = None,
     snapshots: dict[str, str] | None = None,
 ) -> list[CheckResult]:
-    """Every expectation of `suite`. A raw table's loads are validated once each (data_quality/incremental/;
-    `reuse=False` validates every load again, the full re-check the reuse must equal), any other relation whole
-    (from its snapshot when `snapshots` has one). What was validated goes to `pending`, or is stored at once
-    without one."""
+    """Every expectation of `suite`: a raw table's loads once each (data_quality/incremental/; `reuse=False`
+    validates every load again), any other relation whole (from its snapshot in `snapshots`, if any). What was
+    validated goes to `pending`, or is stored at once without one."""
     if not sql_checks.relation_exists(conn, suite.relation):
         why = f"{suite.relation} does not exist (not loaded or not built yet)"
         return [not_applicable(e.name, suite.relation, e.severity, e.kind, e.engine, why) for e in suite.expectations]
@@ -176,9 +175,8 @@ def checks_by_asset() -> list[AssetChecks]:
 
 
 def snapshot_views(conn: duckdb.DuckDBPyConnection, groups: Sequence[AssetChecks]) -> dict[str, str]:
-    """Each view that the whole-relation checks of `groups` read, evaluated once: relation -> the name of its rows
-    (registered with DuckDB, just the columns those checks read). A staging view is a window over all of raw that
-    a suite and two reconciliations read; the checks of one step then read it once."""
+    """Each view the whole-relation checks of `groups` read (a staging view is a window over all of raw), evaluated
+    once: relation -> the registered name of its rows, just the columns those checks read."""
     needed: dict[str, list[str]] = {}
     for group in groups:
         for suite in (s for s in group.table_suites if not s.per_load):

@@ -55,8 +55,7 @@ class TableSuite:
     asset_key: tuple[str, ...]  # Dagster asset the checks attach to
     key_columns: tuple[str, ...]  # reported as sample keys of failing rows
     expectations: tuple[RowExpectation, ...]
-    # True for raw tables: rows arrive in loads (`_load_id`) that never change once landed, so each load is
-    # validated once and its outcome reused by later runs (data_quality/incremental/).
+    # True for raw tables: each load (`_load_id`) is validated once, its outcome reused (data_quality/incremental/)
     per_load: bool = False
 
     @property
@@ -118,12 +117,9 @@ class UnclassifiedCheck(FixedCheck):
 
 @dataclass(frozen=True)
 class LayerReconciliation:
-    """Every key of `source` (after the documented filter) reaches `target`, nothing appears from nowhere,
-    the target keeps its grain, and the distinct key totals match.
-
-    source_filter is (column, value): the documented reason a source row may be absent from the target
-    (e.g. fct_incident holds incidents only). It is applied to the target too when the target has the column.
-    """
+    """Every key of `source` (after the documented filter) reaches `target`, nothing appears from nowhere, the
+    target keeps its grain and the distinct key totals match. source_filter (column, value): the documented reason
+    a source row may be absent from the target, applied to the target too when it has the column."""
 
     name: str
     source: str

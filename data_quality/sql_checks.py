@@ -84,10 +84,8 @@ def export_instant(conn: duckdb.DuckDBPyConnection) -> datetime | None:
 
 
 def check_freshness(conn: duckdb.DuckDBPyConnection, spec: FreshnessCheck, as_of: datetime) -> CheckResult:
-    """Age in hours of the newest `column` value at the export instant of the loaded files (the run's "now"), so
-    data does not turn stale because the calendar moved on; `as_of` (an argument so results are reproducible)
-    only when no load recorded an export instant. A newest value after that instant is a timestamp from the
-    future: a failure with its reason, never a negative age that passes."""
+    """Age in hours of the newest `column` value at the export instant of the loaded files (the run's "now"; `as_of`
+    when no load recorded one). A newest value after that instant is a failure, never a negative age that passes."""
     if not relation_exists(conn, spec.relation):
         return _not_applicable(spec.name, spec.relation, spec.severity, "freshness", f"{spec.relation} missing")
     exported = export_instant(conn)
@@ -162,11 +160,8 @@ def check_quarantine(conn: duckdb.DuckDBPyConnection, spec: QuarantineCheck) -> 
 
 def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", target_where: str = "") -> str:
     """Missing, phantom and duplicated keys, totals and samples of a reconciliation, in one query over one grouping
-    of both sides' keys.
-
-    A source key is `kept` when any of its rows passes the documented filter: those must reach the target; any
-    source key (kept or not) explains a target key. A NULL key is never missing nor phantom, so it shows in the
-    totals only (and as duplicated when the target holds it more than once)."""
+    of both sides' keys. A source key is `kept` when any of its rows passes the documented filter; any source key
+    explains a target key; a NULL key is never missing nor phantom (only in the totals, and as duplicated)."""
     missing = "kept and k is not null and n = 0"
     phantom = "k is not null and n > 0 and n_source = 0"
     return f"""
@@ -190,10 +185,8 @@ def reconciliation_sql(source: str, target: str, key: str, kept: str = "true", t
 def _matching_sides(
     conn: duckdb.DuckDBPyConnection, source: str, target: str, key: str, kept: str, target_where: str, params: list
 ) -> tuple | None:
-    """reconciliation_sql's row when the target holds each kept source key exactly once and nothing else, None
-    otherwise. Each side is aggregated on its own (its key count and the sum of its keys' 64-bit hashes, as exact
-    integers), which is cheaper than grouping both sides' keys together; equal sums of distinct keys' hashes mean
-    equal key sets but for a hash collision."""
+    """reconciliation_sql's row when the target holds each kept source key exactly once and nothing else, else
+    None: each side's key count and sum of key hashes, cheaper than grouping both sides' keys together."""
     k = quote(key)
     n_src, n_src_null, src_hash = conn.execute(
         f"""select count(*), count(*) filter (where k is null), coalesce(sum(hash(k)::hugeint), 0)
@@ -214,10 +207,8 @@ def _matching_sides(
 def check_layers(
     conn: duckdb.DuckDBPyConnection, spec: LayerReconciliation, snapshots: dict[str, str] | None = None
 ) -> CheckResult:
-    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals, over every key.
-
-    The documented filter (`source_filter`) selects the source keys that must reach the target; the target is
-    filtered the same way when it has the column. A side in `snapshots` is read from its snapshot."""
+    """Keys lost between layers, keys appearing from nowhere, grain broken in the target, totals, over every key
+    (LayerReconciliation). A side in `snapshots` is read from its snapshot."""
     for relation in (spec.source, spec.target):
         if not relation_exists(conn, relation):
             why = f"{relation} does not exist (not built yet)"

@@ -1,8 +1,5 @@
-"""The project's data-quality suites, as code.
-
-Row-level rules on `raw` come from the canonical contract (required, allowed values, ranges, keys), so the
-suites and the loader cannot drift apart; rules the contract cannot express (timestamp order, referential
-links, volume, freshness, reconciliation) are listed here with their severity.
+"""The project's data-quality suites, as code: row rules on `raw` come from the canonical contract (so the suites
+and the loader cannot drift apart); the rules it cannot express are listed here with their severity.
 
 Severity policy (why each is what it is):
 - blocking: anything that silently changes a published number - a missing required field, a value outside
