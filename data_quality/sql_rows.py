@@ -25,6 +25,13 @@ def _missing_columns(conn: duckdb.DuckDBPyConnection, suite: TableSuite, columns
     return Outcome(Status.ERROR, message=f"columns {missing} not available in {suite.relation}") if missing else None
 
 
+def _outcome(suite: TableSuite, element: int, skipped: int, unexpected: int, rows: Sequence[Sequence]) -> Outcome:
+    """The outcome of counted rows: `rows` are the key values of the first failing rows."""
+    keys = [format_key(dict(zip(suite.key_columns, row, strict=True)), suite.key_columns) for row in rows]
+    status = Status.FAILED if unexpected else Status.PASSED
+    return Outcome(status, int(element), int(skipped), int(unexpected), tuple(dict.fromkeys(keys)))
+
+
 def unique_outcome(
     conn: duckdb.DuckDBPyConnection,
     suite: TableSuite,
@@ -53,7 +60,7 @@ def unique_outcome(
     element, skipped = len(hashes), int(all_missing.sum())
     hashes = np.sort(hashes[~all_missing]) if skipped else np.sort(hashes)
     repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-    unexpected, keys = 0, []
+    unexpected, rows = 0, []
     if repeated.size:
         name = f"dq_repeated_{id(repeated)}"
         conn.register(name, pa.table({"h": repeated}))
@@ -76,14 +83,7 @@ def unique_outcome(
                 order by {order} limit {SAMPLE_SIZE}""",
             list(params),
         ).fetchall()
-        keys = [format_key(dict(zip(suite.key_columns, row, strict=True)), suite.key_columns) for row in rows]
-    return Outcome(
-        status=Status.FAILED if unexpected else Status.PASSED,
-        element_count=int(element),
-        missing_count=int(skipped),
-        unexpected_count=int(unexpected),
-        sample_keys=tuple(dict.fromkeys(keys)),
-    )
+    return _outcome(suite, element, skipped, unexpected, rows)
 
 
 def reference_outcome(
@@ -108,11 +108,4 @@ def reference_outcome(
         list(params),
     ).fetchall()[0]
     rows = [row.values() if isinstance(row, dict) else (row,) for row in sample or []]
-    found = [format_key(dict(zip(suite.key_columns, row, strict=True)), suite.key_columns) for row in rows]
-    return Outcome(
-        status=Status.FAILED if unexpected else Status.PASSED,
-        element_count=int(element),
-        missing_count=int(skipped),
-        unexpected_count=int(unexpected),
-        sample_keys=tuple(dict.fromkeys(found)),
-    )
+    return _outcome(suite, element, skipped, unexpected, rows)

@@ -18,8 +18,6 @@ from data_quality.specs import RowExpectation, Status, TableSuite
 
 # Bump when the way an outcome is computed changes (frame types, sample rules): stored outcomes then expire.
 OUTCOME_VERSION = 3
-
-
 ENGINE_VERSIONS = f"v{OUTCOME_VERSION}/gx {version('great_expectations')}/pandas {version('pandas')}"
 
 
