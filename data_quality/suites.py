@@ -27,23 +27,23 @@ from data_quality.specs import (
 
 B, W = Severity.BLOCKING, Severity.WARNING
 
-# Timestamp order per table: (earlier, later, strict, severity). Ignored when either side is null.
-ORDERED_PAIRS: dict[str, tuple[tuple[str, str, bool, Severity], ...]] = {
+# Timestamp order per table: (earlier, later, severity), earlier <= later. Ignored when either side is null.
+ORDERED_PAIRS: dict[str, tuple[tuple[str, str, Severity], ...]] = {
     TICKETS.name: (
-        ("opened_at", "resolved_at", False, B),
-        ("resolved_at", "closed_at", False, B),
-        ("opened_at", "closed_at", False, B),
-        ("opened_at", "first_response_at", False, W),
+        ("opened_at", "resolved_at", B),
+        ("resolved_at", "closed_at", B),
+        ("opened_at", "closed_at", B),
+        ("opened_at", "first_response_at", W),
     ),
     CHANGES.name: (
-        ("planned_start", "planned_end", False, B),
-        ("actual_start", "actual_end", False, B),
-        ("requested_at", "approved_at", False, W),
+        ("planned_start", "planned_end", B),
+        ("actual_start", "actual_end", B),
+        ("requested_at", "approved_at", W),
     ),
     # A zero-length window (status pages publish them) adds no downtime and is kept; only an end before the start is
     # wrong enough to block.
-    OUTAGES.name: (("started_at", "ended_at", False, B),),
-    SURVEYS.name: (("sent_at", "responded_at", False, W),),
+    OUTAGES.name: (("started_at", "ended_at", B),),
+    SURVEYS.name: (("sent_at", "responded_at", W),),
 }
 
 # Referential links checked on the latest rows (staging): a missing service changes which calendar applies.
@@ -129,15 +129,14 @@ def raw_suite(table: Table) -> TableSuite:
                     description=_range_text(col),
                 )
             )
-    for earlier, later, strict, severity in ORDERED_PAIRS.get(t, ()):
+    for earlier, later, severity in ORDERED_PAIRS.get(t, ()):
         exps.append(
             RowExpectation(
                 f"raw_{t}__{earlier}_before_{later}",
                 "ordered",
                 (earlier, later),
                 severity,
-                strict=strict,
-                description=f"{earlier} {'<' if strict else '<='} {later} when both are set",
+                description=f"{earlier} <= {later} when both are set",
             )
         )
     return TableSuite(
