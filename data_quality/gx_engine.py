@@ -62,10 +62,8 @@ def build_expectation(exp: RowExpectation, reference_values: dict[str, list[obje
         if len(exp.columns) == 1:
             return gxe.ExpectColumnValuesToBeUnique(column=exp.columns[0], meta=meta)
         return gxe.ExpectCompoundColumnsToBeUnique(column_list=list(exp.columns), meta=meta)
-    if exp.kind == "in_set":
-        return gxe.ExpectColumnValuesToBeInSet(column=exp.columns[0], value_set=list(exp.value_set or ()), meta=meta)
-    if exp.kind == "in_reference":
-        values = reference_values[exp.reference or ""]
+    if exp.kind in ("in_set", "in_reference"):
+        values = list(exp.value_set or ()) if exp.kind == "in_set" else reference_values[exp.reference or ""]
         return gxe.ExpectColumnValuesToBeInSet(column=exp.columns[0], value_set=values, meta=meta)
     if exp.kind == "between":
         return gxe.ExpectColumnValuesToBeBetween(
