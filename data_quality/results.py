@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from data_quality.frames import column_types
 from data_quality.specs import CheckResult
 
 RESULTS_SCHEMA = "dq"
@@ -96,8 +97,4 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, width: int, rows: l
 
 
 def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".", 1)
-    ((n,),) = conn.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
-    ).fetchall()  # fetched to the end: DuckDB allows one open result per connection
-    return n > 0
+    return bool(column_types(conn, table))
