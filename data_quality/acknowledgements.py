@@ -16,17 +16,8 @@ from datetime import UTC, datetime
 import duckdb
 
 from data_quality.frames import quote
-from data_quality.results import RESULTS_SCHEMA, create_table, insert_rows, table_exists
+from data_quality.results import ACK_COLUMNS, ACK_TABLE, create_table, insert_rows, table_exists
 from data_quality.specs import TableSuite
-
-ACK_TABLE = f"{RESULTS_SCHEMA}.acknowledgements"
-ACK_COLUMNS = (
-    ("check_name", "VARCHAR NOT NULL"),
-    ("key", "VARCHAR NOT NULL"),  # as the failing-keys sample shows it ('INC0001|7' or 'INC0001' on raw)
-    ("reason", "VARCHAR NOT NULL"),
-    ("acknowledged_by", "VARCHAR NOT NULL"),
-    ("acknowledged_at", "TIMESTAMPTZ NOT NULL"),
-)
 
 
 class AcknowledgeError(ValueError):
@@ -46,13 +37,10 @@ def acknowledge(
     conn: duckdb.DuckDBPyConnection, check_name: str, key: str, reason: str, by: str | None = None
 ) -> Acknowledgement:
     """Append one acknowledgement; refuse an unknown check, an aggregate check, an empty key or reason."""
-    from data_quality.suites import TABLE_SUITES
+    from data_quality.suites import AGGREGATE_CHECKS, TABLE_SUITES
 
     if check_name not in {e.name for s in TABLE_SUITES for e in s.expectations}:
-        from data_quality.runner import checks_by_asset
-
-        known = {name for group in checks_by_asset() for name, _, _ in group.check_specs}
-        if check_name in known:
+        if check_name in {c.name for c in AGGREGATE_CHECKS}:
             raise AcknowledgeError(
                 f"{check_name} is not a row rule: only checks that judge single rows (the GX suites) can have a "
                 "value acknowledged; fix the data or the reference instead"

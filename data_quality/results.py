@@ -18,6 +18,15 @@ from data_quality.specs import CheckResult
 
 RESULTS_SCHEMA = "dq"
 RESULTS_TABLE = f"{RESULTS_SCHEMA}.check_results"
+# Values a person accepted as correct despite a failing row rule (data_quality/acknowledgements.py).
+ACK_TABLE = f"{RESULTS_SCHEMA}.acknowledgements"
+ACK_COLUMNS = (
+    ("check_name", "VARCHAR NOT NULL"),
+    ("key", "VARCHAR NOT NULL"),  # as the failing-keys sample shows it ('INC0001|7' or 'INC0001' on raw)
+    ("reason", "VARCHAR NOT NULL"),
+    ("acknowledged_by", "VARCHAR NOT NULL"),
+    ("acknowledged_at", "TIMESTAMPTZ NOT NULL"),
+)
 
 RESULTS_COLUMNS = (
     ("run_id", "VARCHAR NOT NULL"),
@@ -49,8 +58,6 @@ def create_table(conn: duckdb.DuckDBPyConnection, table: str, columns: tuple[tup
 def ensure_results_table(conn: duckdb.DuckDBPyConnection) -> None:
     """dq.check_results, and dq.acknowledgements beside it (empty until someone acknowledges a value), so that
     readers of the results (report, data-quality extract) find both."""
-    from data_quality.acknowledgements import ACK_COLUMNS, ACK_TABLE
-
     create_table(conn, RESULTS_TABLE, RESULTS_COLUMNS)
     create_table(conn, ACK_TABLE, ACK_COLUMNS)
 

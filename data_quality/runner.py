@@ -155,14 +155,7 @@ class AssetChecks:
 
 def checks_by_asset() -> list[AssetChecks]:
     """Group every check of data_quality/suites.py under the asset it guards (one Dagster multi-check per asset)."""
-    aggregates = (
-        *suites.VOLUME_CHECKS,
-        *suites.FRESHNESS_CHECKS,
-        suites.LOAD_BALANCE,
-        suites.QUARANTINE,
-        *suites.RECONCILIATIONS,
-        suites.UNCLASSIFIED,
-    )
+    aggregates = suites.AGGREGATE_CHECKS
     keys = list(dict.fromkeys(item.asset_key for item in (*suites.TABLE_SUITES, *aggregates)))
     return [
         AssetChecks(

@@ -273,3 +273,13 @@ UNCLASSIFIED = UnclassifiedCheck(
     severity=W,
     description="tickets matching no service, SLA policy or calendar, or whose history starts mid-life",
 )
+
+# Every check that judges a whole relation rather than single rows, in run order.
+AGGREGATE_CHECKS = (
+    *VOLUME_CHECKS,
+    *FRESHNESS_CHECKS,
+    LOAD_BALANCE,
+    QUARANTINE,
+    *RECONCILIATIONS,
+    UNCLASSIFIED,
+)

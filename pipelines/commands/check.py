@@ -221,8 +221,7 @@ def cmd_acknowledge(args: argparse.Namespace) -> int:
 
 
 def cmd_acknowledgements(args: argparse.Namespace) -> int:
-    from data_quality.acknowledgements import ACK_TABLE
-    from data_quality.results import table_exists
+    from data_quality.results import ACK_TABLE, table_exists
     from pipelines.warehouse import warehouse_connection
 
     settings = Settings.from_env()
