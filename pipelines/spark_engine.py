@@ -13,6 +13,7 @@ pyspark and dbt-spark come from the `spark` dependency group (make setup-spark).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ SOURCE_SCHEMAS = ("raw", "audit")
 # Spark settings of the `spark` output of dbt_project/profiles.yml, for the session this module starts itself.
 SESSION_CONF = {
     "spark.master": "local[2]",
-    "spark.driver.memory": "2g",
+    "spark.driver.memory": os.environ.get("ITSM_SPARK_DRIVER_MEMORY", "2g"),
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.shuffle.partitions": "4",
     "spark.ui.enabled": "false",
