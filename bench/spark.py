@@ -92,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work / str(args.tickets)
     full_dir, _ = e2e_module().generate(work, args.tickets)
-    raw = work / "raw.duckdb"
+    raw = work / "ingested.duckdb"
     env = {
         **os.environ,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -2,7 +2,7 @@
 
 Ingestion stays on DuckDB. This module writes the DuckDB `raw` and `audit` tables to Parquet, registers them as
 external tables of a Spark session (the dbt sources `raw.*` and `audit.*`), runs `dbt build --target spark` in
-the same process (dbt-spark's `session` method reuses the session), and copies the built marts back into the
+the same process (dbt-spark's `session` method reuses the session), and copies the built tables back into the
 DuckDB warehouse, so checks, dashboards and extracts read them unchanged.
 
     python -m pipelines.spark_engine            # the warehouse of the usual settings (ITSM_WAREHOUSE)
@@ -26,6 +26,8 @@ from pipelines.settings import DBT_PROJECT_DIR, Settings
 
 # Schemas read as dbt sources; they are written by ingestion and `itsm close-period`, not by dbt.
 SOURCE_SCHEMAS = ("raw", "audit")
+# Schemas dbt builds that checks, dashboards and extracts read from the DuckDB warehouse.
+COPIED_SCHEMAS = ("reference", "staging", "intermediate", "marts")
 # Spark settings of the `spark` output of dbt_project/profiles.yml, for the session this module starts itself.
 SESSION_CONF = {
     "spark.master": "local[2]",
@@ -99,20 +101,21 @@ def run_dbt(args: Sequence[str], work_dir: Path) -> None:
         raise RuntimeError(f"dbt {' '.join(args)} failed on Spark: {result.exception or 'see the log above'}")
 
 
-def copy_back(spark: Any, warehouse: Path, schemas: Sequence[str], include_views: bool = False) -> list[str]:
-    """Replace the tables of `schemas` in the DuckDB warehouse by Spark's; the names copied. Views (a view over
-    the audit tables, kpi_restatements) stay DuckDB's own unless `include_views`: they read live data."""
+def copy_back(spark: Any, warehouse: Path, schemas: Sequence[str]) -> list[str]:
+    """Replace the relations of `schemas` in the DuckDB warehouse by Spark's, as tables; the names copied.
+    A view the DuckDB warehouse already has is kept: it reads DuckDB's own tables live (kpi_restatements reads
+    the audit records that `itsm close-period` appends)."""
     copied = []
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute("set TimeZone = 'UTC'")
+        duckdb_views = set(conn.execute("select schema_name || '.' || view_name from duckdb_views()").fetchall())
         for schema in schemas:
             conn.execute(f"create schema if not exists {schema}")
             for table in spark.catalog.listTables(schema):
-                if table.isTemporary or (table.tableType == "VIEW" and not include_views):
-                    continue
                 name = f"{schema}.{table.name}"
+                if table.isTemporary or (name,) in duckdb_views:
+                    continue
                 data = spark.table(name).toArrow()  # noqa: F841 (read by DuckDB's replacement scan)
-                conn.execute(f"drop view if exists {name}")
                 conn.execute(f"create or replace table {name} as select * from data")
                 copied.append(name)
     return copied
@@ -121,9 +124,8 @@ def copy_back(spark: Any, warehouse: Path, schemas: Sequence[str], include_views
 def build_on_spark(
     settings: Settings,
     dbt_args: Sequence[str] = ("build",),
-    schemas: Sequence[str] = ("marts",),
+    schemas: Sequence[str] = COPIED_SCHEMAS,
     work_dir: Path | None = None,
-    include_views: bool = False,
 ) -> list[str]:
     """Build the dbt project on a local Spark from the raw tables of `settings.warehouse_path` and copy the
     tables of `schemas` back into that warehouse; returns the tables copied. Every build is a full build."""
@@ -135,7 +137,7 @@ def build_on_spark(
     try:
         register_sources(spark, parquet_dir, tables)
         run_dbt(dbt_args, work_dir)
-        return copy_back(spark, settings.warehouse_path, schemas, include_views)
+        return copy_back(spark, settings.warehouse_path, schemas)
     finally:
         spark.stop()
 

@@ -34,12 +34,7 @@ def engines(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -
     shutil.copy(raw, duck)
     shutil.copy(raw, spark)
     dbt(["build"], duck, root / "duckdb_work")
-    build_on_spark(
-        Settings.from_env(warehouse_path=spark),
-        schemas=("marts", "reference"),
-        work_dir=root / "spark_work",
-        include_views=True,
-    )
+    build_on_spark(Settings.from_env(warehouse_path=spark), work_dir=root / "spark_work")
     return {"duckdb": duck, "spark": spark}
 
 
