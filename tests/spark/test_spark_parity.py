@@ -6,15 +6,18 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from conftest import pipeline_env, run_itsm
 from dbt.cli.main import dbtRunner
 from parity import canonical_rows, differences, table_names
-from pyspark.sql import SparkSession
 
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 from pipelines.spark_engine import build_on_spark, spark_session
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 DEMO_TICKETS = "3000"
 # Columns of audit_build_info that name the invocation (its id, start time, target folder) differ per build.
