@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import duckdb
 
 from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.warehouse import writer_lock
 
 # Schemas read as dbt sources; they are written by ingestion and `itsm close-period`, not by dbt.
 SOURCE_SCHEMAS = ("raw", "audit")
@@ -132,20 +132,21 @@ def build_on_spark(
     work_dir = work_dir or settings.warehouse_path.parent / "spark"
     shutil.rmtree(work_dir, ignore_errors=True)
     parquet_dir = work_dir / "sources"
-    tables = export_sources(settings.warehouse_path, parquet_dir)
-    spark = spark_session(work_dir)
-    try:
-        register_sources(spark, parquet_dir, tables)
-        run_dbt(dbt_args, work_dir)
-        return copy_back(spark, settings.warehouse_path, schemas)
-    finally:
-        spark.stop()
+    # held as a run holds it: no other run loads rows or rewrites tables between the export and the copy back
+    with writer_lock(settings.warehouse_path, what="a Spark build"):
+        tables = export_sources(settings.warehouse_path, parquet_dir)
+        spark = spark_session(work_dir)
+        try:
+            register_sources(spark, parquet_dir, tables)
+            run_dbt(dbt_args, work_dir)
+            return copy_back(spark, settings.warehouse_path, schemas)
+        finally:
+            spark.stop()
 
 
 def main() -> None:
     copied = build_on_spark(Settings.from_env())
     print(f"built on Spark; copied back {len(copied)} tables")
-    sys.exit(0)
 
 
 if __name__ == "__main__":
