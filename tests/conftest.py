@@ -113,11 +113,15 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks by what a test costs, whatever its module says, from the fixtures it uses (directly or through other
     fixtures) and folder: on the shared demo warehouse, a whole `itsm run`: `slow`; on the `dbt` runner or in
-    tests/dbt/ (every test there builds models): `dbt`. `make test-fast` leaves out slow, dbt and browser tests;
-    `make test` runs everything."""
+    tests/dbt/ (every test there builds models): `dbt`; in tests/spark/ (builds on a local Spark): `spark`.
+    `make test-fast` leaves out slow, dbt, browser and spark tests; `make test` runs everything but the spark
+    tests, which `make test-spark` runs (tests/dbt/test_sla_engine.py marks its Spark cases itself)."""
     dbt_folder = Path(__file__).parent / "dbt"
+    spark_folder = Path(__file__).parent / "spark"
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
+        if spark_folder in Path(item.path).parents:
+            item.add_marker(pytest.mark.spark)
         if "demo_warehouse" in fixtures:
             item.add_marker(pytest.mark.slow)
         if "dbt" in fixtures or dbt_folder in Path(item.path).parents:

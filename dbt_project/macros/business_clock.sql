@@ -8,7 +8,8 @@
         {{ business_clock_join('clk', 'x.calendar_id', 'x.opened_at') }}
 
     B(t) is null when t is null or outside var calendar_start_date..calendar_end_date (on DuckDB, up to the end of
-    the UTC hour holding the range end).
+    the UTC hour holding the range end). duckdb__ versions use the hour buckets and ASOF joins, spark__ versions
+    equi-join on a day bucket, then test the range.
     Several timestamps of one row need one join each, with distinct aliases; for millions of rows it is
     faster to stack the timestamps into one column, join once and pivot back. -#}
 
@@ -23,10 +24,11 @@
         and {{ alias }}.hour_bucket = epoch_us({{ ts_expr }}) // 3600000000
 {%- endmacro %}
 
-{#- Portable range join on the segments (slower; engines without the hour buckets). -#}
-{% macro default__business_clock_join(alias, calendar_expr, ts_expr) -%}
-    left join {{ ref('int_calendar_business_segments') }} as {{ alias }}
+{#- Range join on the segments, narrowed by an equi-join on the UTC day (int_calendar_segment_days). -#}
+{% macro spark__business_clock_join(alias, calendar_expr, ts_expr) -%}
+    left join {{ ref('int_calendar_segment_days') }} as {{ alias }}
         on {{ calendar_expr }} = {{ alias }}.calendar_id
+        and {{ alias }}.utc_day = {{ utc_date(ts_expr) }}
         and {{ ts_expr }} >= {{ alias }}.segment_start_utc
         and {{ ts_expr }} < {{ alias }}.segment_end_utc
 {%- endmacro %}
@@ -51,7 +53,7 @@
     )
 {%- endmacro %}
 
-{% macro default__business_clock_at(alias, ts_expr) -%}
+{% macro spark__business_clock_at(alias, ts_expr) -%}
     case
         when {{ ts_expr }} < {{ alias }}.segment_end_utc
             then {{ alias }}.cum_business_seconds_at_start
@@ -81,16 +83,26 @@
         and {{ b_expr }} >= {{ alias }}.cum_business_seconds_at_start
 {%- endmacro %}
 
-{% macro default__business_clock_inverse_join(alias, calendar_expr, b_expr) -%}
+{#- Range join on the business segments' cumulative seconds, narrowed by an equi-join on b's whole day of business
+    seconds (b_day = floor(b / 86400); each segment listed under every b_day it spans). -#}
+{% macro spark__business_clock_inverse_join(alias, calendar_expr, b_expr) -%}
     left join (
         select
-            calendar_id, segment_start_utc, segment_end_utc, cum_business_seconds_at_start,
-            cum_business_seconds_at_start
-            + {{ epoch_seconds('segment_end_utc') }} - {{ epoch_seconds('segment_start_utc') }} as cum_at_end
-        from {{ ref('int_calendar_business_segments') }}
-        where is_business
+            calendar_id, segment_start_utc, segment_end_utc, cum_business_seconds_at_start, cum_at_end,
+            explode(sequence(
+                cast(floor(cum_business_seconds_at_start / 86400) as bigint), cast(floor(cum_at_end / 86400) as bigint)
+            )) as b_day
+        from (
+            select
+                calendar_id, segment_start_utc, segment_end_utc, cum_business_seconds_at_start,
+                cum_business_seconds_at_start
+                + {{ epoch_seconds('segment_end_utc') }} - {{ epoch_seconds('segment_start_utc') }} as cum_at_end
+            from {{ ref('int_calendar_business_segments') }}
+            where is_business
+        ) as business_segments
     ) as {{ alias }}
         on {{ calendar_expr }} = {{ alias }}.calendar_id
+        and {{ alias }}.b_day = cast(floor(({{ b_expr }}) / 86400) as bigint)
         and {{ b_expr }} >= {{ alias }}.cum_business_seconds_at_start
         and {{ b_expr }} < {{ alias }}.cum_at_end
 {%- endmacro %}

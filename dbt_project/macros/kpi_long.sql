@@ -54,7 +54,7 @@
 {% macro kpi_long_dimension_key(layout) -%}
     {%- set key_parts = [] -%}
     {%- for dim in layout.dimensions -%}
-        {%- do key_parts.append("'" ~ dim ~ "=' || coalesce(cast(" ~ dim ~ " as varchar), '')") -%}
+        {%- do key_parts.append("'" ~ dim ~ "=' || coalesce(cast(" ~ dim ~ " as " ~ dbt.type_string() ~ "), '')") -%}
     {%- endfor -%}
     {{ key_parts | join(" || '|' || ") if key_parts else "''" }}
 {%- endmacro %}

@@ -56,13 +56,18 @@
     {{ return(adapter.dispatch('refreshes_some_tickets', 'itsm')()) }}
 {%- endmacro %}
 
-{% macro default__refreshes_some_tickets() -%}
+{% macro duckdb__refreshes_some_tickets() -%}
     {%- set bounds = previous_build_of('int_ticket_refresh_bounds') -%}
     {%- if bounds is none -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set result = run_query('select refresh_after_load_id is not null from ' ~ bounds) -%}
     {{ return(result.columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- Spark's Parquet tables cannot delete rows: the per-ticket models are rebuilt whole on every run. -#}
+{% macro spark__refreshes_some_tickets() -%}
+    {{ return(false) }}
 {%- endmacro %}
 
 {#- The existing relation of a model of this project, or none, read without ref(): the refresh models compare

@@ -9,6 +9,7 @@
     cast(make_timestamp(epoch_us({{ ts }})) as date)
 {%- endmacro %}
 
-{% macro default__utc_date(ts) -%}
-    cast(({{ ts }} at time zone 'UTC') as date)
+{#- Spark casts an instant to a date in the session time zone, UTC in the spark profile. -#}
+{% macro spark__utc_date(ts) -%}
+    cast({{ ts }} as date)
 {%- endmacro %}

@@ -12,10 +12,14 @@ Reference data used (dbt_project/seeds):
 
 All times below are UTC unless marked local. The run's as_of is fixed at 2026-03-06 12:00 UTC (a Friday),
 so the open tickets have reproducible clocks.
+
+Every case runs on both engines: the models built by DuckDB, and built on a local Spark then copied back into
+the same kind of DuckDB file (pipelines/spark_engine.py). The Spark cases are marked `spark` (make test-spark).
 """
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -135,19 +139,29 @@ def _random_24x7_tickets(count: int, seed: int) -> tuple[list[dict[str, object]]
 RANDOM_TICKETS, RANDOM_EVENTS = _random_24x7_tickets(1000, seed=20260325)
 
 
-@pytest.fixture(scope="module")
-def sla_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -> Path:
-    """One warehouse and ONE dbt build for every case here (module scope: `empty_warehouse` is per test)."""
-    work = tmp_path_factory.mktemp("sla")
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def sla_warehouse(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]
+) -> Path:
+    """One warehouse and ONE dbt build per engine for every case here (module scope: `empty_warehouse` is per
+    test). On Spark the marts and intermediate tables are copied back into the DuckDB file the cases read."""
+    work = tmp_path_factory.mktemp(f"sla_{request.param}")
     warehouse = new_warehouse(work / "itsm.duckdb")
     insert_rows(warehouse, "tickets", TICKETS + RANDOM_TICKETS)
     insert_rows(warehouse, "ticket_events", EVENTS + RANDOM_EVENTS)
-    dbt(
-        ["build", "--select", *SLA_MARTS.split(), "--indirect-selection", "cautious"],
-        warehouse,
-        work,
-        vars_={"as_of": AS_OF},
-    )
+    args = ["build", "--select", *SLA_MARTS.split(), "--indirect-selection", "cautious"]
+    if request.param == "duckdb":
+        dbt(args, warehouse, work, vars_={"as_of": AS_OF})
+    else:
+        from pipelines.settings import Settings
+        from pipelines.spark_engine import build_on_spark
+
+        build_on_spark(
+            Settings.from_env(warehouse_path=warehouse),
+            dbt_args=[*args, "--vars", json.dumps({"as_of": AS_OF})],
+            schemas=("marts", "intermediate"),
+            work_dir=work / "spark",
+        )
     return warehouse
 
 
@@ -358,7 +372,8 @@ def test_business_clock_over_a_year(sla_warehouse: Path, calendar_id: str, zone:
 
 def test_hour_bucket_clock_equals_the_segment_clock(sla_warehouse: Path) -> None:
     """Every explain piece's business seconds come from the hour-bucket clock (macros/business_clock.sql on
-    DuckDB); recomputed here independently by ASOF lookups on the segments, they must agree exactly."""
+    DuckDB; the range join on the segments on Spark); recomputed here independently by ASOF lookups on the
+    segments, they must agree exactly."""
     rows = query(
         sla_warehouse,
         """with clock as (

@@ -29,12 +29,12 @@ with instants as (
 bounds as (
     select
         {% if var('as_of', none) -%}
-            cast('{{ var("as_of") }}' as timestamp with time zone) as as_of,
+            cast('{{ var("as_of") }}' as {{ type_instant() }}) as as_of,
         {%- else -%}
             coalesce(
                 {{ export_as_of() }},
                 max(last_at),
-                cast('{{ var("calendar_start_date") }}' as timestamp with time zone)
+                cast('{{ var("calendar_start_date") }}' as {{ type_instant() }})
             ) as as_of,
         {%- endif %}
         min(first_at) as first_at

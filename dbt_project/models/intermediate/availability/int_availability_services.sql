@@ -23,7 +23,7 @@ services as (
     union all
     select distinct
         o.service,
-        cast(null as varchar) as calendar_id,
+        cast(null as {{ dbt.type_string() }}) as calendar_id,
         cast(null as double) as availability_target
     from {{ ref('int_outage_intervals') }} as o
     where not exists (select 1 from reference_services as r where r.service = o.service)

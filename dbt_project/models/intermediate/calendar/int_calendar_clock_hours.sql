@@ -1,3 +1,4 @@
+{{ config(enabled=target.type == 'duckdb') }}
 {#- The business clock bucketed by UTC hour: one row per calendar x hour of the calendar's range, holding B at the
     start of the hour and which of its 60 minutes are business time. B(t) is then one equi-join on
     (calendar_id, hour of t) plus bit arithmetic, instead of an ASOF join per timestamp (measured by

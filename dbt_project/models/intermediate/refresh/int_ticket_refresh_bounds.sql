@@ -8,20 +8,20 @@
 {%- endfor -%}
 -- Each seed row as text: the alias stands for the whole row (hence the AL05 exemptions).
 with reference_lines as (
-    select 'calendars|' || cast(c as varchar) as line from {{ ref('calendars') }} as c  -- noqa: AL05
+    select 'calendars|' || {{ row_as_text(ref('calendars'), 'c') }} as line from {{ ref('calendars') }} as c  -- noqa: AL05
     union all
-    select 'holidays|' || cast(h as varchar) from {{ ref('holidays') }} as h  -- noqa: AL05
+    select 'holidays|' || {{ row_as_text(ref('holidays'), 'h') }} from {{ ref('holidays') }} as h  -- noqa: AL05
     union all
-    select 'services|' || cast(s as varchar) from {{ ref('services') }} as s  -- noqa: AL05
+    select 'services|' || {{ row_as_text(ref('services'), 's') }} from {{ ref('services') }} as s  -- noqa: AL05
     union all
-    select 'sla_policies|' || cast(p as varchar) from {{ ref('sla_policies') }} as p  -- noqa: AL05
+    select 'sla_policies|' || {{ row_as_text(ref('sla_policies'), 'p') }} from {{ ref('sla_policies') }} as p  -- noqa: AL05
     union all
     select
         'vars|{{ var("calendar_start_date") }}|{{ var("calendar_end_date") }}|{{ var("default_support_calendar") }}'
 ),
 
 reference_data as (
-    select md5(string_agg(line, chr(10) order by line)) as reference_hash
+    select md5({{ ordered_string_agg('line', 'chr(10)') }}) as reference_hash
     from reference_lines
 ),
 
@@ -52,7 +52,7 @@ previous as (
     {%- else -%}
         select
             cast(null as bigint) as refresh_after,
-            cast(null as varchar) as reference_hash
+            cast(null as {{ dbt.type_string() }}) as reference_hash
     {%- endif %}
 )
 

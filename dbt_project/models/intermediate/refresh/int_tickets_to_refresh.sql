@@ -28,7 +28,7 @@ running as (
         cross join bounds as b
         where b.refresh_after_load_id is not null and s.stopped_at is null
     {%- else %}
-        select cast(null as varchar) as ticket_id
+        select cast(null as {{ dbt.type_string() }}) as ticket_id
         where false
     {%- endif %}
 )

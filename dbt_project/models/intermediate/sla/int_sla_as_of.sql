@@ -14,13 +14,13 @@ with instants as (
 candidates as (
     select
         {{ export_as_of() }} as export_as_of,
-        coalesce(max(at_), cast('{{ var("calendar_start_date") }}' as timestamp with time zone)) as data_as_of
+        coalesce(max(at_), cast('{{ var("calendar_start_date") }}' as {{ type_instant() }})) as data_as_of
     from instants
 )
 
 select
     {% if var('as_of', none) -%}
-        cast('{{ var("as_of") }}' as timestamp with time zone) as as_of,
+        cast('{{ var("as_of") }}' as {{ type_instant() }}) as as_of,
         'var' as as_of_source
     {%- else -%}
         coalesce(export_as_of, data_as_of) as as_of,

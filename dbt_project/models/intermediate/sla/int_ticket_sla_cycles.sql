@@ -33,7 +33,7 @@ resolution_marks as (
         opened_at as mark_at,
         0 as mark_order,
         'start' as mark_kind,
-        cast(null as varchar) as stop_state
+        cast(null as {{ dbt.type_string() }}) as stop_state
     from tickets
 
     union all

@@ -159,7 +159,7 @@ select
     calendar_id,
     -- business time exists only for a calendar of seeds/calendars.csv and inside the calendars' date range
     calendar_id in (select c.calendar_id from {{ ref('calendars') }} as c)
-    and opened_at >= cast('{{ var("calendar_start_date") }}' as timestamp with time zone)
-    and opened_at < {{ dbt.dateadd('day', 1, "cast('" ~ var('calendar_end_date') ~ "' as timestamp with time zone)") }}
+    and opened_at >= cast('{{ var("calendar_start_date") }}' as {{ type_instant() }})
+    and opened_at < {{ dbt.dateadd('day', 1, "cast('" ~ var('calendar_end_date') ~ "' as " ~ type_instant() ~ ")") }}
         as has_business_time
 from resolved

@@ -5,6 +5,6 @@
 select
     '{{ invocation_id }}' as dbt_invocation_id,
     '{{ dbt_version }}' as dbt_version,
-    cast('{{ run_started_at }}' as timestamp with time zone) as built_at,
+    cast('{{ run_started_at }}' as {{ type_instant() }}) as built_at,
     '{{ "dagster" if env_var("DAGSTER_DBT_CLI", "") == "true" else "dbt" }}' as invoked_by,
     '{{ env_var("DBT_TARGET_PATH", "") | replace("\\", "/") | replace("'", "") }}' as dbt_target_path

@@ -89,9 +89,8 @@ counted as (
     select
         reason,
         count(*) as ticket_count,
-        string_agg(
-            case when rank_in_reason <= {{ sample_size }} then ticket_id end, ', ' order by ticket_id
-        ) as sample_ticket_ids
+        {{ ordered_string_agg('case when rank_in_reason <= ' ~ sample_size ~ ' then ticket_id end', "', '") }}
+            as sample_ticket_ids
     from ranked
     group by reason
 ),

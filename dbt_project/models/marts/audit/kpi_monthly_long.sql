@@ -33,9 +33,9 @@
 {%- else %}
     select
         cast(null as date) as period_month,
-        cast(null as varchar) as source_mart,
-        cast(null as varchar) as dimension_key,
-        cast(null as varchar) as kpi,
+        cast(null as {{ dbt.type_string() }}) as source_mart,
+        cast(null as {{ dbt.type_string() }}) as dimension_key,
+        cast(null as {{ dbt.type_string() }}) as kpi,
         cast(null as double) as kpi_value
     where false
 {%- endif %}

@@ -61,9 +61,9 @@ sources as (
         min(cluster_start) as cluster_start,
         min(cluster_end) as cluster_end,
         count(distinct outage_id) as source_record_count,
-        string_agg(distinct outage_id, ',' order by outage_id) as source_outage_ids,
-        string_agg(distinct piece_kind, ',' order by piece_kind) as piece_kinds,
-        string_agg(distinct change_id, ',' order by change_id) as change_ids,
+        {{ ordered_string_agg('outage_id', "','", distinct=true) }} as source_outage_ids,
+        {{ ordered_string_agg('piece_kind', "','", distinct=true) }} as piece_kinds,
+        {{ ordered_string_agg('change_id', "','", distinct=true) }} as change_ids,
         max(case when is_open then 1 else 0 end) = 1 as is_open
     from clusters
     where pieces_in_cluster > 1
@@ -71,7 +71,7 @@ sources as (
 )
 
 select
-    s.service || '@' || cast(s.cluster_start as varchar) as outage_key,
+    s.service || '@' || {{ instant_text('s.cluster_start') }} as outage_key,
     s.service,
     s.cluster_start as started_at,
     s.cluster_end as ended_at,

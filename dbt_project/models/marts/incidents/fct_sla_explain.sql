@@ -15,11 +15,15 @@ running as (
     select
         *,
         row_number() over by_start as piece_no,
-        coalesce(sum(counted_seconds) over (by_start rows between unbounded preceding and 1 preceding), 0)
-            as counted_before_seconds,
+        coalesce(sum(counted_seconds) over before_piece, 0) as counted_before_seconds,
         lead(piece_start) over by_start is null as is_last_piece
     from pieces
-    window by_start as (partition by ticket_id, metric, cycle_no order by piece_start)
+    window
+        by_start as (partition by ticket_id, metric, cycle_no order by piece_start),
+        before_piece as (
+            partition by ticket_id, metric, cycle_no order by piece_start
+            rows between unbounded preceding and 1 preceding
+        )
 ),
 
 -- The clock passes the target inside a counting piece: invert the calendar clock once for that piece.
@@ -39,7 +43,7 @@ crossing as (
 )
 
 select
-    r.ticket_id || ':' || r.metric || ':' || cast(r.cycle_no as varchar) as sla_id,
+    r.ticket_id || ':' || r.metric || ':' || cast(r.cycle_no as {{ dbt.type_string() }}) as sla_id,
     r.ticket_id,
     r.metric,
     r.cycle_no,

@@ -106,7 +106,7 @@ outcome as (
 )
 
 select
-    ticket_id || ':' || metric || ':' || cast(cycle_no as varchar) as sla_id,
+    ticket_id || ':' || metric || ':' || cast(cycle_no as {{ dbt.type_string() }}) as sla_id,
     ticket_id,
     ticket_type,
     metric,
