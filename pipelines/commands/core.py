@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import enum
 import json
 import os
 import signal
@@ -21,6 +22,14 @@ from pipelines.child_process import die_with_parent
 from pipelines.commands import invoke
 from pipelines.errors import WarehouseBusy, WarehouseDamaged
 from pipelines.settings import PROJECT_ROOT, Settings
+
+
+class Engine(enum.StrEnum):
+    """Where `itsm run` builds the dbt models."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -63,6 +72,15 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--verbose", "-v", help="print the full Dagster and dbt log instead of one line per step"),
         ] = False,
+        engine: Annotated[
+            Engine,
+            typer.Option(
+                "--engine",
+                help="where the dbt models build: duckdb (the Dagster job) or spark (ingest, a full dbt build on a "
+                "local Spark copied back into the warehouse, checks, report, snapshot: needs `make setup-spark`; "
+                "README, Running on Spark / Databricks)",
+            ),
+        ] = Engine.duckdb,
     ) -> None:
         invoke(cmd_run, locals())
 
@@ -243,6 +261,10 @@ def _run_in_child(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if getattr(args, "engine", Engine.duckdb) == Engine.spark:
+        from pipelines.commands.spark_run import run_on_spark
+
+        return run_on_spark(Settings.from_env(), full_refresh=args.full_refresh)
     import duckdb
 
     from pipelines.commands.output import print_lines

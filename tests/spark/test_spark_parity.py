@@ -13,8 +13,8 @@ from conftest import pipeline_env, run_itsm
 from dbt.cli.main import dbtRunner
 from parity import canonical_rows, differences, table_names
 
-from pipelines.settings import DBT_PROJECT_DIR, Settings
-from pipelines.spark_engine import build_on_spark, spark_session
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.spark_engine import spark_session
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -37,7 +37,10 @@ def engines(tmp_path_factory: pytest.TempPathFactory, dbt: Callable[..., str]) -
     shutil.copy(raw, duck)
     shutil.copy(raw, spark)
     dbt(["build"], duck, root / "duckdb_work")
-    build_on_spark(Settings.from_env(warehouse_path=spark), work_dir=root / "spark_work")
+    # the Spark side through the command a user runs: the inbox is already loaded (skipped), then the build on
+    # Spark, the checks, the report and the snapshot
+    proc = run_itsm(["run", "--engine", "spark"], {**env, "ITSM_WAREHOUSE": str(spark)})
+    assert "== dbt build on Spark: ok" in proc.stdout and "== report: ok" in proc.stdout, proc.stdout[-3000:]
     return {"duckdb": duck, "spark": spark}
 
 
