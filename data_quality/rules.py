@@ -11,7 +11,7 @@ from data_quality.acknowledgements import key_filter
 from data_quality.frames import load_frame
 from data_quality.gx_engine import Outcome, validate_outcomes
 from data_quality.specs import RowExpectation, TableSuite
-from data_quality.sql_rows import reference_outcome, unique_outcome
+from data_quality.sql_rows import Rows, reference_outcome, unique_outcome
 
 
 def validate_rows(
@@ -36,7 +36,7 @@ def validate_rows(
         selected = f"({where}) and not {condition}"
         for exp in (e for e in group if e.engine == "sql"):  # the sql engine counts unique and in_reference rules
             count = unique_outcome if exp.kind == "unique" else reference_outcome
-            outcomes[exp.name] = count(conn, suite, exp, selected, params, source)
+            outcomes[exp.name] = count(conn, suite, exp, Rows(selected, params, source))
         with_gx = tuple(e for e in group if e.engine == "great_expectations")
         if with_gx:
             narrowed = replace(suite, expectations=with_gx)

@@ -8,6 +8,7 @@ meaning (gx_engine.Outcome; test_dq_gx_canary.py compares both with GX's own ans
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -32,16 +33,20 @@ def _outcome(suite: TableSuite, element: int, skipped: int, unexpected: int, row
     return Outcome(status, int(element), int(skipped), int(unexpected), tuple(dict.fromkeys(keys)))
 
 
+@dataclass(frozen=True)
+class Rows:
+    """The rows a rule judges: those of the relation (or of `source`, a snapshot of it) that `where` selects."""
+
+    where: str = "true"
+    params: Sequence[object] = ()
+    source: str | None = None
+
+
 def unique_outcome(
-    conn: duckdb.DuckDBPyConnection,
-    suite: TableSuite,
-    exp: RowExpectation,
-    where: str = "true",
-    params: Sequence[object] = (),
-    source: str | None = None,
+    conn: duckdb.DuckDBPyConnection, suite: TableSuite, exp: RowExpectation, rows_in: Rows = Rows()
 ) -> Outcome:
-    """Rows of `suite.relation` (read from `source` when given: a snapshot of it) selected by `where` whose
-    `exp.columns` values occur more than once."""
+    """Rows of `suite.relation` (per `rows_in`) whose `exp.columns` values occur more than once."""
+    where, params, source = rows_in.where, rows_in.params, rows_in.source
     if error := _missing_columns(conn, suite, exp.columns):
         return error
     # table order (rowid) as GX's frame order; a view has no rowid: then in key order
@@ -87,15 +92,11 @@ def unique_outcome(
 
 
 def reference_outcome(
-    conn: duckdb.DuckDBPyConnection,
-    suite: TableSuite,
-    exp: RowExpectation,
-    where: str = "true",
-    params: Sequence[object] = (),
-    source: str | None = None,
+    conn: duckdb.DuckDBPyConnection, suite: TableSuite, exp: RowExpectation, rows_in: Rows = Rows()
 ) -> Outcome:
-    """Rows of `suite.relation` (read from `source` when given: a snapshot of it) selected by `where` whose
-    `exp.columns[0]` is set but absent from `exp.reference` ("schema.table.column")."""
+    """Rows of `suite.relation` (per `rows_in`) whose `exp.columns[0]` is set but absent from `exp.reference`
+    ("schema.table.column")."""
+    where, params, source = rows_in.where, rows_in.params, rows_in.source
     if error := _missing_columns(conn, suite, exp.columns[:1]):
         return error
     relation, ref_column = (exp.reference or "").rsplit(".", 1)

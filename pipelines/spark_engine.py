@@ -79,24 +79,18 @@ def register_sources(spark: Any, parquet_dir: Path, tables: dict[str, list[str]]
             spark.sql(f"create table {schema}.{table} using parquet location '{parquet_dir / schema / table}.parquet'")
 
 
+def dbt_cli_args(args: Sequence[str], work_dir: Path, target: str = "spark") -> list[str]:
+    """`args` for dbt on `target` of this project, with its target and log folders under `work_dir`."""
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    folders = ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+    return [*args, "--target", target, *project, *folders]
+
+
 def run_dbt(args: Sequence[str], work_dir: Path) -> None:
     """dbt on the `spark` target, in this process (so it reuses the registered session); raises on failure."""
     from dbt.cli.main import dbtRunner
 
-    cli_args = [
-        *args,
-        "--target",
-        "spark",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-    ]
-    result = dbtRunner().invoke(cli_args)
+    result = dbtRunner().invoke(dbt_cli_args(args, work_dir))
     if not result.success:
         raise RuntimeError(f"dbt {' '.join(args)} failed on Spark: {result.exception or 'see the log above'}")
 

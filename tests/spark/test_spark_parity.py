@@ -13,8 +13,7 @@ from conftest import pipeline_env, run_itsm
 from dbt.cli.main import dbtRunner
 from parity import canonical_rows, differences, table_names
 
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.spark_engine import spark_session
+from pipelines.spark_engine import dbt_cli_args, spark_session
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -109,25 +108,7 @@ def local_to_utc_sql() -> str:
 
 def show(sql: str, target: str, work_dir: Path) -> list[tuple]:
     """Rows of `dbt show --inline sql` on `target`, in this process."""
-    result = dbtRunner().invoke(
-        [
-            "show",
-            "--inline",
-            sql,
-            "--limit",
-            "100",
-            "--target",
-            target,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(work_dir / "target"),
-            "--log-path",
-            str(work_dir / "logs"),
-        ]
-    )
+    result = dbtRunner().invoke(dbt_cli_args(["show", "--inline", sql, "--limit", "100"], work_dir, target))
     assert result.success, result.exception
     return [tuple(row) for row in result.result.results[0].agate_table.rows]
 

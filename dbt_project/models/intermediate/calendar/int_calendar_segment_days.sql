@@ -4,9 +4,9 @@
     test, instead of range-joining every segment of the calendar. -#}
 select
     calendar_id,
+    is_business,
     segment_start_utc,
     segment_end_utc,
-    is_business,
     cum_business_seconds_at_start,
     explode(
         sequence(

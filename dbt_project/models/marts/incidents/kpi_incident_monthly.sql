@@ -1,5 +1,5 @@
-{#- Incident KPIs per UTC month for the incidents opened in it (each incident counts once, in the month it was
-    opened), by service, priority, assignment group, category and channel (macros/incident_kpis.sql). -#}
+-- Incident KPIs per UTC month of opening (each incident counts once, in the month it was opened), by service,
+-- priority, assignment group, category and channel; group columns and measures in macros/incident_kpis.sql.
 select
     {{ incident_kpi_group('month') }},
     {{ incident_kpi_measures() }}
