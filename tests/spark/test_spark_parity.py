@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import pipeline_env, run_itsm
 from dbt.cli.main import dbtRunner
 from parity import canonical_rows, differences, table_names
 
 from pipelines.spark_engine import dbt_cli_args, spark_session
+from tests.conftest import pipeline_env, run_itsm
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
