@@ -34,6 +34,8 @@ SESSION_CONF = {
     "spark.driver.memory": os.environ.get("ITSM_SPARK_DRIVER_MEMORY", "2g"),
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.shuffle.partitions": "4",
+    # marts are copied back through the driver (toArrow): at 1M tickets one table is over the 1 GiB default
+    "spark.driver.maxResultSize": "0",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
 }
