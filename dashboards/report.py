@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import html
+import os
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -189,9 +191,11 @@ def write_report(
         views = build_views(wh, filters or Filters())
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / REPORT_NAME
-    tmp = path.with_suffix(".html.tmp")
+    # a temporary file of this writer's own (a run and `itsm report` may write at once), renamed into place: readers
+    # never see a half-written report, and two writers never rename each other's file
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(render_html(views, datetime.now(UTC)), encoding="utf-8")
-    tmp.replace(path)  # readers never see a half-written report
+    tmp.replace(path)
     seconds = time.perf_counter() - started  # the report itself; PNG export is timed apart (a browser per run)
     pngs = export_pngs(views.figures, out_dir / "png") if png else []
     return ReportResult(path, seconds, path.stat().st_size, pngs, views.problems)

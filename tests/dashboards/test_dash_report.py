@@ -272,3 +272,16 @@ def test_tiles_worse_exactly_when_listed_as_moved_the_wrong_way(small_wh):
     }
     listed = set(views.wrong_way["kpi"])
     assert {k for k, word in trend.items() if word == "worse"} == listed & set(trend)
+
+
+def test_two_writers_at_once_never_break_each_other(small_wh, tmp_path):
+    """A run's report asset and `itsm report` may write the same report at the same moment: each writes a
+    temporary file of its own and renames it into place, so both succeed and no temporary file is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = tmp_path / "reports"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: write_report(small_wh, out), range(4)))
+    assert all(r.path == out / "itsm_report.html" for r in results)
+    assert "</html>" in (out / "itsm_report.html").read_text(encoding="utf-8")
+    assert [p.name for p in out.iterdir() if p.is_file()] == ["itsm_report.html"]
